@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+EXTRAS ?= dev,postgres,redis,demo
+BIN := $(VENV)/bin
+comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+
+.PHONY: demo test lint format messages bench clean venv
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+demo: venv
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Needs GNU gettext; the compiled .mo files are committed so users need nothing but Python.
+messages: venv
+	for app in lessons; do \
+	  (cd $$app && ../$(BIN)/django-admin makemessages -l ko -l en --no-obsolete --no-location) && \
+	  (cd $$app && ../$(BIN)/django-admin makemessages -d djangojs -l ko -l en --no-obsolete --no-location); \
+	done
+	$(BIN)/python manage.py compilemessages --ignore='.venv*' -v 0
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info

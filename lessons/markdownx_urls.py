@@ -1,0 +1,3 @@
+"""django-markdownx's editor endpoints, behind Stream's staff-only checks (interim)."""
+
+urlpatterns = []

@@ -1,0 +1,228 @@
+"""Courses, lessons, tags and links.
+
+Every course and lesson carries a ``uuid`` that never changes: progress, comments and lesson
+files hang on it, so renaming, re-slugging or reordering keeps a lesson's identity.
+"""
+
+import uuid
+
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .conf import lessons_settings
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+
+
+def default_lesson_xp():
+    return lessons_settings.LESSON_DEFAULT_XP
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Course(models.Model):
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Courses are listed by this number, lowest first.")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Learners see only published courses, and only their published lessons."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("stream_lessons:course", kwargs={"course": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stream_lessons:tag", kwargs={"tag": self.slug})
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self):
+        """Lessons a learner may read: published, in a published course."""
+        return self.filter(status=Status.PUBLISHED, course__status=Status.PUBLISHED)
+
+    def in_order(self):
+        return self.order_by("course__position", "course_id", "position", "id")
+
+
+class Lesson(models.Model):
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="lessons", verbose_name=_("course")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=100, help_text=_("Part of the lesson's address; unique in its course.")
+    )
+    position = models.PositiveIntegerField(
+        _("position"),
+        default=0,
+        help_text=_("Lessons are numbered in this order within their course, lowest first."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Drafts are visible to staff only."),
+    )
+    body = models.TextField(_("body"), help_text=_("Markdown."))
+    exercise = models.TextField(
+        _("exercise"), blank=True, help_text=_("Markdown. Shown under “Exercise”; optional.")
+    )
+    reading_minutes_override = models.PositiveSmallIntegerField(
+        _("reading time override (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the estimate computed from the text."),
+    )
+    xp = models.PositiveIntegerField(
+        _("XP"), default=default_lesson_xp, help_text=_("XP a learner earns for completing it.")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="lessons", verbose_name=_("tags"))
+
+    # Derived on save, so that a page view never renders Markdown.
+    body_html = models.TextField(editable=False, default="")
+    exercise_html = models.TextField(editable=False, default="")
+    reading_minutes_estimate = models.PositiveSmallIntegerField(editable=False, default=1)
+    revision = models.PositiveIntegerField(
+        _("revision"), editable=False, default=1, help_text=_("Goes up by one on every content change.")
+    )
+    content_updated_at = models.DateTimeField(_("content updated"), default=timezone.now, editable=False)
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course__position", "course_id", "position", "id"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="stream_lesson_slug_unique_in_course")
+        ]
+        indexes = [models.Index(fields=["course", "status", "position"], name="stream_lesson_course_order")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "stream_lessons:lesson", kwargs={"course": self.course.slug, "lesson": self.slug}
+        )
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    @property
+    def reading_minutes(self):
+        return self.reading_minutes_override or self.reading_minutes_estimate
+
+    def render(self):
+        """Refresh the stored HTML and reading estimate from the Markdown fields.
+
+        Bumps ``revision`` and ``content_updated_at`` when the rendered content changed, which
+        is what "posted on an earlier version of this lesson" and problem reports compare with.
+        """
+        from .markdown import render_lesson_markdown
+        from .reading import estimate_reading_minutes
+
+        body_html = render_lesson_markdown(self.body)
+        exercise_html = render_lesson_markdown(self.exercise) if self.exercise.strip() else ""
+        changed = (body_html, exercise_html) != (self.body_html, self.exercise_html)
+        if changed and self.pk is not None:
+            self.revision += 1
+            self.content_updated_at = timezone.now()
+        self.body_html, self.exercise_html = body_html, exercise_html
+        self.reading_minutes_estimate = estimate_reading_minutes(self.body + "\n\n" + self.exercise)
+
+    def save(self, *args, **kwargs):
+        self.render()
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "body_html",
+                "exercise_html",
+                "reading_minutes_estimate",
+                "revision",
+                "content_updated_at",
+                "published_at",
+            }
+        super().save(*args, **kwargs)
+
+
+class LessonLink(models.Model):
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="links", verbose_name=_("lesson")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(
+        _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("external link")
+        verbose_name_plural = _("external links")
+
+    def __str__(self):
+        return self.title
+
+
+def visible_lessons_q(user):
+    """The filter for lessons ``user`` may open: everything for staff, published for others."""
+    if user is not None and user.is_active and user.is_staff:
+        return Q()
+    return Q(status=Status.PUBLISHED, course__status=Status.PUBLISHED)

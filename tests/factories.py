@@ -1,0 +1,74 @@
+"""factory-boy factories for every Stream model.
+
+User factories are built on ``get_user_model()`` so a host project's custom user model works.
+"""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from lessons.models import Course, Lesson, LessonLink, Status, Tag
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ()
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+    is_active = True
+
+
+class StaffFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    summary = "A course for tests."
+    position = factory.Sequence(lambda n: n)
+    status = Status.PUBLISHED
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+    slug = factory.LazyAttribute(lambda tag: tag.name)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    position = factory.Sequence(lambda n: n)
+    status = Status.PUBLISHED
+    body = "## Section\n\nSome text with a [link](https://example.com/).\n"
+    exercise = ""
+    xp = 10
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class LessonLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LessonLink
+
+    lesson = factory.SubFactory(LessonFactory)
+    title = factory.Sequence(lambda n: f"Reference {n}")
+    url = factory.Sequence(lambda n: f"https://example.com/ref/{n}")
+    position = factory.Sequence(lambda n: n)
