@@ -1,8 +1,42 @@
-from django.http import HttpResponse
+"""Stream's lesson pages. Views stay thin: selectors read, templates show."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from . import selectors
+from .conf import lessons_settings
 
 
+def page_context(**context):
+    """The context every Stream page gets: the base template to extend, then the page's own."""
+    return {"stream_base_template": lessons_settings.BASE_TEMPLATE, **context}
+
+
+@require_safe
 def catalogue(request):
-    return HttpResponse("")
+    courses = selectors.catalogue_courses(user=request.user)
+    return render(request, "stream/lessons/catalogue.html", page_context(courses=courses))
 
 
-tag_detail = course_detail = lesson_detail = catalogue
+@require_safe
+def course_detail(request, course):
+    course, lessons = selectors.course_with_lessons(course_slug=course, user=request.user)
+    return render(
+        request, "stream/lessons/course_detail.html", page_context(course=course, lessons=lessons)
+    )
+
+
+@require_safe
+def tag_detail(request, tag):
+    tag, lessons = selectors.tag_with_lessons(tag_slug=tag, user=request.user)
+    return render(request, "stream/lessons/tag_detail.html", page_context(tag=tag, lessons=lessons))
+
+
+@require_safe
+def lesson_detail(request, course, lesson):
+    page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=request.user)
+    return render(
+        request,
+        "stream/lessons/lesson_detail.html",
+        page_context(page=page, lesson=page.lesson, course=page.course),
+    )

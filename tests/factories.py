@@ -48,6 +48,7 @@ class TagFactory(factory.django.DjangoModelFactory):
 class LessonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Lesson
+        skip_postgeneration_save = True
 
     course = factory.SubFactory(CourseFactory)
     title = factory.Sequence(lambda n: f"Lesson {n}")

@@ -1,0 +1,123 @@
+"""Reads shared by Stream's pages and API. Each costs a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from .models import Course, Lesson, LessonLink, Status, Tag
+
+
+def user_is_staff(user) -> bool:
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+def courses_visible(*, user):
+    """Courses ``user`` may open: published ones; staff see drafts too."""
+    courses = Course.objects.all()
+    return courses if user_is_staff(user) else courses.published()
+
+
+def lessons_visible(*, user):
+    """Lessons ``user`` may open: published lessons of published courses; staff see all."""
+    lessons = Lesson.objects.select_related("course")
+    return lessons if user_is_staff(user) else lessons.published()
+
+
+def catalogue_courses(*, user) -> list[Course]:
+    """The catalogue: visible courses, each with ``lesson_count`` (published lessons). 1 query."""
+    return list(
+        courses_visible(user=user).annotate(
+            lesson_count=Count("lessons", filter=Q(lessons__status=Status.PUBLISHED))
+        )
+    )
+
+
+def course_with_lessons(*, course_slug: str, user) -> tuple[Course, list[Lesson]]:
+    """A course and its lessons in order, as ``user`` may see them, or 404. 2 queries."""
+    course = courses_visible(user=user).filter(slug=course_slug).first()
+    if course is None:
+        raise Http404("No such course.")
+    lessons = course.lessons.order_by("position", "id")
+    if not user_is_staff(user):
+        lessons = lessons.filter(status=Status.PUBLISHED)
+    lessons = list(lessons)
+    for number, lesson in enumerate(lessons, start=1):
+        lesson.number = number
+        lesson.course = course
+    return course, lessons
+
+
+def tag_with_lessons(*, tag_slug: str, user) -> tuple[Tag, list[Lesson]]:
+    """A tag and the lessons ``user`` may see that carry it, in catalogue order. 2 queries."""
+    tag = Tag.objects.filter(slug=tag_slug).first()
+    if tag is None:
+        raise Http404("No such tag.")
+    lessons = list(lessons_visible(user=user).filter(tags=tag).in_order())
+    return tag, lessons
+
+
+@dataclass
+class LessonPage:
+    """Everything the lesson page shows about the lesson itself (slots add the rest)."""
+
+    lesson: Lesson
+    course: Course
+    number: int
+    total: int
+    tags: list[Tag]
+    links: list[LessonLink]
+    previous: Lesson | None
+    next: Lesson | None
+
+
+def _neighbour_fields():
+    return ("id", "uuid", "title", "slug", "position", "status", "course_id")
+
+
+def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
+    """The lesson at ``/courses/<course>/<lesson>/`` as ``user`` may see it, or 404.
+
+    Drafts (of the lesson or of its course) are 404 for everyone but staff. ``number`` and
+    ``total`` count the course's published lessons ("Lesson 02 of 05"); a draft that staff
+    preview is counted where it would stand once published. Six queries, whatever the size of
+    the course or the number of tags.
+    """
+    lesson = (
+        lessons_visible(user=user)
+        .filter(course__slug=course_slug, slug=lesson_slug)
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("links", queryset=LessonLink.objects.order_by("position", "id")),
+        )
+        .first()
+    )
+    if lesson is None:
+        raise Http404("No such lesson.")
+    course = lesson.course
+
+    siblings = Lesson.objects.filter(course=course)
+    before = Q(position__lt=lesson.position) | Q(position=lesson.position, id__lt=lesson.id)
+    counted = siblings.filter(Q(status=Status.PUBLISHED) | Q(pk=lesson.pk))
+    figures = counted.aggregate(total=Count("id"), before=Count("id", filter=before))
+
+    neighbours = siblings if user_is_staff(user) else siblings.filter(status=Status.PUBLISHED)
+    previous = (
+        neighbours.filter(before).order_by("-position", "-id").only(*_neighbour_fields()).first()
+    )
+    after = Q(position__gt=lesson.position) | Q(position=lesson.position, id__gt=lesson.id)
+    following = neighbours.filter(after).order_by("position", "id").only(*_neighbour_fields()).first()
+    for neighbour in (previous, following):
+        if neighbour is not None:
+            neighbour.course = course
+
+    return LessonPage(
+        lesson=lesson,
+        course=course,
+        number=figures["before"] + 1,
+        total=figures["total"],
+        tags=list(lesson.tags.all()),
+        links=list(lesson.links.all()),
+        previous=previous,
+        next=following,
+    )

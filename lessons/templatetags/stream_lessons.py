@@ -1,0 +1,47 @@
+"""Template tags for Stream's pages and for host templates that place Stream's pieces."""
+
+from django import template
+from django.template.loader import get_template
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from ..conf import lessons_settings
+from ..slots import slot_templates
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def stream_slot(context, name):
+    """Render every template registered for slot ``name`` (see ``lessons.slots``)."""
+    names = slot_templates(name)
+    if not names:
+        return ""
+    flat = context.flatten()
+    request = context.get("request")
+    return mark_safe("".join(get_template(n).render(flat, request) for n in names))  # noqa: S308
+
+
+@register.simple_tag
+def stream_setting(name):
+    """A display setting such as ``SITE_NAME`` or ``SECTION_NAME``."""
+    if name not in {"SITE_NAME", "SECTION_NAME"}:
+        raise template.TemplateSyntaxError(f"stream_setting cannot show {name!r}.")
+    return getattr(lessons_settings, name)
+
+
+@register.filter
+def two_digits(number):
+    """``2`` → ``02``: lesson numbers in "Lesson 02 of 05"."""
+    try:
+        return f"{int(number):02d}"
+    except (TypeError, ValueError):
+        return number
+
+
+@register.simple_tag
+def tag_links(tags):
+    """Comma-separated links to each tag's lesson list."""
+    return format_html_join(
+        ", ", '<a class="tag-link" href="{}">{}</a>', ((t.get_absolute_url(), t.name) for t in tags)
+    )
