@@ -1,0 +1,97 @@
+"""The demo site's settings come from the environment; production settings pass check --deploy."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.settings import email_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k3y-for-tests-only-8f2b7c1d9e4a6b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e",
+    "ALLOWED_HOSTS": "stream.example.com",
+}
+
+
+OUR_VARIABLES = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "DEBUG"}
+
+
+def clean_environment():
+    return {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+
+
+def run_python(code, **env):
+    environment = clean_environment()
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def settings_as_json(module="config.settings", **env):
+    code = (
+        "import json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', %r);"
+        "from django.conf import settings;"
+        "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'],"
+        " 'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG,"
+        " 'email': settings.EMAIL_BACKEND}))" % module
+    )
+    result = run_python(code, DJANGO_SETTINGS_MODULE=module, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_environment_the_demo_uses_sqlite_and_local_memory():
+    found = settings_as_json()
+    assert found["db"] == "django.db.backends.sqlite3"
+    assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert found["email"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_database_and_redis_urls_switch_to_postgresql_and_redis():
+    found = settings_as_json(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    assert found["db"] == "django.db.backends.postgresql"
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_email_url_configures_smtp():
+    config = email_settings("smtp://mailer:s%40cret@mail.example.com:587?tls=1")
+    assert config["EMAIL_HOST"] == "mail.example.com"
+    assert config["EMAIL_PORT"] == 587
+    assert config["EMAIL_HOST_PASSWORD"] == "s@cret"
+    assert config["EMAIL_USE_TLS"] is True
+    with pytest.raises(ValueError, match="unsupported scheme"):
+        email_settings("ftp://example.com")
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **clean_environment(),
+            "DJANGO_SETTINGS_MODULE": "config.settings_production",
+            **PRODUCTION_ENV,
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    assert settings_as_json("config.settings_production", **PRODUCTION_ENV)["debug"] is False
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_settings_refuse_to_start_without_secret_and_hosts(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = run_python(
+        "import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings_production", **env
+    )
+    assert result.returncode != 0
+    assert missing in result.stderr
