@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: venv
 	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "markdownx",
     "lessons.apps.LessonsConfig",
+    "config.apps.DemoConfig",
 ]
 
 MIDDLEWARE = [
