@@ -1,0 +1,224 @@
+"""The instructors' side of lessons: courses, lessons, tags, all in the Django admin.
+
+Publishing goes through ``lessons.services`` so the admin does what commands and the API do.
+"""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .forms import LessonAdminForm
+from .models import Course, Lesson, LessonLink, Status, Tag
+from .services import course_publish, course_unpublish, lessons_set_status
+
+
+class LessonInline(admin.TabularInline):
+    """A course's lessons in one form: renumber ``position`` to reorder them.
+
+    New lessons are written on the lesson page (they need a body), and deleting one is left to
+    its own page, which lists what would go with it.
+    """
+
+    model = Lesson
+    fields = ("title", "slug", "position", "status", "xp")
+    ordering = ("position", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "position", "status", "published_lesson_count", "lesson_count")
+    list_display_links = ("title",)
+    list_editable = ("position",)
+    list_filter = ("status",)
+    ordering = ("position", "id")  # Meta.ordering is dropped from the counting query
+    search_fields = ("title", "slug", "summary")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("uuid", "created_at", "updated_at")
+    fields = ("title", "slug", "summary", "position", "status", *readonly_fields)
+    inlines = (LessonInline,)
+    actions = ("publish_courses", "unpublish_courses")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                lesson_total=Count("lessons"),
+                published_lesson_total=Count("lessons", filter=Q(lessons__status=Status.PUBLISHED)),
+            )
+        )
+
+    @admin.display(description=_("published lessons"), ordering="published_lesson_total")
+    def published_lesson_count(self, course):
+        return course.published_lesson_total
+
+    @admin.display(description=_("lessons"), ordering="lesson_total")
+    def lesson_count(self, course):
+        return course.lesson_total
+
+    @admin.action(description=_("Publish the selected courses"), permissions=["change"])
+    def publish_courses(self, request, queryset):
+        changed = 0
+        for course in queryset.exclude(status=Status.PUBLISHED):
+            course_publish(course=course)
+            changed += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d course was published.", "%(count)d courses were published.", changed
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unpublish the selected courses"), permissions=["change"])
+    def unpublish_courses(self, request, queryset):
+        changed = 0
+        for course in queryset.exclude(status=Status.DRAFT):
+            course_unpublish(course=course)
+            changed += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d course was taken back to draft.",
+                "%(count)d courses were taken back to draft.",
+                changed,
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+
+class LessonLinkInline(admin.TabularInline):
+    model = LessonLink
+    fields = ("title", "url", "position")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    ordering = ("position", "id")
+    extra = 0
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    form = LessonAdminForm
+    list_display = (
+        "title",
+        "course",
+        "position",
+        "status",
+        "xp",
+        "reading_time",
+        "tag_names",
+        "updated_at",
+    )
+    list_display_links = ("title",)
+    list_editable = ("position",)
+    list_filter = ("status", "course", "tags")
+    list_select_related = ("course",)
+    search_fields = ("title", "body", "course__title", "tags__name")
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("tags",)
+    readonly_fields = (
+        "uuid",
+        "revision",
+        "reading_minutes_estimate",
+        "published_at",
+        "content_updated_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("course", "title", "slug", "position", "status", "xp", "tags")}),
+        (_("Content"), {"fields": ("body", "exercise")}),
+        (_("Reading time"), {"fields": ("reading_minutes_estimate", "reading_minutes_override")}),
+        (
+            _("Record"),
+            {
+                "fields": ("uuid", "revision", "published_at", "content_updated_at", "updated_at"),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+    inlines = (LessonLinkInline,)
+    actions = ("publish_lessons", "unpublish_lessons")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                reading_minutes_shown=Coalesce(
+                    "reading_minutes_override", "reading_minutes_estimate"
+                )
+            )
+            .prefetch_related("tags")
+        )
+
+    def view_on_site(self, lesson):
+        # The lesson page shows drafts to staff, so this works before publishing too.
+        return lesson.get_absolute_url()
+
+    @admin.display(description=_("reading time"), ordering="reading_minutes_shown")
+    def reading_time(self, lesson):
+        return ngettext("%(minutes)d min", "%(minutes)d min", lesson.reading_minutes) % {
+            "minutes": lesson.reading_minutes
+        }
+
+    @admin.display(description=_("tags"))
+    def tag_names(self, lesson):
+        return ", ".join(tag.name for tag in lesson.tags.all())
+
+    def set_status(self, request, queryset, status):
+        # The changelist's queryset carries joins and prefetches the service has no use for.
+        lessons = Lesson.objects.filter(pk__in=queryset.values("pk"))
+        selected = lessons.count()
+        changed = lessons_set_status(lessons=lessons, status=status)
+        return changed, selected - changed
+
+    @admin.action(description=_("Publish the selected lessons"), permissions=["change"])
+    def publish_lessons(self, request, queryset):
+        changed, unchanged = self.set_status(request, queryset, Status.PUBLISHED)
+        message = ngettext(
+            "%(count)d lesson was published.", "%(count)d lessons were published.", changed
+        ) % {"count": changed}
+        if unchanged:
+            message += " " + ngettext(
+                "%(count)d was published already.", "%(count)d were published already.", unchanged
+            ) % {"count": unchanged}
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description=_("Unpublish the selected lessons"), permissions=["change"])
+    def unpublish_lessons(self, request, queryset):
+        changed, unchanged = self.set_status(request, queryset, Status.DRAFT)
+        message = ngettext(
+            "%(count)d lesson was taken back to draft.",
+            "%(count)d lessons were taken back to draft.",
+            changed,
+        ) % {"count": changed}
+        if unchanged:
+            message += " " + ngettext(
+                "%(count)d was a draft already.", "%(count)d were drafts already.", unchanged
+            ) % {"count": unchanged}
+        self.message_user(request, message, messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "lesson_count")
+    ordering = ("name",)  # Meta.ordering is dropped from the counting (GROUP BY) query
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lesson_total=Count("lessons"))
+
+    @admin.display(description=_("lessons"), ordering="lesson_total")
+    def lesson_count(self, tag):
+        return tag.lesson_total
