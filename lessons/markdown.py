@@ -385,41 +385,56 @@ _URL_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f]+")
 
 
-def _drop_disguised_urls(tag: str, attribute: str, value: str) -> str | None:
-    """Drop a URL whose scheme is only hidden by spaces or control characters.
+def _attribute_filter(allowed_classes: dict[str, set[str]]):
+    """nh3's per-attribute hook, for what its allow-lists leave.
 
-    nh3 already refuses ``java\tscript:``; this also refuses ``java    script:`` (tabs become
-    spaces in Markdown), which browsers read as a harmless relative URL, so that nothing in the
-    output even looks like a script URL to a stricter checker.
+    * A URL whose scheme is only hidden by spaces or control characters is dropped: nh3
+      already refuses ``java\tscript:``, and this refuses ``java    script:`` too (Markdown turns
+      tabs into spaces), which browsers would read as a harmless relative URL, so nothing in the
+      output even looks like a script URL.
+    * A class attribute with no allowed class is dropped instead of being left as ``class=""``
+      (``allowed_classes`` trims the others afterwards).
     """
-    if attribute in {"href", "src"}:
-        scheme = _URL_SCHEME_RE.match(_URL_NOISE_RE.sub("", value))
-        if scheme is not None and scheme[1].lower() not in URL_SCHEMES:
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in {"href", "src"}:
+            scheme = _URL_SCHEME_RE.match(_URL_NOISE_RE.sub("", value))
+            if scheme is not None and scheme[1].lower() not in URL_SCHEMES:
+                return None
+        elif attribute == "class" and allowed_classes.get(tag, set()).isdisjoint(value.split()):
             return None
-    return value
+        return value
+
+    return attribute_filter
 
 
-_lesson_cleaner = nh3.Cleaner(
-    tags=set(LESSON_TAGS),
-    clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+def _cleaner(*, tags, attributes, attribute_values, classes, link_rel) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(tags),
+        clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+        attributes=attributes,
+        tag_attribute_values=attribute_values,
+        allowed_classes=classes,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=link_rel,
+        attribute_filter=_attribute_filter(classes),
+        strip_comments=True,
+    )
+
+
+_lesson_cleaner = _cleaner(
+    tags=LESSON_TAGS,
     attributes=LESSON_ATTRIBUTES,
-    tag_attribute_values=LESSON_ATTRIBUTE_VALUES,
-    allowed_classes=LESSON_CLASSES,
-    url_schemes=set(URL_SCHEMES),
-    link_rel=None,  # set below, on external links only
-    attribute_filter=_drop_disguised_urls,
-    strip_comments=True,
+    attribute_values=LESSON_ATTRIBUTE_VALUES,
+    classes=LESSON_CLASSES,
+    link_rel=None,  # added below, to external links only
 )
-_comment_cleaner = nh3.Cleaner(
-    tags=set(COMMENT_TAGS),
-    clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+_comment_cleaner = _cleaner(
+    tags=COMMENT_TAGS,
     attributes=COMMENT_ATTRIBUTES,
-    tag_attribute_values=COMMENT_ATTRIBUTE_VALUES,
-    allowed_classes=COMMENT_CLASSES,
-    url_schemes=set(URL_SCHEMES),
+    attribute_values=COMMENT_ATTRIBUTE_VALUES,
+    classes=COMMENT_CLASSES,
     link_rel="nofollow ugc noopener",
-    attribute_filter=_drop_disguised_urls,
-    strip_comments=True,
 )
 
 # nh3 serialises every attribute double-quoted with '"' escaped, so a start tag is matched
