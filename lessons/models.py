@@ -98,7 +98,9 @@ class Lesson(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
-        _("slug"), max_length=100, help_text=_("Part of the lesson's address; unique in its course.")
+        _("slug"),
+        max_length=100,
+        help_text=_("Part of the lesson's address; unique in its course."),
     )
     position = models.PositiveIntegerField(
         _("position"),
@@ -132,9 +134,14 @@ class Lesson(models.Model):
     exercise_html = models.TextField(editable=False, default="")
     reading_minutes_estimate = models.PositiveSmallIntegerField(editable=False, default=1)
     revision = models.PositiveIntegerField(
-        _("revision"), editable=False, default=1, help_text=_("Goes up by one on every content change.")
+        _("revision"),
+        editable=False,
+        default=1,
+        help_text=_("Goes up by one on every content change."),
     )
-    content_updated_at = models.DateTimeField(_("content updated"), default=timezone.now, editable=False)
+    content_updated_at = models.DateTimeField(
+        _("content updated"), default=timezone.now, editable=False
+    )
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -146,12 +153,33 @@ class Lesson(models.Model):
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
         constraints = [
-            models.UniqueConstraint(fields=["course", "slug"], name="stream_lesson_slug_unique_in_course")
+            models.UniqueConstraint(
+                fields=["course", "slug"], name="stream_lesson_slug_unique_in_course"
+            )
         ]
-        indexes = [models.Index(fields=["course", "status", "position"], name="stream_lesson_course_order")]
+        indexes = [
+            models.Index(fields=["course", "status", "position"], name="stream_lesson_course_order")
+        ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.render()
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "body_html",
+                "exercise_html",
+                "reading_minutes_estimate",
+                "revision",
+                "content_updated_at",
+                "published_at",
+            }
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse(
@@ -183,23 +211,6 @@ class Lesson(models.Model):
             self.content_updated_at = timezone.now()
         self.body_html, self.exercise_html = body_html, exercise_html
         self.reading_minutes_estimate = estimate_reading_minutes(self.body + "\n\n" + self.exercise)
-
-    def save(self, *args, **kwargs):
-        self.render()
-        if self.status == Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                "body_html",
-                "exercise_html",
-                "reading_minutes_estimate",
-                "revision",
-                "content_updated_at",
-                "published_at",
-            }
-        super().save(*args, **kwargs)
 
 
 class LessonLink(models.Model):

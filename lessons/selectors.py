@@ -57,6 +57,14 @@ def tag_with_lessons(*, tag_slug: str, user) -> tuple[Tag, list[Lesson]]:
     return tag, lessons
 
 
+def lesson_tags_in_order(*, lesson: Lesson) -> list[Tag]:
+    """A lesson's tags in the order the instructor gave them (``dense, llama, families``)."""
+    rows = (
+        Lesson.tags.through.objects.filter(lesson_id=lesson.pk).select_related("tag").order_by("id")
+    )
+    return [row.tag for row in rows]
+
+
 @dataclass
 class LessonPage:
     """Everything the lesson page shows about the lesson itself (slots add the rest)."""
@@ -86,10 +94,7 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
     lesson = (
         lessons_visible(user=user)
         .filter(course__slug=course_slug, slug=lesson_slug)
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by("name")),
-            Prefetch("links", queryset=LessonLink.objects.order_by("position", "id")),
-        )
+        .prefetch_related(Prefetch("links", queryset=LessonLink.objects.order_by("position", "id")))
         .first()
     )
     if lesson is None:
@@ -106,7 +111,9 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
         neighbours.filter(before).order_by("-position", "-id").only(*_neighbour_fields()).first()
     )
     after = Q(position__gt=lesson.position) | Q(position=lesson.position, id__gt=lesson.id)
-    following = neighbours.filter(after).order_by("position", "id").only(*_neighbour_fields()).first()
+    following = (
+        neighbours.filter(after).order_by("position", "id").only(*_neighbour_fields()).first()
+    )
     for neighbour in (previous, following):
         if neighbour is not None:
             neighbour.course = course
@@ -116,7 +123,7 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
         course=course,
         number=figures["before"] + 1,
         total=figures["total"],
-        tags=list(lesson.tags.all()),
+        tags=lesson_tags_in_order(lesson=lesson),
         links=list(lesson.links.all()),
         previous=previous,
         next=following,

@@ -34,11 +34,10 @@ def run_python(code, **env):
 
 def settings_as_json(module="config.settings", **env):
     code = (
-        "import json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', %r);"
-        "from django.conf import settings;"
+        "import json; from django.conf import settings;"
         "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'],"
         " 'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG,"
-        " 'email': settings.EMAIL_BACKEND}))" % module
+        " 'email': settings.EMAIL_BACKEND}))"
     )
     result = run_python(code, DJANGO_SETTINGS_MODULE=module, **env)
     assert result.returncode == 0, result.stderr

@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(os.environ.get("STREAM_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("STREAM_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
 
 try:
     from playwright.sync_api import sync_playwright
