@@ -146,10 +146,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "stream@localhost")
 # django-markdownx: the admin editor's preview goes through Stream's own pipeline, and the
 # endpoints are mounted behind Stream's staff-only views (see lessons/markdownx_views.py).
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "lessons.markdown.render_lesson_markdown"
-MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
-MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
+MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
 
 STREAM = {
     "SITE_NAME": "C.W.K.",
