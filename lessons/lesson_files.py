@@ -248,26 +248,33 @@ def _literal_block(key: str, value: str) -> str | None:
     return f"{key}: |{indicator}{chomping}\n{lines}"
 
 
-def _yaml_entry(key: str, value: Any) -> str:
-    """One top-level ``key: value`` entry, in the most readable form that loads back exactly."""
-    candidates = []
-    if isinstance(value, str):
-        candidates.append(_literal_block(key, value))
-    candidates.append(
-        yaml.dump(
-            {key: value},
-            Dumper=_Dumper,
-            allow_unicode=True,
-            sort_keys=False,
-            default_flow_style=False,
-            width=_YAML_WIDTH,
-        )
+def _yaml_dump(key: str, value: Any, *, allow_unicode: bool) -> str:
+    return yaml.dump(
+        {key: value},
+        Dumper=_Dumper,
+        allow_unicode=allow_unicode,
+        sort_keys=False,
+        default_flow_style=False,
+        width=_YAML_WIDTH,
     )
-    if isinstance(value, str):
-        candidates.append(yaml.safe_dump({key: value}, default_style='"', width=_YAML_WIDTH))
+
+
+def _yaml_entry(key: str, value: Any) -> str:
+    """One top-level ``key: value`` entry, in the most readable form that loads back exactly.
+
+    The forms are tried from most to least readable; the last one escapes every character
+    outside ASCII, which PyYAML always reads back as written (NEL and the Unicode line
+    separators, say, are line breaks to YAML when written as they are).
+    """
+    candidates = (
+        lambda: _literal_block(key, value) if isinstance(value, str) else None,
+        lambda: _yaml_dump(key, value, allow_unicode=True),
+        lambda: _yaml_dump(key, value, allow_unicode=False),
+    )
     for candidate in candidates:
-        if candidate is not None and _yaml_load(candidate) == {key: value}:
-            return candidate
+        text = candidate()
+        if text is not None and _yaml_load(text) == {key: value}:
+            return text
     raise ValueError(f"Cannot write {key!r} losslessly as YAML: {value!r}")
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from lessons.lesson_files import lessons_export, lessons_import
 from lessons.models import Course, Lesson, Status
 from tests.factories import UserFactory
 
@@ -124,3 +125,25 @@ def test_demo_reference_lesson_matches_the_reference_page():
         for caption in re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", lesson.body_html, re.S)
     ]
     assert "Llama 3 dense 라인업 한눈에 · python" in captions
+
+
+def test_demo_content_survives_export_and_import(tmp_path):
+    # given
+    load_demo()
+    lessons_export(directory=tmp_path / "first")
+
+    # when
+    report = lessons_import(directory=tmp_path / "first")
+
+    # then
+    assert not report.changed
+    lessons_export(directory=tmp_path / "second")
+    first = sorted(path.relative_to(tmp_path / "first") for path in (tmp_path / "first").rglob("*"))
+    assert first == sorted(
+        path.relative_to(tmp_path / "second") for path in (tmp_path / "second").rglob("*")
+    )
+    for relative in first:
+        if (tmp_path / "first" / relative).is_file():
+            assert (tmp_path / "first" / relative).read_bytes() == (
+                tmp_path / "second" / relative
+            ).read_bytes()

@@ -1,11 +1,15 @@
 """Lessons as files: ``export_lessons`` and ``import_lessons`` (``lessons/lesson_files.py``)."""
 
+import tempfile
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from lessons.lesson_files import LessonFilesError, lessons_export, lessons_import
 from lessons.models import Course, Lesson, LessonLink, Status, Tag
@@ -213,6 +217,47 @@ def test_import_puts_back_a_mutated_database_in_the_same_rows(catalogue, tmp_pat
     ]
     lessons_export(directory=tmp_path / "second")
     assert tree(tmp_path / "second") == tree(tmp_path / "first")
+
+
+# Any text a database can hold (no surrogates, no NUL: PostgreSQL refuses it), heavy on the
+# characters that make YAML and front matter tricky.
+any_text = st.text(
+    st.one_of(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+        st.sampled_from(["\n", "\n", " ", "\t", "\r", "-", ":", "|", "#", "'", '"', "가"]),
+    )
+)
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=any_text.filter(lambda text: 0 < len(text) <= 200),
+    summary=any_text,
+    body=any_text.filter(bool),
+    exercise=any_text,
+    link_title=any_text.filter(lambda text: 0 < len(text) <= 200),
+)
+def test_any_text_survives_the_round_trip(db, title, summary, body, exercise, link_title):
+    # given
+    wipe()
+    course = CourseFactory(slug="c", title=title, summary=summary)
+    lesson = LessonFactory(course=course, slug="l", title=title, body=body, exercise=exercise)
+    LessonLinkFactory(lesson=lesson, title=link_title, url="https://example.com/")
+    before = without_pks(snapshot())
+
+    with tempfile.TemporaryDirectory() as directory:
+        lessons_export(directory=Path(directory) / "first")
+        wipe()
+
+        # when
+        lessons_import(directory=Path(directory) / "first")
+
+        # then
+        assert without_pks(snapshot()) == before
+        lessons_export(directory=Path(directory) / "second")
+        assert tree(Path(directory) / "second") == tree(Path(directory) / "first")
 
 
 def test_export_writes_readable_deterministic_files(catalogue, tmp_path):
