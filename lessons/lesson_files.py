@@ -737,7 +737,7 @@ def _check_places(courses: list[_CourseFile], lessons: list[_LessonFile], proble
     )
     _check_duplicates(
         [((lesson.course, lesson.slug), lesson.path) for lesson in lessons],
-        "course and slug",
+        _("course and slug"),
         problems,
     )
 
@@ -883,7 +883,7 @@ def _plan_tags(lesson_files: list[_LessonFile], problems: _Problems) -> dict[str
             try:
                 tag.full_clean(validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
-                messages.extend(_validation_messages(exc, prefix=f"tag {name!r} "))
+                messages.extend(_validation_messages(exc, prefix=_("tag %(tag)r ") % {"tag": name}))
             tags[name] = tag
         for path in users[name]:
             for message in messages:
@@ -981,7 +981,9 @@ def _lesson_plan(lesson_file, instance, course_plan, tags, problems) -> _LessonP
                 exclude=["lesson"], validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
-            for message in _validation_messages(exc, prefix=f"link {number} "):
+            for message in _validation_messages(
+                exc, prefix=_("link %(number)d ") % {"number": number}
+            ):
                 problems.add(lesson_file.path, message)
     ordered_fields = tuple(key for key in (*LESSON_KEYS, "body") if key in changed)
     action: Action = "created" if is_new else ("updated" if ordered_fields else "unchanged")
