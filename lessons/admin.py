@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from .forms import LessonAdminForm
 from .models import Course, Lesson, LessonLink, Status, Tag
-from .services import course_publish, course_unpublish, lessons_set_status
+from .services import course_publish, course_unpublish, lesson_set_tags, lessons_set_status
 
 
 class LessonInline(admin.TabularInline):
@@ -160,6 +160,16 @@ class LessonAdmin(admin.ModelAdmin):
             )
             .prefetch_related("tags")
         )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The page lists tags in the order the instructor picked them; the form's cleaned
+        # value is an unordered queryset, the posted ids keep the order.
+        chosen = {tag.pk: tag for tag in form.cleaned_data.get("tags", [])}
+        order = [int(pk) for pk in request.POST.getlist("tags") if pk.isdigit()]
+        ordered = [chosen[pk] for pk in order if pk in chosen]
+        ordered += [tag for pk, tag in chosen.items() if pk not in order]
+        lesson_set_tags(lesson=form.instance, tags=ordered)
 
     def view_on_site(self, lesson):
         # The lesson page shows drafts to staff, so this works before publishing too.

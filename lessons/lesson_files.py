@@ -34,6 +34,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .models import Course, Lesson, LessonLink, Status, Tag
+from .selectors import tags_by_lesson
+from .services import lesson_set_tags
 
 COURSE_FILE_NAME = "course.yml"
 COURSE_KEYS = ("uuid", "slug", "title", "summary", "position", "status")
@@ -301,8 +303,13 @@ def lesson_file_name(*, lesson: Lesson) -> str:
     return f"{lesson.position:02d}-{lesson.slug}.md"
 
 
-def lesson_file_text(*, lesson: Lesson) -> str:
-    """The ``NN-<slug>.md`` text for ``lesson``: front matter, then the body exactly as stored."""
+def lesson_file_text(*, lesson: Lesson, tags: list[Tag] | None = None) -> str:
+    """The ``NN-<slug>.md`` text for ``lesson``: front matter, then the body exactly as stored.
+
+    ``tags`` are the lesson's tags in order, when the caller has them already.
+    """
+    if tags is None:
+        tags = tags_by_lesson(lesson_ids=[lesson.pk])[lesson.pk]
     front_matter = _yaml_entries(
         {
             "uuid": str(lesson.uuid),
@@ -311,8 +318,7 @@ def lesson_file_text(*, lesson: Lesson) -> str:
             "slug": lesson.slug,
             "title": lesson.title,
             "status": lesson.status,
-            # Tags have no order in the database; by name keeps the file stable.
-            "tags": _FlowList(sorted(tag.name for tag in lesson.tags.all())),
+            "tags": _FlowList(tag.name for tag in tags),
             "xp": lesson.xp,
             "reading_minutes": lesson.reading_minutes_override,
             "links": [{"title": link.title, "url": link.url} for link in lesson.links.all()],
@@ -346,9 +352,8 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
     before = set(_existing_content_files(directory))
     report = ExportReport(directory=directory)
     files: dict[str, str] = {}
-    courses = Course.objects.order_by("position", "id").prefetch_related(
-        "lessons__tags", "lessons__links"
-    )
+    courses = Course.objects.order_by("position", "id").prefetch_related("lessons__links")
+    tags = tags_by_lesson(lesson_ids=Lesson.objects.values_list("id", flat=True))
     for course in courses:
         report.courses += 1
         files[f"{course.slug}/{COURSE_FILE_NAME}"] = course_file_text(course=course)
@@ -356,7 +361,7 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
             report.lessons += 1
             lesson.course = course
             files[f"{course.slug}/{lesson_file_name(lesson=lesson)}"] = lesson_file_text(
-                lesson=lesson
+                lesson=lesson, tags=tags[lesson.pk]
             )
     for relative, text in files.items():
         path = directory / relative
@@ -898,8 +903,9 @@ def _plan_lessons(
     problems: _Problems,
 ) -> list[_LessonPlan]:
     existing = list(
-        Lesson.objects.select_related("course").prefetch_related("tags", "links").order_by("id")
+        Lesson.objects.select_related("course").prefetch_related("links").order_by("id")
     )
+    current_tags = tags_by_lesson(lesson_ids=[lesson.pk for lesson in existing])
     by_uuid = {lesson.uuid: lesson for lesson in existing}
     claimed = {lesson_file.uuid for lesson_file in lesson_files if lesson_file.uuid}
     by_place = {
@@ -915,7 +921,8 @@ def _plan_lessons(
             instance = by_uuid.get(lesson_file.uuid) or Lesson(uuid=lesson_file.uuid)
         else:
             instance = by_place.pop((course.pk, lesson_file.slug), None) or Lesson()
-        plans.append(_lesson_plan(lesson_file, instance, course_plan, tags, problems))
+        tag_names = [tag.name for tag in current_tags.get(instance.pk, [])]
+        plans.append(_lesson_plan(lesson_file, instance, tag_names, course_plan, problems))
     matched = {plan.instance.pk for plan in plans if plan.instance.pk}
     untouched = {
         (lesson.course_id, lesson.slug): lesson for lesson in existing if lesson.pk not in matched
@@ -934,7 +941,7 @@ def _plan_lessons(
     return plans
 
 
-def _lesson_plan(lesson_file, instance, course_plan, tags, problems) -> _LessonPlan:
+def _lesson_plan(lesson_file, instance, tag_names, course_plan, problems) -> _LessonPlan:
     is_new = instance.pk is None
     values = {
         "position": lesson_file.position,
@@ -961,7 +968,7 @@ def _lesson_plan(lesson_file, instance, course_plan, tags, problems) -> _LessonP
         )
         slug_moves = course_moves or instance.slug != lesson_file.slug
         model_changed = bool(changed)
-        if {tag.name for tag in instance.tags.all()} != set(lesson_file.tags):
+        if tag_names != lesson_file.tags:
             changed.append("tags")
         if [(link.title, link.url) for link in instance.links.all()] != lesson_file.links:
             changed.append("links")
@@ -1034,7 +1041,7 @@ def _apply(course_plans: list[_CoursePlan], tags: dict[str, Tag], lesson_plans: 
             lesson.save()  # Re-renders the HTML and the reading estimate.
         created = plan.change.action == "created"
         if created or "tags" in plan.change.fields:
-            lesson.tags.set([tags[name] for name in plan.file.tags])
+            lesson_set_tags(lesson=lesson, tags=[tags[name] for name in plan.file.tags])
         if created or "links" in plan.change.fields:
             lesson.links.all().delete()
             LessonLink.objects.bulk_create(

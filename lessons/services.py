@@ -2,7 +2,8 @@
 
 from django.db import transaction
 
-from .models import Course, Lesson, Status
+from .models import Course, Lesson, Status, Tag
+from .selectors import lesson_tags_in_order
 
 
 def lesson_publish(*, lesson: Lesson) -> Lesson:
@@ -44,3 +45,18 @@ def course_unpublish(*, course: Course) -> Course:
         course.status = Status.DRAFT
         course.save(update_fields=["status", "updated_at"])
     return course
+
+
+@transaction.atomic
+def lesson_set_tags(*, lesson: Lesson, tags: list[Tag]) -> None:
+    """Give ``lesson`` exactly ``tags``, in this order (pages list tags in the order given).
+
+    Django's ``lesson.tags.set()`` keeps no order, so when the order changes the rows are
+    written again, one per tag, in order.
+    """
+    unique = list(dict.fromkeys(tags))
+    if [tag.pk for tag in lesson_tags_in_order(lesson=lesson)] == [tag.pk for tag in unique]:
+        return
+    through = Lesson.tags.through
+    through.objects.filter(lesson_id=lesson.pk).delete()
+    through.objects.bulk_create(through(lesson_id=lesson.pk, tag_id=tag.pk) for tag in unique)

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import include, path, reverse
 
 from lessons.models import Course, Lesson, LessonLink, Status, Tag
+from lessons.selectors import lesson_tags_in_order
 from tests.factories import CourseFactory, LessonFactory, LessonLinkFactory, TagFactory
 
 
@@ -150,6 +151,28 @@ def test_staff_create_a_lesson_with_links_and_tags(staff_client):
     assert list(lesson.links.values_list("title", "url")) == [
         ("Python tutorial", "https://docs.python.org/3/tutorial/")
     ]
+
+
+def test_tags_keep_the_order_staff_picked_them_in(staff_client):
+    # given three tags whose names sort differently from the order wanted on the page
+    course = CourseFactory()
+    dense, llama, families = (TagFactory(name=n, slug=n) for n in ("dense", "llama", "families"))
+
+    # when staff add a lesson picking them as dense, llama, families, then reorder them
+    staff_client.post(
+        reverse("admin:stream_lessons_lesson_add"),
+        lesson_form_data(course, tags=[dense, llama, families]),
+    )
+    lesson = Lesson.objects.get(slug="variables")
+    first = [tag.name for tag in lesson_tags_in_order(lesson=lesson)]
+    staff_client.post(
+        reverse("admin:stream_lessons_lesson_change", args=[lesson.pk]),
+        lesson_form_data(course, tags=[families, dense], **{"links-TOTAL_FORMS": "0"}),
+    )
+
+    # then the lesson lists them in the order picked
+    assert first == ["dense", "llama", "families"]
+    assert [tag.name for tag in lesson_tags_in_order(lesson=lesson)] == ["families", "dense"]
 
 
 def test_a_slug_used_in_the_course_is_refused(staff_client):

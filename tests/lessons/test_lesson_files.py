@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from lessons.lesson_files import LessonFilesError, lessons_export, lessons_import
 from lessons.models import Course, Lesson, LessonLink, Status, Tag
+from lessons.selectors import lesson_tags_in_order
 from tests.factories import CourseFactory, LessonFactory, LessonLinkFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -293,7 +294,7 @@ def test_export_writes_readable_deterministic_files(catalogue, tmp_path):
         "slug: llama\n"
         "title: LLaMA 패밀리 — 시대의 open-weight backbone\n"
         "status: published\n"
-        "tags: [dense, families, llama]\n"
+        "tags: [dense, llama, families]\n"
         "xp: 20\n"
         "reading_minutes: null\n"
         "links:\n"
@@ -501,7 +502,7 @@ BAD_FILES = {
         "xp must be a whole number (0 or more), not lots.",
     ),
     "tags not a list": (
-        lambda root: edit(root / LLAMA, "tags: [dense, families, llama]", "tags: dense"),
+        lambda root: edit(root / LLAMA, "tags: [dense, llama, families]", "tags: dense"),
         LLAMA,
         "tags must be a list of tag names",
     ),
@@ -544,12 +545,12 @@ BAD_FILES = {
         "title: This field cannot be blank.",
     ),
     "tag without a slug": (
-        lambda root: edit(root / LLAMA, "tags: [dense, families, llama]", "tags: ['!!!']"),
+        lambda root: edit(root / LLAMA, "tags: [dense, llama, families]", "tags: ['!!!']"),
         LLAMA,
         "the tag '!!!' has no letters or digits",
     ),
     "tag slug taken": (
-        lambda root: edit(root / LLAMA, "tags: [dense, families, llama]", "tags: [Dense]"),
+        lambda root: edit(root / LLAMA, "tags: [dense, llama, families]", "tags: [Dense]"),
         LLAMA,
         "the tag 'Dense' would have the slug 'dense', which the tag 'dense' uses.",
     ),
@@ -628,7 +629,7 @@ def test_dry_run_reports_the_changes_and_writes_nothing(catalogue, tmp_path):
     # given
     lessons_export(directory=tmp_path)
     edit(tmp_path / LLAMA, "xp: 20\n", "xp: 25\n")
-    edit(tmp_path / LLAMA, "tags: [dense, families, llama]", "tags: [dense, new-tag]")
+    edit(tmp_path / LLAMA, "tags: [dense, llama, families]", "tags: [dense, new-tag]")
     before = snapshot()
 
     # when
@@ -691,3 +692,21 @@ def test_a_changed_body_is_rendered_again(catalogue, tmp_path):
     assert refreshed.body == "## Fresh heading\n"
     assert "Fresh heading" in refreshed.body_html and "Llama" not in refreshed.body_html
     assert refreshed.revision == llama.revision + 1
+
+
+def test_reordering_tags_in_a_file_reorders_them_on_the_lesson(catalogue, tmp_path):
+    # given
+    lessons_export(directory=tmp_path)
+    edit(tmp_path / LLAMA, "tags: [dense, llama, families]", "tags: [families, dense, llama]")
+
+    # when
+    output = run_import(tmp_path)
+
+    # then
+    assert "updated    dense-families/02-llama.md: tags" in output
+    lesson = Lesson.objects.get(slug="llama")
+    assert [tag.name for tag in lesson_tags_in_order(lesson=lesson)] == [
+        "families",
+        "dense",
+        "llama",
+    ]
