@@ -186,7 +186,7 @@ def _render_code_fence_uncached(fence: CodeFence) -> str:
         f'<figcaption class="code-caption">{" · ".join(caption)}</figcaption>' if caption else ""
     )
     return (
-        f'<figure class="code-block">{figcaption}<div class="highlight"><pre><code>'
+        f'<figure class="code-block">{figcaption}<div class="highlight"><pre tabindex="0"><code>'
         f"{_highlight(fence.code, language)}</code></pre></div></figure>"
     )
 
@@ -234,6 +234,15 @@ class _CodeFenceStashPreprocessor(Preprocessor):
         ]
 
 
+class _FocusablePreTreeprocessor(Treeprocessor):
+    """Make indented code blocks focusable like fenced ones: a block wider than the page scrolls,
+    and a keyboard user can only scroll what takes focus (axe: scrollable-region-focusable)."""
+
+    def run(self, root):
+        for pre in root.iter("pre"):
+            pre.set("tabindex", "0")
+
+
 class _CodeFenceExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API)
         self.pending = {}
@@ -241,6 +250,7 @@ class _CodeFenceExtension(Extension):
         md.preprocessors.register(_CodeFencePreprocessor(md, self), "stream_code_fence", 35)
         md.preprocessors.register(_CodeFenceStashPreprocessor(md, self), "stream_code_stash", 29)
         md.treeprocessors.register(_BracketFloodTreeprocessor(md), "stream_bracket_flood", 21)
+        md.treeprocessors.register(_FocusablePreTreeprocessor(md), "stream_focusable_pre", 3)
 
     def reset(self):
         self.pending = {}
@@ -358,12 +368,12 @@ LESSON_ATTRIBUTES = {
 COMMENT_ATTRIBUTES = _COMMON_ATTRIBUTES
 
 _TABLE_ALIGN = {"align": {"left", "center", "right"}}
+_COMMON_ATTRIBUTE_VALUES = {"pre": {"tabindex": {"0"}}, "th": _TABLE_ALIGN, "td": _TABLE_ALIGN}
 LESSON_ATTRIBUTE_VALUES = {
+    **_COMMON_ATTRIBUTE_VALUES,
     "a": {"aria-hidden": {"true"}, "tabindex": {"-1"}},
-    "th": _TABLE_ALIGN,
-    "td": _TABLE_ALIGN,
 }
-COMMENT_ATTRIBUTE_VALUES = {"th": _TABLE_ALIGN, "td": _TABLE_ALIGN}
+COMMENT_ATTRIBUTE_VALUES = _COMMON_ATTRIBUTE_VALUES
 
 _PYGMENTS_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 _COMMON_CLASSES = {
@@ -535,7 +545,7 @@ def _render(profile: _Profile, text: str) -> str:
         rendered = _markdown_to_html(profile, text)
     except Exception:
         logger.exception("Markdown rendering failed; showing the %s source as text.", profile.name)
-        rendered = f"<pre>{html.escape(text, quote=False)}</pre>"
+        rendered = f'<pre tabindex="0">{html.escape(text, quote=False)}</pre>'
     cleaned = profile.cleaner.clean(rendered)
     return _add_external_rel(cleaned) if profile.marks_external_links else cleaned
 

@@ -91,7 +91,7 @@ def test_titled_fence_renders_a_figure_with_title_and_language_caption():
         '<figure class="code-block"><figcaption class="code-caption">'
         '<span class="code-title">Llama 3 dense 라인업 한눈에</span> · '
         '<span class="code-lang">python</span></figcaption>'
-        '<div class="highlight"><pre><code>'
+        '<div class="highlight"><pre tabindex="0"><code>'
     )
     assert rendered.endswith("</code></pre></div></figure>")
     caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", rendered)[1]
@@ -128,7 +128,7 @@ def test_bare_fence_is_a_figure_without_caption_and_with_escaped_code():
     rendered = render_lesson_markdown("```\n<b>not bold</b> & co\n```")
 
     assert rendered == (
-        '<figure class="code-block"><div class="highlight"><pre><code>'
+        '<figure class="code-block"><div class="highlight"><pre tabindex="0"><code>'
         "&lt;b&gt;not bold&lt;/b&gt; &amp; co\n</code></pre></div></figure>"
     )
 
@@ -136,7 +136,7 @@ def test_bare_fence_is_a_figure_without_caption_and_with_escaped_code():
 def test_unknown_language_shows_plain_escaped_code():
     rendered = render_lesson_markdown("```no-such-language\nif a < b: pass\n```")
 
-    assert "<pre><code>if a &lt; b: pass\n</code></pre>" in rendered
+    assert '<pre tabindex="0"><code>if a &lt; b: pass\n</code></pre>' in rendered
     assert '<span class="code-lang">no-such-language</span>' in rendered
 
 
@@ -149,6 +149,12 @@ def test_every_fenced_block_is_its_own_figure_and_prose_around_them_stays():
     assert "<p>Before</p>" in rendered
     assert "<p>Between</p>" in rendered
     assert "<p>After</p>" in rendered
+
+
+def test_code_blocks_take_keyboard_focus_so_they_can_be_scrolled():
+    rendered = render_comment_markdown("```python\nx = 1\n```\n\n    indented = True")
+
+    assert [attrs for attrs in _Elements(rendered).of("pre")] == [{"tabindex": "0"}] * 2
 
 
 def test_tabs_in_code_survive_for_copying():
@@ -347,7 +353,7 @@ def test_markdown_failure_falls_back_to_escaped_source(monkeypatch, caplog):
     with caplog.at_level(logging.ERROR, logger="lessons.markdown"):
         rendered = render_lesson_markdown("## <b>Hi</b>")
 
-    assert rendered == "<pre>## &lt;b&gt;Hi&lt;/b&gt;</pre>"
+    assert rendered == '<pre tabindex="0">## &lt;b&gt;Hi&lt;/b&gt;</pre>'
     assert "Markdown rendering failed" in caplog.text
 
 
