@@ -22,6 +22,7 @@ import logging
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from xml.etree import ElementTree as etree
@@ -243,7 +244,10 @@ class _FocusablePreTreeprocessor(Treeprocessor):
             pre.set("tabindex", "0")
 
 
-class _CodeFenceExtension(Extension):
+class _BlocksExtension(Extension):
+    """What both profiles add to Python-Markdown: titled, highlighted code fences, focusable
+    ``pre`` blocks, and the guard against bracket floods."""
+
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API)
         self.pending = {}
         md.registerExtension(self)
@@ -478,7 +482,7 @@ def _lesson_markdown() -> markdown.Markdown:
     return markdown.Markdown(
         output_format="html",
         extensions=[
-            _CodeFenceExtension(),
+            _BlocksExtension(),
             TableExtension(use_align_attribute=True),
             TocExtension(slugify=slugify_unicode, marker=""),
             _HeadingAnchorExtension(),
@@ -489,7 +493,7 @@ def _lesson_markdown() -> markdown.Markdown:
 def _comment_markdown() -> markdown.Markdown:
     md = markdown.Markdown(
         output_format="html",
-        extensions=[_CodeFenceExtension(), TableExtension(use_align_attribute=True)],
+        extensions=[_BlocksExtension(), TableExtension(use_align_attribute=True)],
     )
     # Raw HTML stays text (escaped when serialised), "# x" stays a paragraph, and "![alt](src)"
     # becomes a link to the image (no <img> would survive the allow-list anyway).
@@ -510,7 +514,7 @@ def _comment_markdown() -> markdown.Markdown:
 @dataclass(frozen=True)
 class _Profile:
     name: str
-    build: object
+    build: Callable[[], markdown.Markdown]
     cleaner: nh3.Cleaner
     marks_external_links: bool
 
