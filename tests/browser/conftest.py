@@ -67,6 +67,8 @@ def chromium():
 
 
 def _new_page(chromium, live_server, **options):
+    # A visitor of a Korean-first site: the browser asks for Korean, then English.
+    options.setdefault("locale", "ko-KR")
     context = chromium.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(10_000)
     page = context.new_page()

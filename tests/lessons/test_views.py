@@ -81,9 +81,9 @@ def test_exercise_section_only_when_the_lesson_has_one(client, course):
     with_exercise.save()
 
     assert "<strong>two</strong>" in client.get(lesson_url(with_exercise)).content.decode()
-    assert 'id="exercise"' in client.get(lesson_url(with_exercise)).content.decode()
+    assert 'id="stream-exercise"' in client.get(lesson_url(with_exercise)).content.decode()
     without = client.get(lesson_url(course.lessons.get(position=2))).content.decode()
-    assert 'id="exercise"' not in without
+    assert 'id="stream-exercise"' not in without
 
 
 @pytest.mark.parametrize("who", ["anonymous", "learner"])
