@@ -17,7 +17,16 @@ PRODUCTION_ENV = {
 }
 
 
-OUR_VARIABLES = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "DEBUG"}
+# DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it for their own process only.
+OUR_VARIABLES = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "EMAIL_URL",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def clean_environment():
