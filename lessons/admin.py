@@ -149,6 +149,9 @@ class LessonAdmin(admin.ModelAdmin):
     inlines = (LessonLinkInline,)
     actions = ("publish_lessons", "unpublish_lessons")
 
+    class Media:
+        css = {"all": ("stream/lessons/pygments.css", "stream/lessons/admin-preview.css")}
+
     def get_queryset(self, request):
         return (
             super()
