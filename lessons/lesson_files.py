@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import Course, Lesson, LessonLink, Status, Tag
 from .selectors import tags_by_lesson
@@ -127,7 +128,11 @@ class Change:
     has_uuid: bool = True
 
     def line(self) -> str:
-        labels = {"created": _("created"), "updated": _("updated"), "unchanged": _("unchanged")}
+        labels = {
+            "created": pgettext("lesson file import", "created"),
+            "updated": pgettext("lesson file import", "updated"),
+            "unchanged": pgettext("lesson file import", "unchanged"),
+        }
         text = f"  {labels[self.action]:<10} {self.path}"
         if self.fields:
             text += ": " + ", ".join(self.fields)

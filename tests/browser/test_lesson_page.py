@@ -82,7 +82,7 @@ def test_dark_scheme_is_accessible(chromium, live_server, demo, screenshot, asse
 def test_copy_button_copies_the_code(page, demo):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(DEMO_LESSON)
-    button = page.get_by_role("button", name="Copy code: Llama 3 dense 라인업 한눈에")
+    button = page.get_by_role("button", name="코드 복사: Llama 3 dense 라인업 한눈에")
 
     button.click()
 
@@ -90,7 +90,7 @@ def test_copy_button_copies_the_code(page, demo):
     code = page.locator("figure.code-block pre").inner_text()
     assert copied.strip() == code.strip()
     assert "Llama" in copied and "\n" in copied
-    assert button.inner_text() == "Copied"
+    assert button.inner_text() == "복사했어요"
 
 
 def test_language_switch_changes_the_interface_language(page, demo):
