@@ -26,10 +26,11 @@ def lessons_visible(*, user):
 
 def catalogue_courses(*, user) -> list[Course]:
     """The catalogue: visible courses, each with ``lesson_count`` (published lessons). 1 query."""
+    # Meta.ordering does not apply to a query with GROUP BY, so order explicitly.
     return list(
-        courses_visible(user=user).annotate(
-            lesson_count=Count("lessons", filter=Q(lessons__status=Status.PUBLISHED))
-        )
+        courses_visible(user=user)
+        .annotate(lesson_count=Count("lessons", filter=Q(lessons__status=Status.PUBLISHED)))
+        .order_by("position", "id")
     )
 
 

@@ -142,6 +142,15 @@ def test_catalogue_lists_published_courses_with_their_lesson_counts(client, cour
     assert "4 lessons" in html or "4개 레슨" in html
 
 
+def test_catalogue_lists_courses_by_position_not_by_creation(client):
+    CourseFactory(title="Made first, shown last", position=9)
+    CourseFactory(title="Made second, shown first", position=1)
+
+    html = client.get("/").content.decode()
+
+    assert html.index("Made second, shown first") < html.index("Made first, shown last")
+
+
 def test_course_page_lists_published_lessons_in_order(client, course):
     course.lessons.filter(position=4).update(status=Status.DRAFT)
 
