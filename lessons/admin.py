@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from .forms import LessonAdminForm
 from .models import Course, Lesson, LessonLink, Status, Tag
-from .services import course_publish, course_unpublish, lesson_set_tags, lessons_set_status
+from .services import courses_set_status, lesson_set_tags, lessons_set_status
 
 
 class LessonInline(admin.TabularInline):
@@ -67,35 +67,21 @@ class CourseAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected courses"), permissions=["change"])
     def publish_courses(self, request, queryset):
-        changed = 0
-        for course in queryset.exclude(status=Status.PUBLISHED):
-            course_publish(course=course)
-            changed += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d course was published.", "%(count)d courses were published.", changed
-            )
-            % {"count": changed},
-            messages.SUCCESS,
+        changed = courses_set_status(courses=queryset, status=Status.PUBLISHED)
+        message = ngettext(
+            "%(count)d course was published.", "%(count)d courses were published.", changed
         )
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
     @admin.action(description=_("Unpublish the selected courses"), permissions=["change"])
     def unpublish_courses(self, request, queryset):
-        changed = 0
-        for course in queryset.exclude(status=Status.DRAFT):
-            course_unpublish(course=course)
-            changed += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d course was taken back to draft.",
-                "%(count)d courses were taken back to draft.",
-                changed,
-            )
-            % {"count": changed},
-            messages.SUCCESS,
+        changed = courses_set_status(courses=queryset, status=Status.DRAFT)
+        message = ngettext(
+            "%(count)d course was taken back to draft.",
+            "%(count)d courses were taken back to draft.",
+            changed,
         )
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
 
 class LessonLinkInline(admin.TabularInline):

@@ -1,8 +1,9 @@
 """Operations that change lessons and courses. Views, the admin and commands call these."""
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Course, Lesson, Status, Tag
+from .models import Lesson, Status, Tag
 from .selectors import lesson_tags_in_order
 
 
@@ -33,18 +34,13 @@ def lessons_set_status(*, lessons, status: str) -> int:
     return changed
 
 
-def course_publish(*, course: Course) -> Course:
-    if course.status != Status.PUBLISHED:
-        course.status = Status.PUBLISHED
-        course.save(update_fields=["status", "updated_at"])
-    return course
+def courses_set_status(*, courses, status: str) -> int:
+    """Publish or unpublish many courses (the admin's bulk actions); returns how many changed.
 
-
-def course_unpublish(*, course: Course) -> Course:
-    if course.status != Status.DRAFT:
-        course.status = Status.DRAFT
-        course.save(update_fields=["status", "updated_at"])
-    return course
+    A course's lessons keep their own status: unpublishing a course hides them all from
+    learners, and publishing it again brings back exactly the ones that were published.
+    """
+    return courses.exclude(status=status).update(status=status, updated_at=timezone.now())
 
 
 @transaction.atomic

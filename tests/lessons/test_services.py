@@ -72,3 +72,19 @@ def test_editing_the_body_bumps_the_revision_but_other_edits_do_not():
     lesson.refresh_from_db()
     assert lesson.revision == 2
     assert "Second text." in lesson.body_html
+
+
+def test_unpublishing_a_course_hides_its_lessons_and_republishing_restores_them(client):
+    from lessons.models import Course
+    from lessons.services import courses_set_status
+
+    published = LessonFactory(slug="shown")
+    course = published.course
+    LessonFactory(course=course, slug="draft", status=Status.DRAFT)
+
+    assert courses_set_status(courses=Course.objects.all(), status=Status.DRAFT) == 1
+    assert client.get(published.get_absolute_url()).status_code == 404
+
+    assert courses_set_status(courses=Course.objects.all(), status=Status.PUBLISHED) == 1
+    assert client.get(published.get_absolute_url()).status_code == 200
+    assert client.get(f"/courses/{course.slug}/draft/").status_code == 404
