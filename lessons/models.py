@@ -6,7 +6,7 @@ files hang on it, so renaming, re-slugging or reordering keeps a lesson's identi
 
 import uuid
 
-from django.core.validators import URLValidator
+from django.core.validators import ProhibitNullCharactersValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +21,10 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("published")
 
 
+# PostgreSQL cannot store NUL in text; refuse it with a clear error (forms and lesson files).
+NO_NUL = [ProhibitNullCharactersValidator()]
+
+
 def default_lesson_xp():
     return lessons_settings.LESSON_DEFAULT_XP
 
@@ -32,9 +36,9 @@ class CourseQuerySet(models.QuerySet):
 
 class Course(models.Model):
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, validators=NO_NUL)
     position = models.PositiveIntegerField(
         _("position"), default=0, help_text=_("Courses are listed by this number, lowest first.")
     )
@@ -67,7 +71,7 @@ class Course(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True, validators=NO_NUL)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
 
     class Meta:
@@ -96,7 +100,7 @@ class Lesson(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="lessons", verbose_name=_("course")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
     slug = models.SlugField(
         _("slug"),
         max_length=100,
@@ -114,9 +118,12 @@ class Lesson(models.Model):
         default=Status.DRAFT,
         help_text=_("Drafts are visible to staff only."),
     )
-    body = models.TextField(_("body"), help_text=_("Markdown."))
+    body = models.TextField(_("body"), help_text=_("Markdown."), validators=NO_NUL)
     exercise = models.TextField(
-        _("exercise"), blank=True, help_text=_("Markdown. Shown under “Exercise”; optional.")
+        _("exercise"),
+        blank=True,
+        help_text=_("Markdown. Shown under “Exercise”; optional."),
+        validators=NO_NUL,
     )
     reading_minutes_override = models.PositiveSmallIntegerField(
         _("reading time override (minutes)"),
@@ -217,7 +224,7 @@ class LessonLink(models.Model):
     lesson = models.ForeignKey(
         Lesson, on_delete=models.CASCADE, related_name="links", verbose_name=_("lesson")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
     url = models.URLField(
         _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
     )

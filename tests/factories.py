@@ -7,6 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from lessons.models import Course, Lesson, LessonLink, Status, Tag
+from lessons.services import lesson_set_tags
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -62,7 +63,7 @@ class LessonFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
-            self.tags.set(extracted)
+            lesson_set_tags(lesson=self, tags=list(extracted))
 
 
 class LessonLinkFactory(factory.django.DjangoModelFactory):

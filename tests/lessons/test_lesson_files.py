@@ -564,6 +564,13 @@ BAD_FILES = {
         "drafts/course.yml",
         "slug is 'other' but the directory is 'drafts'",
     ),
+    "NUL in the body": (
+        lambda root: (root / LLAMA).write_text(
+            (root / LLAMA).read_text(encoding="utf-8") + "tail\x00", encoding="utf-8"
+        ),
+        LLAMA,
+        "Null characters are not allowed.",
+    ),
     "not utf-8": (
         lambda root: (root / LLAMA).write_bytes(b"---\ntitle: \xff\n---\n"),
         LLAMA,

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from lessons.models import Status
 from lessons.selectors import lesson_tags_in_order
@@ -88,3 +89,17 @@ def test_unpublishing_a_course_hides_its_lessons_and_republishing_restores_them(
     assert courses_set_status(courses=Course.objects.all(), status=Status.PUBLISHED) == 1
     assert client.get(published.get_absolute_url()).status_code == 200
     assert client.get(f"/courses/{course.slug}/draft/").status_code == 404
+
+
+def test_text_with_a_nul_character_is_refused_with_a_clear_error():
+    from django.core.exceptions import ValidationError
+
+    lesson = LessonFactory.build(body="fine\x00", title="ok\x00")
+
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as raised:
+            lesson.full_clean(exclude=["course"])
+        message = str(raised.value)
+
+    assert set(raised.value.message_dict) >= {"body", "title"}
+    assert "Null characters are not allowed." in message
