@@ -37,10 +37,8 @@ format: venv
 
 # Needs GNU gettext; the compiled .mo files are committed so users need nothing but Python.
 messages: venv
-	for app in lessons; do \
-	  (cd $$app && ../$(BIN)/django-admin makemessages -l ko -l en --no-obsolete --no-location) && \
-	  (cd $$app && ../$(BIN)/django-admin makemessages -d djangojs -l ko -l en --no-obsolete --no-location); \
-	done
+	$(BIN)/python manage.py makemessages -l ko -l en --no-obsolete --no-location \
+	  --ignore='.venv*' --ignore=tests --ignore=bench --ignore=test-artifacts
 	$(BIN)/python manage.py compilemessages --ignore='.venv*' -v 0
 
 clean:

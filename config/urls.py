@@ -8,7 +8,12 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
     path("markdownx/", include("lessons.markdownx_urls")),
+    path("api/v1/", include("progress.api_urls")),
+    path("api/v1/", include("comments.api_urls")),
+    path("", include("progress.urls")),
+    path("", include("comments.urls")),
     path("", include("lessons.urls")),
 ]
 

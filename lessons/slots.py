@@ -6,7 +6,8 @@ progress section; the progress app, in its ``AppConfig.ready()``, calls
 template registered for it, in ``order``, with the page's context. A host project can register
 its own templates the same way, or override any of them by template name.
 
-Slots on the lesson page, top to bottom: ``page_head`` (inside ``<head>``, for stylesheets),
+Every page has ``site_nav`` (links in the header, e.g. unread notifications). Slots on the
+lesson page, top to bottom: ``page_head`` (inside ``<head>``, for stylesheets),
 ``lesson_status_bar``, ``lesson_progress``, ``lesson_report``, ``lesson_comments``,
 ``page_scripts`` (end of ``<body>``, for ``<script type="module">`` tags). On the catalogue and
 course pages: ``page_head``, ``catalogue_top``, ``course_top``, ``page_scripts``.
@@ -18,6 +19,7 @@ SLOT_NAMES = frozenset(
     {
         "page_head",
         "page_scripts",
+        "site_nav",
         "lesson_status_bar",
         "lesson_progress",
         "lesson_report",

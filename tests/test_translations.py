@@ -11,16 +11,17 @@ from django.test import Client
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parents[1]
+APPS = ("lessons", "progress", "comments", "config")
 CATALOGUES = sorted(
     path
-    for base in ("lessons/locale", "config/locale")
-    for path in (ROOT / base).glob("*/LC_MESSAGES/django.po")
+    for base in APPS
+    for path in (ROOT / base / "locale").glob("*/LC_MESSAGES/django.po")
 )
 
 
 def test_both_languages_ship_for_every_app():
     found = {(path.parts[-5], path.parts[-3]) for path in CATALOGUES}
-    assert found == {(app, lang) for app in ("lessons", "config") for lang in ("ko", "en")}
+    assert found == {(app, lang) for app in APPS for lang in ("ko", "en")}
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -48,7 +49,7 @@ def test_catalogue_is_complete_and_compiled(path):
 @pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext (xgettext) is not installed")
 def test_catalogues_hold_every_string_in_the_source(tmp_path):
     # given a copy of the source, with catalogues extracted afresh
-    for name in ("lessons", "config", "templates"):
+    for name in (*APPS, "templates"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.mo"))
     shutil.copy(ROOT / "manage.py", tmp_path)
     subprocess.run(
@@ -58,9 +59,9 @@ def test_catalogues_hold_every_string_in_the_source(tmp_path):
     )
 
     # then every extracted string is in the committed Korean catalogue
-    for base in ("lessons/locale", "config/locale"):
-        fresh = polib.pofile(str(tmp_path / base / "ko/LC_MESSAGES/django.po"))
-        shipped = polib.pofile(str(ROOT / base / "ko/LC_MESSAGES/django.po"))
+    for base in APPS:
+        fresh = polib.pofile(str(tmp_path / base / "locale/ko/LC_MESSAGES/django.po"))
+        shipped = polib.pofile(str(ROOT / base / "locale/ko/LC_MESSAGES/django.po"))
         known = {(e.msgctxt, e.msgid) for e in shipped if not e.obsolete}
         missing = [e.msgid for e in fresh if (e.msgctxt, e.msgid) not in known]
         assert not missing, f"{base}: run `make messages` and translate: {missing}"

@@ -1,6 +1,10 @@
 """Template tags for Stream's pages and for host templates that place Stream's pieces."""
 
+from urllib.parse import urlencode
+
 from django import template
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.template.loader import get_template
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -45,3 +49,16 @@ def tag_links(tags):
     return format_html_join(
         ", ", '<a class="tag-link" href="{}">{}</a>', ((t.get_absolute_url(), t.name) for t in tags)
     )
+
+
+@register.simple_tag(takes_context=True)
+def stream_login_url(context, next_url="", fragment=""):
+    """``settings.LOGIN_URL`` with ``?next=`` back to this page (or ``next_url``), plus an anchor.
+
+    Works with allauth, Django's own login view or a host's sign-in page alike.
+    """
+    request = context.get("request")
+    target = next_url or (request.get_full_path() if request is not None else "/")
+    if fragment:
+        target = f"{target.split('#')[0]}#{fragment.lstrip('#')}"
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}"

@@ -229,3 +229,21 @@ def test_catalogue_course_and_tag_pages_query_counts_do_not_grow(
         client.get("/courses/c/")
     with django_assert_num_queries(2):
         client.get("/tags/t/")
+
+
+def test_header_offers_sign_in_back_to_this_page_or_sign_out(client, course, learner):
+    anonymous = client.get("/courses/dense-families/l2/").content.decode()
+    client.force_login(learner)
+    signed_in = client.get("/courses/dense-families/l2/").content.decode()
+
+    assert 'href="/accounts/login/?next=%2Fcourses%2Fdense-families%2Fl2%2F"' in anonymous
+    assert 'action="/accounts/logout/" method="post"' in signed_in
+    assert "/accounts/login/" not in signed_in
+
+
+def test_login_url_follows_the_hosts_login_setting(client, course, settings):
+    settings.LOGIN_URL = "/sign-in/"
+
+    html = client.get("/courses/dense-families/l2/").content.decode()
+
+    assert 'href="/sign-in/?next=%2Fcourses%2Fdense-families%2Fl2%2F"' in html

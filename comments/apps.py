@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommentsConfig(AppConfig):
+    name = "comments"
+    label = "stream_comments"
+    verbose_name = _("Stream comments")
+    default_auto_field = "django.db.models.BigAutoField"
