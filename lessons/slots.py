@@ -10,7 +10,9 @@ Every page has ``site_nav`` (links in the header, e.g. unread notifications). Sl
 lesson page, top to bottom: ``page_head`` (inside ``<head>``, for stylesheets),
 ``lesson_status_bar``, ``lesson_progress``, ``lesson_report``, ``lesson_comments``,
 ``page_scripts`` (end of ``<body>``, for ``<script type="module">`` tags). On the catalogue and
-course pages: ``page_head``, ``catalogue_top``, ``course_top``, ``page_scripts``.
+course pages: ``catalogue_top``, ``course_top``, and per item ``course_card`` (with ``course`` in
+the context) and ``lesson_list_item`` (with ``lesson``). A per-item slot runs once per item:
+compute what it shows once per request (cache it on ``request``), never a query per item.
 """
 
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ SLOT_NAMES = frozenset(
         "lesson_comments",
         "catalogue_top",
         "course_top",
+        "course_card",
+        "lesson_list_item",
     }
 )
 

@@ -139,3 +139,35 @@ def assert_accessible():
         assert not found, f"axe found {len(found)} serious/critical problem(s):\n{details}"
 
     return check
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """``sign_in(page, user)``: give the page's browser context a signed-in session for ``user``.
+
+    Skips the sign-in form (tests of the form itself drive it through the page).
+    """
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def sign(page, user):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        host = live_server.url.split("//", 1)[1].split(":")[0]
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "domain": host,
+                    "path": "/",
+                }
+            ]
+        )
+        return user
+
+    return sign
