@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -170,7 +171,27 @@ def email_settings(url):
     }
 
 
-globals().update(email_settings(os.environ.get("EMAIL_URL")))
+def mailer_settings(url):
+    """Email settings in the form this Django reads: ``MAILERS`` from Django 6.1 on."""
+    config = email_settings(url)
+    if django.VERSION < (6, 1):
+        return config
+    options = {
+        option: config[name]
+        for name, option in (
+            ("EMAIL_HOST", "host"),
+            ("EMAIL_PORT", "port"),
+            ("EMAIL_HOST_USER", "username"),
+            ("EMAIL_HOST_PASSWORD", "password"),
+            ("EMAIL_USE_TLS", "use_tls"),
+            ("EMAIL_USE_SSL", "use_ssl"),
+        )
+        if name in config
+    }
+    return {"MAILERS": {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}}
+
+
+globals().update(mailer_settings(os.environ.get("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "stream@localhost")
 
 # django-markdownx: the admin editor's preview goes through Stream's own pipeline, and the

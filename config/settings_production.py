@@ -8,7 +8,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .settings import *  # noqa: F403
-from .settings import BASE_DIR, env_bool, env_list
+from .settings import BASE_DIR, env_bool, env_list, mailer_settings
 
 DEBUG = False
 
@@ -18,6 +18,11 @@ if not SECRET_KEY or SECRET_KEY.startswith("django-insecure"):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS (comma-separated) for production.")
+
+# Real email: SMTP from EMAIL_URL, else the local mail server (Django's own default).
+for _name in [n for n in globals() if n.startswith("EMAIL_") or n == "MAILERS"]:
+    del globals()[_name]
+globals().update(mailer_settings(os.environ.get("EMAIL_URL", "smtp://localhost:25")))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

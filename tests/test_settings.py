@@ -6,9 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import django
 import pytest
 
-from config.settings import email_settings
+from config.settings import email_settings, mailer_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION_ENV = {
@@ -46,7 +47,8 @@ def settings_as_json(module="config.settings", **env):
         "import json; from django.conf import settings;"
         "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'],"
         " 'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG,"
-        " 'email': settings.EMAIL_BACKEND}))"
+        " 'email': settings.MAILERS['default']['BACKEND'] if hasattr(settings, 'MAILERS')"
+        " else settings.EMAIL_BACKEND}))"
     )
     result = run_python(code, DJANGO_SETTINGS_MODULE=module, **env)
     assert result.returncode == 0, result.stderr
@@ -76,6 +78,18 @@ def test_email_url_configures_smtp():
     assert config["EMAIL_USE_TLS"] is True
     with pytest.raises(ValueError, match="unsupported scheme"):
         email_settings("ftp://example.com")
+
+
+def test_mail_settings_use_mailers_from_django_6_1():
+    found = mailer_settings("smtp://mailer:pw@mail.example.com:587?tls=1")
+    if django.VERSION >= (6, 1):
+        mailer = found["MAILERS"]["default"]
+        assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+        assert mailer["OPTIONS"]["host"] == "mail.example.com"
+        assert mailer["OPTIONS"]["use_tls"] is True
+        assert not any(name.startswith("EMAIL_") for name in found)
+    else:
+        assert found == email_settings("smtp://mailer:pw@mail.example.com:587?tls=1")
 
 
 def test_production_settings_pass_check_deploy_without_warnings():
