@@ -74,3 +74,55 @@ class LessonLinkFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Reference {n}")
     url = factory.Sequence(lambda n: f"https://example.com/ref/{n}")
     position = factory.Sequence(lambda n: n)
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A published comment; pass ``parent=`` for a reply (lesson, root and depth follow it)."""
+
+    class Meta:
+        model = "stream_comments.Comment"
+
+    parent = None
+    lesson = factory.LazyAttribute(
+        lambda c: c.parent.lesson if c.parent is not None else LessonFactory()
+    )
+    author = factory.SubFactory(UserFactory)
+    root = factory.LazyAttribute(
+        lambda c: (c.parent.root or c.parent) if c.parent is not None else None
+    )
+    depth = factory.LazyAttribute(lambda c: c.parent.depth + 1 if c.parent is not None else 0)
+    body = factory.Sequence(lambda n: f"Comment number {n} with `code`.")
+    status = "published"
+
+
+class CommentFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stream_comments.CommentFlag"
+
+    comment = factory.SubFactory(CommentFactory)
+    user = factory.SubFactory(UserFactory)
+    reason = "spam"
+
+
+class ReplySubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stream_comments.ReplySubscription"
+
+    user = factory.SubFactory(UserFactory)
+    lesson = factory.SubFactory(LessonFactory)
+    active = True
+
+
+class ProblemReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stream_comments.ProblemReport"
+
+    lesson = factory.SubFactory(LessonFactory)
+    lesson_revision = factory.LazyAttribute(lambda r: r.lesson.revision)
+    lesson_updated_at = factory.LazyAttribute(lambda r: r.lesson.content_updated_at)
+    kind = "bug"
+    message = factory.Sequence(lambda n: f"Problem number {n}")
+    reporter = factory.SubFactory(UserFactory)
