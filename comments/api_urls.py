@@ -1,3 +1,26 @@
+from django.urls import path
+
+from . import api
+
 app_name = "stream_comments_api"
 
-urlpatterns = []
+urlpatterns = [
+    path(
+        "lessons/<int:lesson_id>/comments/",
+        api.LessonCommentsView.as_view(),
+        name="lesson-comments",
+    ),
+    path("comments/<int:pk>/", api.CommentDetailView.as_view(), name="comment"),
+    path("comments/<int:pk>/flag/", api.CommentFlagView.as_view(), name="comment-flag"),
+    path(
+        "lessons/<int:lesson_id>/subscription/",
+        api.LessonSubscriptionView.as_view(),
+        name="lesson-subscription",
+    ),
+    path("notifications/", api.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read/", api.NotificationReadView.as_view(), name="notifications-read"),
+    path(
+        "lessons/<int:lesson_id>/reports/", api.LessonReportsView.as_view(), name="lesson-reports"
+    ),
+    path("reports/<int:pk>/resolve/", api.ReportResolveView.as_view(), name="report-resolve"),
+]

@@ -7,3 +7,14 @@ class CommentsConfig(AppConfig):
     label = "stream_comments"
     verbose_name = _("Stream comments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from lessons.slots import slot_register
+
+        from . import checks  # noqa: F401 (registers the system checks)
+
+        slot_register("page_head", "stream/comments/page_head.html")
+        slot_register("site_nav", "stream/comments/site_nav.html")
+        slot_register("lesson_report", "stream/comments/lesson_report.html")
+        slot_register("lesson_comments", "stream/comments/lesson_comments.html")
+        slot_register("page_scripts", "stream/comments/page_scripts.html")

@@ -1,0 +1,355 @@
+"""Moderation and the problem-report queue in the Django admin.
+
+Every action goes through ``comments.services``, so hiding a comment or resolving a report
+from the admin does what the page and the API do (notifications included).
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import (
+    Comment,
+    CommentFlag,
+    CommentSettings,
+    CommentStatus,
+    LessonReportSummary,
+    ProblemReport,
+    ReplySubscription,
+    ReportStatus,
+)
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    title = _("flags")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("flags to review")), ("any", _("ever flagged")), ("no", _("never"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(open_flag_total__gt=0)
+        if self.value() == "any":
+            return queryset.filter(flag_total__gt=0)
+        if self.value() == "no":
+            return queryset.filter(flag_total=0)
+        return queryset
+
+
+class CommentFlagInline(admin.TabularInline):
+    model = CommentFlag
+    fields = ("user", "reason", "created_at", "reviewed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _site_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Flagged comments first (flags not yet reviewed), then the newest."""
+
+    list_display = (
+        "excerpt",
+        "author",
+        "lesson",
+        "status",
+        "open_flags",
+        "flags",
+        "depth",
+        "created_at",
+        "view_on_page",
+    )
+    list_filter = ("status", FlaggedFilter, "lesson__course", "lesson")
+    list_select_related = ("author", "lesson__course")
+    search_fields = ("body", "author__username", "author__email", "lesson__title")
+    readonly_fields = (
+        "lesson",
+        "author",
+        "parent",
+        "root",
+        "depth",
+        "rendered",
+        "created_at",
+        "edited_at",
+        "moderated_at",
+    )
+    fields = ("status", "body", *readonly_fields)
+    inlines = (CommentFlagInline,)
+    actions = ("hide_comments", "unhide_comments", "dismiss_flags")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                flag_total=Count("flags", distinct=True),
+                open_flag_total=Count(
+                    "flags", filter=Q(flags__reviewed_at__isnull=True), distinct=True
+                ),
+            )
+        )
+
+    def get_ordering(self, request):
+        return ("-open_flag_total", "-created_at", "-id")
+
+    def has_add_permission(self, request):
+        return False  # comments are written on the lesson page
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, comment):
+        return str(comment)
+
+    @admin.display(description=_("flags to review"), ordering="open_flag_total")
+    def open_flags(self, comment):
+        return comment.open_flag_total
+
+    @admin.display(description=_("flags"), ordering="flag_total")
+    def flags(self, comment):
+        return comment.flag_total
+
+    @admin.display(description=_("rendered"))
+    def rendered(self, comment):
+        return format_html('<div class="stream-admin-comment">{}</div>', comment.body_html)
+
+    @admin.display(description=_("on the page"))
+    def view_on_page(self, comment):
+        return format_html('<a href="{}">{}</a>', comment.get_absolute_url(), _("view"))
+
+    @admin.action(description=_("Hide the selected comments"), permissions=["change"])
+    def hide_comments(self, request, queryset):
+        changed = 0
+        for comment in queryset.exclude(status=CommentStatus.HIDDEN):
+            services.comment_hide(comment=comment, user=request.user)
+            changed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d comment hidden.", "%(count)d comments hidden.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unhide or approve the selected comments"), permissions=["change"])
+    def unhide_comments(self, request, queryset):
+        changed = 0
+        waiting = queryset.filter(status__in=[CommentStatus.HIDDEN, CommentStatus.PENDING])
+        for comment in waiting.select_related("lesson__course"):
+            services.comment_unhide(comment=comment, user=request.user, site_url=_site_url(request))
+            changed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d comment published.", "%(count)d comments published.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Dismiss the flags of the selected comments"), permissions=["change"]
+    )
+    def dismiss_flags(self, request, queryset):
+        changed = sum(
+            services.comment_flags_dismiss(comment=comment, user=request.user)
+            for comment in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d flag dismissed.", "%(count)d flags dismissed.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Status changes from the form go through the services like the actions do.
+        if change and "status" in form.changed_data:
+            wanted = obj.status
+            obj.status = form.initial["status"]
+            if wanted == CommentStatus.HIDDEN:
+                services.comment_hide(comment=obj, user=request.user)
+            elif wanted == CommentStatus.PUBLISHED:
+                services.comment_unhide(comment=obj, user=request.user, site_url=_site_url(request))
+            else:
+                obj.status = wanted
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "excerpt",
+        "kind",
+        "status",
+        "lesson",
+        "section_link",
+        "reported_by",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "lesson__course", "lesson")
+    list_select_related = ("lesson__course", "reporter")
+    search_fields = ("message", "lesson__title", "contact_email", "reporter__email")
+    readonly_fields = (
+        "lesson",
+        "section_link",
+        "kind",
+        "message",
+        "reporter",
+        "contact_email",
+        "lesson_revision",
+        "lesson_updated_at",
+        "page_url",
+        "user_agent",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    )
+    fields = ("status", "staff_note", *readonly_fields)
+    actions = ("mark_resolved", "mark_wont_fix", "reopen")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # reports come from the lesson page
+
+    @admin.display(description=_("report"))
+    def excerpt(self, report):
+        return str(report)
+
+    @admin.display(description=_("reported by"))
+    def reported_by(self, report):
+        if report.reporter is not None:
+            return report.reporter.get_username()
+        return report.contact_email or _("anonymous")
+
+    @admin.display(description=_("section"))
+    def section_link(self, report):
+        label = f"#{report.section}" if report.section else _("the page")
+        return format_html('<a href="{}">{}</a>', report.get_lesson_url(), label)
+
+    def _close(self, request, queryset, status, message):
+        changed = 0
+        for report in queryset.exclude(status=status).select_related("reporter"):
+            services.report_resolve(report=report, user=request.user, status=status)
+            changed += 1
+        self.message_user(request, message(changed) % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Mark the selected reports resolved"), permissions=["change"])
+    def mark_resolved(self, request, queryset):
+        self._close(
+            request,
+            queryset,
+            ReportStatus.RESOLVED,
+            lambda n: ngettext("%(count)d report resolved.", "%(count)d reports resolved.", n),
+        )
+
+    @admin.action(description=_("Mark the selected reports won't fix"), permissions=["change"])
+    def mark_wont_fix(self, request, queryset):
+        self._close(
+            request,
+            queryset,
+            ReportStatus.WONT_FIX,
+            lambda n: ngettext(
+                "%(count)d report closed as won't fix.", "%(count)d reports closed as won't fix.", n
+            ),
+        )
+
+    @admin.action(description=_("Reopen the selected reports"), permissions=["change"])
+    def reopen(self, request, queryset):
+        self._close(
+            request,
+            queryset,
+            ReportStatus.OPEN,
+            lambda n: ngettext("%(count)d report reopened.", "%(count)d reports reopened.", n),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            wanted, obj.status = obj.status, form.initial["status"]
+            services.report_resolve(
+                report=obj, user=request.user, status=wanted, note=obj.staff_note
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LessonReportSummary)
+class LessonReportSummaryAdmin(admin.ModelAdmin):
+    """Lessons by open problem reports, most first; each count links to the filtered queue."""
+
+    list_display = ("title", "course", "open_reports", "all_reports", "open_on_site")
+    list_filter = ("course",)
+    list_select_related = ("course",)
+    search_fields = ("title", "course__title")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_report_total=Count(
+                    "stream_reports", filter=Q(stream_reports__status=ReportStatus.OPEN)
+                ),
+                report_total=Count("stream_reports"),
+            )
+        )
+
+    def get_ordering(self, request):
+        return ("-open_report_total", "course__position", "position", "id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("stream_comments.view_problemreport")
+
+    def _queue_link(self, lesson, count, **filters):
+        query = urlencode({"lesson__id__exact": lesson.pk, **filters})
+        url = reverse("admin:stream_comments_problemreport_changelist")
+        return format_html('<a href="{}?{}">{}</a>', url, query, count)
+
+    @admin.display(description=_("open reports"), ordering="open_report_total")
+    def open_reports(self, lesson):
+        return self._queue_link(lesson, lesson.open_report_total, status__exact=ReportStatus.OPEN)
+
+    @admin.display(description=_("all reports"), ordering="report_total")
+    def all_reports(self, lesson):
+        return self._queue_link(lesson, lesson.report_total)
+
+    @admin.display(description=_("on the site"))
+    def open_on_site(self, lesson):
+        return format_html('<a href="{}">{}</a>', lesson.get_absolute_url(), _("view"))
+
+
+@admin.register(CommentSettings)
+class CommentSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "course", "lesson", "comments_open")
+    list_filter = ("comments_open",)
+    list_editable = ("comments_open",)
+    autocomplete_fields = ()
+    raw_id_fields = ("course", "lesson")
+
+
+@admin.register(ReplySubscription)
+class ReplySubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("user", "lesson", "active", "updated_at")
+    list_filter = ("active",)
+    list_select_related = ("user", "lesson")
+    search_fields = ("user__username", "user__email", "lesson__title")
+    raw_id_fields = ("user", "lesson")

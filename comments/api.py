@@ -1,0 +1,426 @@
+"""The comments REST API (``/api/v1/``): comment trees, posting, moderation by the author,
+flags, the 🔔 subscription, notifications and problem reports.
+
+Views are thin: selectors read, services write, and every refusal is a JSON error from
+``lessons.api.exception_handler``. Lists only ever hold what the requester may see (a draft
+lesson's comments are a 404 to learners), and each write checks its object's permission.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from lessons.models import Lesson
+from lessons.selectors import lessons_visible
+
+from . import rules, selectors, services
+from .exceptions import CommentsClosed, CommentsError, RateLimited
+from .limits import client_ip
+from .models import FlagReason, NotificationKind, ProblemReport, ReportKind, ReportStatus
+
+# --- Errors --------------------------------------------------------------------------------------
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+def _api_error(error):
+    """A service's refusal as the DRF exception the JSON error handler shapes."""
+    if isinstance(error, RateLimited):
+        return Throttled(wait=error.wait, detail=error.message)
+    if isinstance(error, CommentsClosed):
+        return PermissionDenied(detail=error.message, code=error.code)
+    if isinstance(error, CommentsError):
+        return PermissionDenied(detail=error.message)
+    if isinstance(error, DjangoValidationError):
+        if hasattr(error, "error_dict"):
+            return ValidationError({k: [str(m) for m in v.messages] for k, v in error})
+        return ValidationError({"body": error.messages})
+    return error
+
+
+def _call(operation, **kwargs):
+    try:
+        return operation(**kwargs)
+    except (CommentsError, DjangoValidationError) as error:
+        raise _api_error(error) from error
+
+
+def _site_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+# --- Serialisers ---------------------------------------------------------------------------------
+
+
+def _node_data(node) -> dict:
+    comment = node.comment
+    data = {
+        "id": comment.pk,
+        "parent": comment.parent_id,
+        "depth": comment.depth,
+        "status": comment.status,
+        "placeholder": node.placeholder or None,
+        "created_at": serializers.DateTimeField().to_representation(comment.created_at),
+        "url": comment.get_absolute_url(),
+        "replies": [_node_data(child) for child in node.children],
+    }
+    if node.placeholder:
+        data.update(author=None, body=None, body_html=None, edited_at=None)
+        return data
+    data.update(
+        author={"name": node.author_name, "is_instructor": node.is_instructor}
+        if node.author_name
+        else None,
+        body=comment.body,
+        body_html=comment.body_html,
+        edited_at=serializers.DateTimeField().to_representation(comment.edited_at)
+        if comment.edited_at
+        else None,
+        earlier_version=node.earlier_version,
+        is_mine=node.is_mine,
+        flagged_by_me=node.flagged_by_me,
+        can={
+            "reply": node.can_reply,
+            "edit": node.can_edit,
+            "delete": node.can_delete,
+            "flag": node.can_flag,
+        },
+    )
+    return data
+
+
+class CommentWriteSerializer(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class CommentEditSerializer(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+
+
+class FlagSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=FlagReason.choices, default=FlagReason.OTHER)
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    subscribed = serializers.BooleanField()
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+    )
+
+
+class ReportSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    message = serializers.CharField(trim_whitespace=False)
+    section = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    page_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    website = serializers.CharField(required=False, allow_blank=True, default="")  # honeypot
+
+
+class ReportResolveSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ReportStatus.choices, default=ReportStatus.RESOLVED)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+# --- Permissions ---------------------------------------------------------------------------------
+
+
+class IsSignedIn(permissions.BasePermission):
+    message = "Please sign in first."
+
+    def has_permission(self, request, view):
+        return rules.user_is_learner(request.user)
+
+
+class CommentPermission(permissions.BasePermission):
+    """PATCH: the author. DELETE: the author or staff. POST flag: anyone signed in but the
+    author. Checked on the object, after it was found among what the requester may see."""
+
+    def has_object_permission(self, request, view, comment):
+        if getattr(view, "action_name", "") == "flag":
+            return rules.comment_can_flag(comment, request.user)
+        if request.method == "PATCH":
+            return rules.comment_can_edit(comment, request.user)
+        if request.method == "DELETE":
+            return rules.comment_can_delete(comment, request.user)
+        return False
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+
+def _visible_lesson(request, lesson_id) -> Lesson:
+    lesson = lessons_visible(user=request.user).filter(pk=lesson_id).first()
+    if lesson is None:
+        raise NotFound("No such lesson.")
+    return lesson
+
+
+class LessonCommentsView(APIView):
+    """``GET``: the lesson's comment tree, one page of top-level comments (``?page=``) with
+    all their replies. ``POST``: a comment, or a reply with ``parent``."""
+
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    def get(self, request, lesson_id):
+        lesson = _visible_lesson(request, lesson_id)
+        page = selectors.comment_tree_for_lesson(
+            lesson=lesson, user=request.user, page=request.query_params.get("page")
+        )
+        url = reverse("stream_comments_api:lesson-comments", args=[lesson.pk], request=request)
+        return Response(
+            {
+                "count": page.count,
+                "threads": page.thread_total,
+                "page": page.number,
+                "pages": page.pages,
+                "next": f"{url}?page={page.next_number}" if page.has_next else None,
+                "previous": f"{url}?page={page.previous_number}" if page.has_previous else None,
+                "comments_open": page.comments_open,
+                "subscribed": page.subscribed,
+                "results": [_node_data(node) for node in page.threads],
+            }
+        )
+
+    def post(self, request, lesson_id):
+        lesson = _visible_lesson(request, lesson_id)
+        serializer = CommentWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent = None
+        parent_id = serializer.validated_data.get("parent")
+        if parent_id:
+            parent = selectors.comment_for_user(pk=parent_id, user=request.user)
+            if parent is None or parent.lesson_id != lesson.pk:
+                raise ValidationError({"parent": ["No such comment on this lesson."]})
+        comment = _call(
+            services.comment_post,
+            lesson=lesson,
+            author=request.user,
+            body=serializer.validated_data["body"],
+            parent=parent,
+            site_url=_site_url(request),
+        )
+        return Response(_single(comment, request, lesson), status=status.HTTP_201_CREATED)
+
+
+def _single(comment, request, lesson) -> dict:
+    comment.author = request.user if comment.author_id == request.user.pk else comment.author
+    node = selectors.comment_node(
+        comment,
+        user=request.user,
+        lesson=lesson,
+        comments_open=selectors.comments_open_for_lesson(lesson=lesson),
+    )
+    return _node_data(node)
+
+
+class CommentObjectView(APIView):
+    permission_classes = [IsSignedIn, CommentPermission]
+    action_name = ""
+
+    def get_object(self, pk):
+        comment = selectors.comment_for_user(pk=pk, user=self.request.user)
+        if comment is None:
+            raise NotFound("No such comment.")
+        self.check_object_permissions(self.request, comment)
+        return comment
+
+
+class CommentDetailView(CommentObjectView):
+    """``PATCH``: the author edits. ``DELETE``: the author, or staff, deletes (soft)."""
+
+    def patch(self, request, pk):
+        comment = self.get_object(pk)
+        serializer = CommentEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _call(
+            services.comment_edit,
+            comment=comment,
+            user=request.user,
+            body=serializer.validated_data["body"],
+        )
+        return Response(_single(comment, request, comment.lesson))
+
+    def delete(self, request, pk):
+        comment = self.get_object(pk)
+        _call(services.comment_delete, comment=comment, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentFlagView(CommentObjectView):
+    """``POST``: flag for moderation. 201 the first time; 200 (unchanged) when this user
+    already flagged the comment: flagging is idempotent."""
+
+    action_name = "flag"
+
+    def post(self, request, pk):
+        comment = self.get_object(pk)
+        serializer = FlagSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag, created = _call(
+            services.comment_flag,
+            comment=comment,
+            user=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(
+            {"comment": comment.pk, "reason": flag.reason, "created": created},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class LessonSubscriptionView(APIView):
+    """``GET``/``PUT``/``DELETE``: the requester's reply notifications on this lesson."""
+
+    permission_classes = [IsSignedIn]
+
+    def _state(self, lesson):
+        state = selectors.comment_section_state(lesson=lesson, user=self.request.user)
+        return Response({"lesson": lesson.pk, "subscribed": bool(state.subscribed)})
+
+    def get(self, request, lesson_id):
+        return self._state(_visible_lesson(request, lesson_id))
+
+    def put(self, request, lesson_id):
+        lesson = _visible_lesson(request, lesson_id)
+        _call(services.subscription_set, user=request.user, lesson=lesson, active=True)
+        return self._state(lesson)
+
+    def delete(self, request, lesson_id):
+        lesson = _visible_lesson(request, lesson_id)
+        _call(services.subscription_set, user=request.user, lesson=lesson, active=False)
+        return self._state(lesson)
+
+
+class NotificationListView(APIView):
+    """``GET``: the requester's notifications, newest first (``?page=``, 30 a page)."""
+
+    permission_classes = [IsSignedIn]
+    page_size = 30
+
+    def get(self, request):
+        try:
+            number = max(1, int(request.query_params.get("page", 1)))
+        except ValueError:
+            number = 1
+        start = (number - 1) * self.page_size
+        rows = list(
+            selectors.notifications_for_user(user=request.user)[start : start + self.page_size + 1]
+        )
+        return Response(
+            {
+                "unread": selectors.unread_count(user=request.user),
+                "page": number,
+                "has_next": len(rows) > self.page_size,
+                "results": [self._data(n) for n in rows[: self.page_size]],
+            }
+        )
+
+    def _data(self, notification):
+        data = {
+            "id": notification.pk,
+            "kind": notification.kind,
+            "created_at": serializers.DateTimeField().to_representation(notification.created_at),
+            "read_at": serializers.DateTimeField().to_representation(notification.read_at)
+            if notification.read_at
+            else None,
+            "lesson": {
+                "id": notification.lesson_id,
+                "title": notification.lesson.title,
+                "url": notification.lesson.get_absolute_url(),
+            },
+        }
+        if notification.kind == NotificationKind.REPLY:
+            reply = notification.comment
+            data["reply"] = {
+                "id": reply.pk,
+                "url": reply.get_absolute_url(),
+                "author": selectors.author_display_name(reply.author) or None,
+                "body_html": reply.body_html,
+            }
+        else:
+            data["report"] = {"id": notification.report_id, "status": notification.report.status}
+        return data
+
+
+class NotificationReadView(APIView):
+    """``POST {"ids": [...]}``: mark those (or, without ``ids``, all) read. Ids that are not the
+    requester's are ignored."""
+
+    permission_classes = [IsSignedIn]
+
+    def post(self, request):
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marked = _call(
+            services.notifications_mark_read,
+            user=request.user,
+            ids=serializer.validated_data.get("ids"),
+        )
+        return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
+
+
+class LessonReportsView(APIView):
+    """``POST``: report a problem with the lesson; anyone who can open it, rate-limited."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request, lesson_id):
+        lesson = _visible_lesson(request, lesson_id)
+        serializer = ReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["website"]:  # honeypot: accepted, not kept
+            return Response({"id": None, "status": ReportStatus.OPEN}, status=201)
+        report = _call(
+            services.report_file,
+            lesson=lesson,
+            reporter=request.user,
+            kind=data["kind"],
+            message=data["message"],
+            section=data["section"],
+            contact_email=data["contact_email"],
+            page_url=data["page_url"] or lesson.get_absolute_url(),
+            user_agent=request.headers.get("User-Agent", ""),
+            ip=client_ip(request),
+        )
+        return Response({"id": report.pk, "status": report.status}, status=201)
+
+
+class ReportResolveView(APIView):
+    """``POST {"status": "resolved" | "wont_fix" | "open", "note": ...}``: staff only."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    def post(self, request, pk):
+        report = ProblemReport.objects.select_related("reporter").filter(pk=pk).first()
+        if report is None:
+            raise Http404
+        serializer = ReportResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _call(
+            services.report_resolve,
+            report=report,
+            user=request.user,
+            status=serializer.validated_data["status"],
+            note=serializer.validated_data.get("note"),
+        )
+        return Response({"id": report.pk, "status": report.status})

@@ -1,0 +1,143 @@
+"""Reply emails: plain text, a signed one-click unsubscribe link, RFC 8058 headers.
+
+A learner writes the comment, so nothing they wrote goes into an email as a link or as HTML:
+the excerpt is the comment's text with tags dropped and anything that looks like an address
+(``https://…``, ``www.…``, ``name@host``, ``host.tld/…``) replaced, so that no mail client turns
+it into a link either. The only links are ours: the comment's permalink and the unsubscribe page.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail, signing
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from .conf import comments_settings
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "stream.comments.unsubscribe"
+UNSUBSCRIBE_PURPOSE = "reply-emails"
+EXCERPT_CHARS = 600
+
+_ADDRESS_RE = re.compile(
+    r"""(?ix)
+    \b[a-z][a-z0-9+.-]*://\S*         # scheme://anything
+    | \bwww\.\S*                       # www.anything
+    | \bmailto:\S*
+    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+     # name@host.tld
+    | \b(?:[\w-]+\.)+[a-z]{2,}\b(?:[/:?#]\S*)?   # host.tld and host.tld/path
+    """
+)
+
+
+def plain_excerpt(body_html: str, *, limit: int = EXCERPT_CHARS) -> str:
+    """A comment's rendered HTML as plain text for an email, with every address removed."""
+    text = html.unescape(strip_tags(body_html))
+    text = _ADDRESS_RE.sub(_("[link removed]"), text)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return Truncator(text).chars(limit)
+
+
+def plain_name(name: str) -> str:
+    """A learner's display name for an email, with anything address-like removed."""
+    return _ADDRESS_RE.sub("…", " ".join(name.split()))[:80]
+
+
+def unsubscribe_token_make(*, user) -> str:
+    """A signed, expiring token that turns off reply emails for ``user`` (and nothing else)."""
+    return signing.dumps({"user": user.pk, "purpose": UNSUBSCRIBE_PURPOSE}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_user_id(token: str) -> int | None:
+    """The user id in a valid unsubscribe token; ``None`` if tampered with, foreign or expired."""
+    try:
+        payload = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=comments_settings.COMMENTS_UNSUBSCRIBE_MAX_AGE
+        )
+    except signing.BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    if not isinstance(payload, dict) or payload.get("purpose") != UNSUBSCRIBE_PURPOSE:
+        return None
+    user_id = payload.get("user")
+    return user_id if isinstance(user_id, int) else None
+
+
+def _absolute(site_url: str, path: str) -> str:
+    base = (comments_settings.COMMENTS_SITE_URL or site_url or "").rstrip("/")
+    return f"{base}{path}"
+
+
+def reply_email_message(*, reply, recipient, site_url: str = "") -> mail.EmailMessage:
+    """The email telling ``recipient`` about ``reply`` (``reply.author`` and ``.lesson`` loaded)."""
+    from .selectors import author_display_name
+
+    unsubscribe_url = _absolute(
+        site_url,
+        reverse(
+            "stream_comments:unsubscribe",
+            kwargs={"token": unsubscribe_token_make(user=recipient)},
+        ),
+    )
+    context = {
+        "replier": plain_name(author_display_name(reply.author)) or _("Someone"),
+        "lesson_title": reply.lesson.title,
+        "excerpt": plain_excerpt(reply.body_html),
+        "reply_url": _absolute(site_url, reply.get_absolute_url()),
+        "unsubscribe_url": unsubscribe_url,
+        "notifications_url": _absolute(site_url, reverse("stream_comments:notifications")),
+    }
+    subject = render_to_string("stream/comments/emails/reply_subject.txt", context)
+    body = render_to_string("stream/comments/emails/reply_body.txt", context)
+    return mail.EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+
+
+def reply_emails_send(*, reply_id: int, recipient_ids: list[int], site_url: str = "") -> int:
+    """Email each recipient who wants reply emails about ``reply_id``; returns how many went.
+
+    Runs after the reply's transaction committed (``transaction.on_commit``); re-reads the reply
+    so that one hidden or deleted in the meantime is not sent.
+    """
+    from .models import Comment, CommentStatus
+    from .selectors import email_replies_enabled
+
+    reply = Comment.objects.select_related("author", "lesson").filter(pk=reply_id).first()
+    if reply is None or reply.status != CommentStatus.PUBLISHED:
+        return 0
+    recipients = (
+        get_user_model()
+        ._default_manager.filter(pk__in=recipient_ids, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [
+            reply_email_message(reply=reply, recipient=user, site_url=site_url)
+            for user in recipients
+            if email_replies_enabled(user=user)
+        ]
+    if not messages:
+        return 0
+    with mail.get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -1,0 +1,411 @@
+"""Reads shared by the lesson page, the notifications page and the API.
+
+Each selector costs a fixed number of queries, whatever the number of comments: the lesson
+page's comment section is three (its state, the page of top-level comments, their replies).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from lessons.models import Lesson, Status
+from lessons.selectors import user_is_staff
+
+from . import rules
+from .conf import comments_settings
+from .models import (
+    Comment,
+    CommentFlag,
+    CommentSettings,
+    CommentStatus,
+    FlagReason,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    ReplySubscription,
+)
+
+
+def lesson_is_visible(lesson: Lesson, user) -> bool:
+    """Whether ``user`` may open ``lesson`` (published in a published course, or staff)."""
+    if user_is_staff(user):
+        return True
+    return lesson.status == Status.PUBLISHED and lesson.course.status == Status.PUBLISHED
+
+
+def author_display_name(user) -> str:
+    """How a comment's author is named on pages and in emails: short name, else username."""
+    if user is None:
+        return ""
+    short = getattr(user, "get_short_name", None)
+    return (short() if callable(short) else "") or user.get_username()
+
+
+# --- What a user may see ------------------------------------------------------------------------
+
+
+def _visible_q(user) -> Q:
+    """Comments whose text ``user`` may read: published ones, and their own pending ones."""
+    if user_is_staff(user):
+        return Q()
+    visible = Q(status=CommentStatus.PUBLISHED)
+    if rules.user_is_learner(user):
+        visible |= Q(status=CommentStatus.PENDING, author_id=user.pk)
+    return visible
+
+
+def _shown_top_q(user) -> Q:
+    """Top-level comments shown to ``user``: readable ones, and the others as a placeholder
+    ("deleted", "hidden") when a readable reply hangs under them."""
+    if user_is_staff(user):
+        return Q()
+    readable_reply = Comment.objects.filter(root=OuterRef("pk")).filter(_visible_q(user))
+    return _visible_q(user) | Q(Exists(readable_reply))
+
+
+def _comments_open_subquery(lesson_ref="pk", course_ref="course_id"):
+    # The lesson's own row wins over its course's row; with neither, comments are open.
+    rows = CommentSettings.objects.filter(
+        Q(lesson=OuterRef(lesson_ref)) | Q(course=OuterRef(course_ref))
+    ).order_by(F("lesson_id").asc(nulls_last=True))
+    return Coalesce(Subquery(rows.values("comments_open")[:1]), Value(True))
+
+
+def _count_subquery(queryset):
+    counted = queryset.order_by().values("lesson").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), Value(0))
+
+
+def comments_open_for_lesson(*, lesson: Lesson) -> bool:
+    """Whether learners may post on ``lesson`` now (see ``CommentSettings``). 1 query."""
+    rows = CommentSettings.objects.filter(Q(lesson=lesson) | Q(course_id=lesson.course_id))
+    row = rows.order_by(F("lesson_id").asc(nulls_last=True)).values("comments_open").first()
+    return True if row is None else row["comments_open"]
+
+
+def comment_count_for_lesson(*, lesson: Lesson) -> int:
+    """The number shown as "Comments N": published comments, replies included. 1 query."""
+    return Comment.objects.filter(lesson=lesson, status=CommentStatus.PUBLISHED).count()
+
+
+@dataclass
+class SectionState:
+    count: int
+    threads: int
+    comments_open: bool
+    subscribed: bool | None  # None: not signed in
+
+
+def comment_section_state(*, lesson: Lesson, user) -> SectionState:
+    """The comment count, the number of threads ``user`` sees, whether comments are open and
+    whether ``user`` has the 🔔 on. 1 query."""
+    published = Comment.objects.filter(lesson=OuterRef("pk"), status=CommentStatus.PUBLISHED)
+    threads = Comment.objects.filter(lesson=OuterRef("pk"), root__isnull=True).filter(
+        _shown_top_q(user)
+    )
+    annotations = {
+        "c_count": _count_subquery(published),
+        "c_threads": _count_subquery(threads),
+        "c_open": _comments_open_subquery(),
+    }
+    if rules.user_is_learner(user):
+        subscription = ReplySubscription.objects.filter(
+            lesson=OuterRef("pk"), user_id=user.pk, active=True
+        )
+        annotations["c_subscribed"] = Exists(subscription)
+    row = Lesson.objects.filter(pk=lesson.pk).annotate(**annotations).values(*annotations).get()
+    return SectionState(
+        count=row["c_count"],
+        threads=row["c_threads"],
+        comments_open=bool(row["c_open"]),
+        subscribed=row.get("c_subscribed"),
+    )
+
+
+# --- The tree ------------------------------------------------------------------------------------
+
+
+@dataclass
+class CommentNode:
+    """A comment as ``user`` sees it, with its shown replies and what ``user`` may do to it.
+
+    ``placeholder`` is empty for a readable comment, otherwise the comment's status
+    ("removed", "hidden", "pending") and only its place in the thread is shown.
+    """
+
+    comment: Comment
+    children: list[CommentNode] = field(default_factory=list)
+    placeholder: str = ""
+    author_name: str = ""
+    is_instructor: bool = False
+    is_mine: bool = False
+    flagged_by_me: bool = False
+    earlier_version: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    can_flag: bool = False
+    can_reply: bool = False
+    can_moderate: bool = False
+
+    @property
+    def id(self):
+        return self.comment.pk
+
+    @property
+    def flag_reasons(self):
+        return FlagReason.choices
+
+
+def comment_node(comment: Comment, *, user, lesson: Lesson, comments_open: bool) -> CommentNode:
+    """One comment as ``user`` sees it (no children); ``comment.author`` should be loaded."""
+    readable = rules.comment_is_visible(comment, user)
+    author = comment.author
+    node = CommentNode(
+        comment=comment,
+        placeholder="" if readable else comment.status,
+        flagged_by_me=bool(getattr(comment, "flagged_by_me", False)),
+        can_moderate=rules.comment_can_moderate(user),
+    )
+    if not readable:
+        return node
+    node.author_name = author_display_name(author)
+    node.is_instructor = bool(author is not None and author.is_staff)
+    node.is_mine = rules.user_is_learner(user) and comment.author_id == user.pk
+    node.earlier_version = comment.created_at < lesson.content_updated_at
+    node.can_edit = rules.comment_can_edit(comment, user)
+    node.can_delete = rules.comment_can_delete(comment, user)
+    node.can_flag = rules.comment_can_flag(comment, user)
+    node.can_reply = comments_open and rules.comment_can_reply(comment, user)
+    return node
+
+
+def _with_author_and_flag(queryset, user):
+    queryset = queryset.select_related("author")
+    if rules.user_is_learner(user):
+        mine = CommentFlag.objects.filter(comment=OuterRef("pk"), user_id=user.pk)
+        queryset = queryset.annotate(flagged_by_me=Exists(mine))
+    return queryset
+
+
+def _top_level_order():
+    if comments_settings.COMMENTS_ORDER == "newest":
+        return ("-created_at", "-id")
+    return ("created_at", "id")
+
+
+@dataclass
+class CommentPage:
+    """One page of a lesson's comment section as ``user`` sees it."""
+
+    lesson: Lesson
+    threads: list[CommentNode]
+    number: int
+    pages: int
+    count: int
+    thread_total: int
+    comments_open: bool
+    subscribed: bool | None
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.pages
+
+    @property
+    def previous_number(self):
+        return self.number - 1
+
+    @property
+    def next_number(self):
+        return self.number + 1
+
+
+def _page_number(value, pages: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 1
+    return min(max(number, 1), pages)
+
+
+def comment_tree_for_lesson(
+    *, lesson: Lesson, user, page=1, state: SectionState | None = None
+) -> CommentPage:
+    """Page ``page`` of ``lesson``'s threads as ``user`` sees them, replies nested.
+
+    Three queries whatever the number of comments: the section state (unless given), the page
+    of top-level comments, and every comment of those threads (``root`` in the page); the tree
+    is built in Python. Readable comments show in full; a comment ``user`` may not read shows
+    as a placeholder only while a readable reply hangs under it, and vanishes otherwise.
+    """
+    if state is None:
+        state = comment_section_state(lesson=lesson, user=user)
+    per_page = max(1, int(comments_settings.COMMENTS_PER_PAGE))
+    pages = max(1, math.ceil(state.threads / per_page))
+    number = _page_number(page, pages)
+    start = (number - 1) * per_page
+
+    top_level = (
+        Comment.objects.filter(lesson=lesson, root__isnull=True)
+        .filter(_shown_top_q(user))
+        .order_by(*_top_level_order())
+    )
+    page_top = list(_with_author_and_flag(top_level, user)[start : start + per_page])
+    # The page's ids as a subquery rather than a list: the query runs (and costs the same)
+    # even for an empty page, which keeps the page's query count fixed.
+    page_ids = top_level.values("pk")[start : start + per_page]
+    replies = _with_author_and_flag(Comment.objects.filter(root__in=page_ids), user).order_by(
+        "created_at", "id"
+    )
+
+    def make(comment):
+        return comment_node(comment, user=user, lesson=lesson, comments_open=state.comments_open)
+
+    for comment in page_top:
+        comment.lesson = lesson
+    nodes = {comment.pk: make(comment) for comment in page_top}
+    threads = [nodes[comment.pk] for comment in page_top]
+    for reply in replies:
+        reply.lesson = lesson
+        node = nodes[reply.pk] = make(reply)
+        parent = nodes.get(reply.parent_id)
+        if parent is not None:
+            parent.children.append(node)
+
+    def prune(node) -> bool:
+        node.children = [child for child in node.children if prune(child)]
+        return not node.placeholder or bool(node.children)
+
+    return CommentPage(
+        lesson=lesson,
+        threads=[thread for thread in threads if prune(thread)],
+        number=number,
+        pages=pages,
+        count=state.count,
+        thread_total=state.threads,
+        comments_open=state.comments_open,
+        subscribed=state.subscribed,
+    )
+
+
+def comment_page_number(*, comment: Comment, user) -> int:
+    """The page of its lesson's comment section where ``comment``'s thread shows. 1–2 queries."""
+    root = comment if comment.root_id is None else comment.root
+    if comments_settings.COMMENTS_ORDER == "newest":
+        before = Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, id__gt=root.pk)
+    else:
+        before = Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, id__lt=root.pk)
+    earlier = (
+        Comment.objects.filter(lesson_id=comment.lesson_id, root__isnull=True)
+        .filter(_shown_top_q(user))
+        .filter(before)
+        .count()
+    )
+    return earlier // max(1, int(comments_settings.COMMENTS_PER_PAGE)) + 1
+
+
+def comment_for_user(*, pk, user) -> Comment | None:
+    """The comment ``pk`` if ``user`` may read it in a lesson they may open, else ``None``.
+
+    1 query (the comment with its lesson, course and author).
+    """
+    comment = (
+        Comment.objects.select_related("lesson__course", "author", "root").filter(pk=pk).first()
+    )
+    if comment is None or not lesson_is_visible(comment.lesson, user):
+        return None
+    if not rules.comment_is_visible(comment, user):
+        return None
+    return comment
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+def _notifications_visible_q(user) -> Q:
+    """Notifications about something ``user`` can still see: a reply still published in a
+    lesson they may open, or one of their reports."""
+    reply_visible = Q(kind=NotificationKind.REPLY, comment__status=CommentStatus.PUBLISHED)
+    lesson_visible = Q()
+    if not user_is_staff(user):
+        lesson_visible = Q(lesson__status=Status.PUBLISHED, lesson__course__status=Status.PUBLISHED)
+    return (reply_visible & lesson_visible) | Q(kind=NotificationKind.REPORT_RESOLVED)
+
+
+def notifications_for_user(*, user):
+    """``user``'s notifications, newest first, with what each links to. 1 query when evaluated
+    (plus the paginator's count)."""
+    return (
+        Notification.objects.filter(recipient_id=user.pk)
+        .filter(_notifications_visible_q(user))
+        .select_related("lesson__course", "comment__author", "report")
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_count(*, user) -> int:
+    """The number in the header's notification link. 1 query."""
+    if not rules.user_is_learner(user):
+        return 0
+    return (
+        Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+        .filter(_notifications_visible_q(user))
+        .count()
+    )
+
+
+def email_replies_enabled(*, user) -> bool:
+    """Whether reply emails go to ``user`` (their own choice, else the site's default)."""
+    row = NotificationSettings.objects.filter(user_id=user.pk).values("email_replies").first()
+    return comments_settings.COMMENTS_EMAIL_REPLIES if row is None else row["email_replies"]
+
+
+# --- Report form ---------------------------------------------------------------------------------
+
+
+class _HeadingParser(HTMLParser):
+    """Collect ``(id, text)`` of h2–h4 with an id, without the "#" anchor inside them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sections = []
+        self._heading = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in {"h2", "h3", "h4"} and attributes.get("id"):
+            self._heading = [attributes["id"], []]
+        elif self._heading is not None and "heading-anchor" in (attributes.get("class") or ""):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if self._heading is None:
+            return
+        if tag == "a" and self._skip:
+            self._skip -= 1
+        elif tag in {"h2", "h3", "h4"}:
+            text = " ".join("".join(self._heading[1]).split())
+            if text:
+                self.sections.append((self._heading[0], text))
+            self._heading = None
+
+    def handle_data(self, data):
+        if self._heading is not None and not self._skip:
+            self._heading[1].append(data)
+
+
+def lesson_sections(*, lesson: Lesson) -> list[tuple[str, str]]:
+    """The lesson's headings as ``(anchor, text)``, for the report form's section list."""
+    parser = _HeadingParser()
+    parser.feed(lesson.body_html or "")
+    parser.close()
+    return parser.sections

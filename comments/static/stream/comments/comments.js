@@ -1,0 +1,155 @@
+// Comments without a page reload: post, reply, edit, delete, flag, moderate, the 🔔 toggle and
+// the problem report. Every form works without this module (a plain POST and a redirect back to
+// the comment). Here the same forms go through fetch() with the header X-Stream-Fragment: 1, and
+// the server answers with JSON holding HTML rendered from the same templates as the page.
+
+const FRAGMENT_HEADER = "X-Stream-Fragment";
+
+function fragment(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  return template.content;
+}
+
+function announce(region, message) {
+  if (!region || !message) return;
+  region.textContent = "";
+  // A fresh text node after a tick, so screen readers announce the same message twice.
+  window.setTimeout(() => {
+    region.textContent = message;
+  }, 50);
+}
+
+function showErrors(form, errors) {
+  const box = form.querySelector("[data-form-errors]");
+  if (box) box.textContent = errors.join(" ");
+}
+
+function clearErrors(form) {
+  const box = form.querySelector("[data-form-errors]");
+  if (box) box.textContent = "";
+}
+
+function focusArticle(id) {
+  const article = document.getElementById(`comment-${id}`);
+  if (!article) return;
+  article.setAttribute("tabindex", "-1");
+  article.focus({ preventScroll: false });
+}
+
+function updateCount(section, label) {
+  const title = section && section.querySelector("[data-comments-count]");
+  if (title && label) title.textContent = label;
+}
+
+function replaceArticle(id, html) {
+  const article = document.getElementById(`comment-${id}`);
+  if (article) article.replaceWith(fragment(html));
+  focusArticle(id);
+}
+
+const handlers = {
+  post(form, data, section) {
+    const list = section.querySelector("[data-thread-list]");
+    const thread = fragment(data.html);
+    if (section.dataset.order === "newest") list.prepend(thread);
+    else list.append(thread);
+    section.querySelector("[data-comments-empty]")?.remove();
+    form.reset();
+    updateCount(section, data.count_label);
+  },
+  reply(form, data, section) {
+    const replies = section.querySelector(`[data-replies-for="${data.parent}"]`);
+    if (!replies) {
+      window.location.reload(); // the thread is not on this page of comments
+      return;
+    }
+    replies.append(fragment(data.html));
+    form.reset();
+    const details = form.closest("details");
+    if (details) details.open = false;
+    updateCount(section, data.count_label);
+  },
+  edit(form, data) {
+    replaceArticle(data.id, data.html);
+  },
+  delete(form, data, section) {
+    const article = document.getElementById(`comment-${data.id}`);
+    const thread = article && article.closest(".stream-thread");
+    const replies = thread && thread.querySelector(":scope > .stream-replies");
+    if (replies && replies.children.length) replaceArticle(data.id, data.html);
+    else if (thread) thread.remove();
+    updateCount(section, data.count_label);
+  },
+  hide(form, data, section) {
+    replaceArticle(data.id, data.html);
+    updateCount(section, data.count_label);
+  },
+  unhide(form, data, section) {
+    replaceArticle(data.id, data.html);
+    updateCount(section, data.count_label);
+  },
+  flag(form, data) {
+    const note = document.createElement("span");
+    note.className = "stream-comment__flagged";
+    note.textContent = data.message;
+    (form.closest("details") || form).replaceWith(note);
+  },
+  subscription(form, data) {
+    form.querySelector("button").setAttribute("aria-pressed", data.subscribed ? "true" : "false");
+    form.querySelector("[name=active]").value = data.subscribed ? "0" : "1";
+  },
+  report(form, data) {
+    const thanks = document.createElement("p");
+    thanks.className = "stream-report__thanks";
+    thanks.setAttribute("role", "status");
+    thanks.textContent = data.message;
+    form.replaceWith(thanks);
+  },
+};
+
+async function submit(form, kind) {
+  const section = form.closest("[data-stream-comments]");
+  const status = section && section.querySelector("[data-comments-status]");
+  const buttons = form.querySelectorAll("button");
+  buttons.forEach((button) => {
+    button.disabled = true;
+  });
+  let response;
+  let data;
+  try {
+    response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { [FRAGMENT_HEADER]: "1", Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    data = await response.json();
+  } catch {
+    // Offline, or an answer that is not ours: let the browser post the form the plain way.
+    HTMLFormElement.prototype.submit.call(form);
+    return;
+  } finally {
+    buttons.forEach((button) => {
+      button.disabled = false;
+    });
+  }
+  if (!response.ok || !data.ok) {
+    const errors = (data && data.errors) || [];
+    showErrors(form, errors);
+    announce(status, errors.join(" "));
+    return;
+  }
+  clearErrors(form);
+  handlers[kind](form, data, section);
+  announce(status, data.message);
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const kind = form.dataset.streamForm;
+  if (!kind || !(kind in handlers) || !window.fetch) return;
+  event.preventDefault();
+  submit(form, kind);
+});

@@ -1,0 +1,68 @@
+"""Template tags for the comment section, the report form and the header's notification link."""
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+from .. import selectors
+from ..conf import comments_settings
+from ..forms import ReportForm
+
+register = template.Library()
+
+
+def _user(context):
+    request = context.get("request")
+    return context.get("user") or getattr(request, "user", None)
+
+
+@register.simple_tag(takes_context=True)
+def stream_comment_section(context):
+    """The lesson's comment section as the current user sees it: the page of threads asked for
+    by ``?comments_page=`` (see ``selectors.comment_tree_for_lesson``). 3 queries."""
+    request = context.get("request")
+    page = request.GET.get("comments_page") if request is not None else None
+    return selectors.comment_tree_for_lesson(
+        lesson=context["lesson"], user=_user(context), page=page
+    )
+
+
+@register.simple_tag(takes_context=True)
+def stream_report_form(context):
+    """An empty problem-report form for the lesson, its sections taken from the lesson's
+    headings. No queries."""
+    return ReportForm(lesson=context["lesson"], auto_id="report-%s")
+
+
+@register.simple_tag(takes_context=True)
+def stream_unread_count(context):
+    """The current user's unread notifications (0 for visitors). 1 query when signed in."""
+    return selectors.unread_count(user=_user(context))
+
+
+@register.simple_tag
+def stream_comments_setting(name):
+    """A comments setting a template needs, such as ``COMMENTS_MAX_LENGTH``."""
+    if name not in {"COMMENTS_MAX_LENGTH", "REPORTS_MAX_LENGTH", "COMMENTS_ORDER"}:
+        raise template.TemplateSyntaxError(f"stream_comments_setting cannot show {name!r}.")
+    return getattr(comments_settings, name)
+
+
+@register.filter
+def relative_time(value):
+    """``3 minutes ago`` (the exact time goes in the ``<time>`` element's title)."""
+    if not value:
+        return ""
+    now = timezone.now()
+    if now - value < timedelta(minutes=1):
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+
+
+@register.filter
+def author_name(user):
+    """A comment author's display name (see ``selectors.author_display_name``)."""
+    return selectors.author_display_name(user)

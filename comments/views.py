@@ -1,0 +1,444 @@
+"""The comment section's forms, the notifications page and the unsubscribe page.
+
+Every form works without JavaScript: it posts here and is redirected back to the comment's
+anchor, or shown again with its errors. ``comments.js`` posts the same forms with the header
+``X-Stream-Fragment: 1`` and gets JSON holding the rendered HTML to put in place instead.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from lessons.selectors import lessons_visible
+from lessons.views import page_context
+
+from . import rules, selectors, services
+from .emails import unsubscribe_token_user_id
+from .exceptions import CommentsError, RateLimited
+from .forms import CommentForm, FlagForm, ReportForm
+from .limits import client_ip
+from .models import Comment, CommentStatus
+
+FRAGMENT_HEADER = "X-Stream-Fragment"
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+def _wants_fragment(request) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+def _site_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _lesson_or_404(lesson_id, user):
+    lesson = lessons_visible(user=user).filter(pk=lesson_id).first()
+    if lesson is None:
+        raise Http404("No such lesson.")
+    return lesson
+
+
+def _comment_or_404(pk, user) -> Comment:
+    comment = selectors.comment_for_user(pk=pk, user=user)
+    if comment is None:
+        raise Http404("No such comment.")
+    return comment
+
+
+def _section_url(lesson, *, page=1, anchor="comments") -> str:
+    query = f"?{urlencode({'comments_page': page})}" if page and page > 1 else ""
+    return f"{lesson.get_absolute_url()}{query}#{anchor}"
+
+
+def _comment_url(comment, user) -> str:
+    page = selectors.comment_page_number(comment=comment, user=user)
+    return _section_url(comment.lesson, page=page, anchor=f"comment-{comment.pk}")
+
+
+def _count_label(lesson) -> str:
+    count = selectors.comment_count_for_lesson(lesson=lesson)
+    return _("Comments %(count)s") % {"count": count}
+
+
+def _refusal(request, lesson, error: CommentsError | str, *, status=403):
+    """A refused write: JSON for the script, otherwise a message on the lesson page."""
+    message = error.message if isinstance(error, CommentsError) else str(error)
+    if _wants_fragment(request):
+        return JsonResponse({"ok": False, "errors": [message]}, status=status)
+    messages.error(request, message)
+    return redirect(_section_url(lesson))
+
+
+def _sign_in_required(request, lesson):
+    message = _("Please sign in to leave a comment.")
+    if _wants_fragment(request):
+        return JsonResponse({"ok": False, "errors": [message]}, status=403)
+    return redirect_to_login(_section_url(lesson))
+
+
+def _status_for(error) -> int:
+    if isinstance(error, RateLimited):
+        return 429
+    if isinstance(error, CommentsError):
+        return 403
+    return 400
+
+
+def _form_again(request, *, lesson, form, action, title, template, status, extra=None):
+    """The form with its errors and the text kept: JSON for the script, else a page of its own."""
+    if _wants_fragment(request):
+        errors = [str(message) for messages_ in form.errors.values() for message in messages_]
+        return JsonResponse({"ok": False, "errors": errors}, status=status)
+    context = page_context(
+        lesson=lesson, course=lesson.course, form=form, action=action, title=title, **(extra or {})
+    )
+    return render(request, template, context, status=status)
+
+
+def _add_error(form, error) -> int:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error("body" if "body" in form.fields else None, error)
+        return 400
+    form.add_error(None, error.message)
+    return _status_for(error)
+
+
+def _node_context(request, comment, lesson):
+    comments_open = selectors.comments_open_for_lesson(lesson=lesson)
+    node = selectors.comment_node(
+        comment, user=request.user, lesson=lesson, comments_open=comments_open
+    )
+    page = selectors.comment_page_number(comment=comment, user=request.user)
+    return {"node": node, "lesson": lesson, "comments_page": page, "user": request.user}
+
+
+def _comment_html(request, comment, lesson, template="stream/comments/includes/comment.html"):
+    return render_to_string(template, _node_context(request, comment, lesson), request=request)
+
+
+# --- Comments ------------------------------------------------------------------------------------
+
+
+@require_POST
+def comment_post(request, lesson_id):
+    lesson = _lesson_or_404(lesson_id, request.user)
+    if not rules.user_is_learner(request.user):
+        return _sign_in_required(request, lesson)
+    form = CommentForm(request.POST)
+    status = 400
+    if form.is_valid():
+        parent = None
+        if form.cleaned_data["parent"]:
+            parent = selectors.comment_for_user(pk=form.cleaned_data["parent"], user=request.user)
+            if parent is None or parent.lesson_id != lesson.pk:
+                return _refusal(request, lesson, _("You cannot reply to this comment."))
+        try:
+            comment = services.comment_post(
+                lesson=lesson,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                site_url=_site_url(request),
+            )
+        except (ValidationError, CommentsError) as error:
+            status = _add_error(form, error)
+        else:
+            return _comment_posted(request, comment, lesson)
+    return _form_again(
+        request,
+        lesson=lesson,
+        form=form,
+        action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
+        title=_("Your comment was not posted"),
+        template="stream/comments/comment_form_page.html",
+        status=status,
+    )
+
+
+def _comment_posted(request, comment, lesson):
+    if comment.status == CommentStatus.PENDING:
+        message = _("Thanks! Your comment will appear once a moderator approves it.")
+    else:
+        message = _("Your comment is posted.")
+    if _wants_fragment(request):
+        html = _comment_html(
+            request, comment, lesson, template="stream/comments/includes/comment_thread.html"
+        )
+        return JsonResponse(
+            {
+                "ok": True,
+                "id": comment.pk,
+                "parent": comment.parent_id,
+                "html": html,
+                "count_label": _count_label(lesson),
+                "message": message,
+            },
+            status=201,
+        )
+    messages.success(request, message)
+    return redirect(_comment_url(comment, request.user))
+
+
+@require_POST
+def comment_edit(request, pk):
+    comment = _comment_or_404(pk, request.user)
+    lesson = comment.lesson
+    if not rules.user_is_learner(request.user):
+        return _sign_in_required(request, lesson)
+    form = CommentForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.comment_edit(
+                comment=comment, user=request.user, body=form.cleaned_data["body"]
+            )
+        except (ValidationError, CommentsError) as error:
+            status = _add_error(form, error)
+        else:
+            if _wants_fragment(request):
+                return JsonResponse(
+                    {"ok": True, "id": comment.pk, "html": _comment_html(request, comment, lesson)}
+                )
+            messages.success(request, _("Your comment is updated."))
+            return redirect(_comment_url(comment, request.user))
+    return _form_again(
+        request,
+        lesson=lesson,
+        form=form,
+        action=reverse("stream_comments:edit", kwargs={"pk": comment.pk}),
+        title=_("Your comment was not changed"),
+        template="stream/comments/comment_form_page.html",
+        status=status,
+    )
+
+
+def _moderation_view(operation, done_message):
+    @require_POST
+    def view(request, pk):
+        comment = _comment_or_404(pk, request.user)
+        lesson = comment.lesson
+        if not rules.user_is_learner(request.user):
+            return _sign_in_required(request, lesson)
+        try:
+            operation(request, comment)
+        except CommentsError as error:
+            return _refusal(request, lesson, error, status=_status_for(error))
+        if _wants_fragment(request):
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "id": comment.pk,
+                    "html": _comment_html(request, comment, lesson),
+                    "count_label": _count_label(lesson),
+                    "message": str(done_message),
+                }
+            )
+        messages.success(request, done_message)
+        if comment.status == CommentStatus.REMOVED:
+            return redirect(_section_url(lesson))
+        return redirect(_comment_url(comment, request.user))
+
+    return view
+
+
+comment_delete = _moderation_view(
+    lambda request, comment: services.comment_delete(comment=comment, user=request.user),
+    gettext_lazy("The comment is deleted."),
+)
+comment_hide = _moderation_view(
+    lambda request, comment: services.comment_hide(comment=comment, user=request.user),
+    gettext_lazy("The comment is hidden from learners."),
+)
+comment_unhide = _moderation_view(
+    lambda request, comment: services.comment_unhide(
+        comment=comment, user=request.user, site_url=_site_url(request)
+    ),
+    gettext_lazy("The comment is visible again."),
+)
+
+
+@require_POST
+def comment_flag(request, pk):
+    comment = _comment_or_404(pk, request.user)
+    lesson = comment.lesson
+    if not rules.user_is_learner(request.user):
+        return _sign_in_required(request, lesson)
+    form = FlagForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else "other"
+    try:
+        _flag, created = services.comment_flag(comment=comment, user=request.user, reason=reason)
+    except (ValidationError, CommentsError) as error:
+        message = error.message if isinstance(error, CommentsError) else error.messages[0]
+        return _refusal(request, lesson, message, status=_status_for(error))
+    message = (
+        _("Thanks. A moderator will take a look.")
+        if created
+        else _("You have already flagged this comment.")
+    )
+    if _wants_fragment(request):
+        return JsonResponse({"ok": True, "id": comment.pk, "message": message})
+    messages.success(request, message)
+    return redirect(_comment_url(comment, request.user))
+
+
+@require_safe
+def comment_permalink(request, pk):
+    """``/comments/<id>/``: to the lesson page, the page of threads and the anchor that show it."""
+    comment = _comment_or_404(pk, request.user)
+    return redirect(_comment_url(comment, request.user))
+
+
+@require_POST
+def subscription_set(request, lesson_id):
+    lesson = _lesson_or_404(lesson_id, request.user)
+    if not rules.user_is_learner(request.user):
+        return _sign_in_required(request, lesson)
+    active = request.POST.get("active") == "1"
+    try:
+        services.subscription_set(user=request.user, lesson=lesson, active=active)
+    except CommentsError as error:
+        return _refusal(request, lesson, error)
+    message = (
+        _("Reply notifications are on for this lesson.")
+        if active
+        else _("Reply notifications are off for this lesson.")
+    )
+    if _wants_fragment(request):
+        return JsonResponse({"ok": True, "subscribed": active, "message": message})
+    messages.success(request, message)
+    return redirect(_section_url(lesson))
+
+
+# --- Problem reports -----------------------------------------------------------------------------
+
+
+@require_POST
+def report_file(request, lesson_id):
+    lesson = _lesson_or_404(lesson_id, request.user)
+    form = ReportForm(request.POST, lesson=lesson)
+    thanks = _("Thank you! Your report reached the instructors.")
+    if form.is_spam:  # a bot filled in the honeypot: thank it and keep nothing
+        return _report_thanks(request, lesson, thanks)
+    status = 400
+    if form.is_valid():
+        try:
+            services.report_file(
+                lesson=lesson,
+                reporter=request.user,
+                kind=form.cleaned_data["kind"],
+                message=form.cleaned_data["message"],
+                section=form.cleaned_data["section"],
+                contact_email=form.cleaned_data["contact_email"],
+                page_url=request.headers.get("Referer", lesson.get_absolute_url()),
+                user_agent=request.headers.get("User-Agent", ""),
+                ip=client_ip(request),
+            )
+        except (ValidationError, CommentsError) as error:
+            status = _add_error(form, error)
+        else:
+            return _report_thanks(request, lesson, thanks)
+    return _form_again(
+        request,
+        lesson=lesson,
+        form=form,
+        action=reverse("stream_comments:report", kwargs={"lesson_id": lesson.pk}),
+        title=_("Your report was not sent"),
+        template="stream/comments/report_form_page.html",
+        status=status,
+    )
+
+
+def _report_thanks(request, lesson, message):
+    if _wants_fragment(request):
+        return JsonResponse({"ok": True, "message": message}, status=201)
+    messages.success(request, message)
+    return redirect(lesson.get_absolute_url())
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def notifications(request):
+    paginator = Paginator(selectors.notifications_for_user(user=request.user), 30)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "stream/comments/notifications.html",
+        page_context(
+            page_obj=page,
+            notifications=page.object_list,
+            email_replies=selectors.email_replies_enabled(user=request.user),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    ids = [value for value in request.POST.getlist("notification") if value.isdigit()]
+    changed = services.notifications_mark_read(user=request.user, ids=ids or None)
+    if _wants_fragment(request):
+        return JsonResponse(
+            {"ok": True, "marked": changed, "unread": selectors.unread_count(user=request.user)}
+        )
+    if changed:
+        messages.success(request, _("Marked as read."))
+    return redirect("stream_comments:notifications")
+
+
+@login_required
+@require_POST
+def notifications_email(request):
+    enabled = request.POST.get("email_replies") == "1"
+    services.email_replies_set(user=request.user, enabled=enabled)
+    messages.success(
+        request,
+        _("Reply emails are on.") if enabled else _("Reply emails are off. In-app ones stay."),
+    )
+    return redirect("stream_comments:notifications")
+
+
+# The POST is the RFC 8058 one-click unsubscribe: mail clients send it without a session or a
+# CSRF token, and the signed token in the URL is what authenticates it.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """Turn off reply emails from a link in one: GET asks, POST (one click, too) does it."""
+    user_id = unsubscribe_token_user_id(token)
+    user = None
+    if user_id is not None:
+        user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return render(
+            request,
+            "stream/comments/unsubscribe.html",
+            page_context(invalid=True),
+            status=400,
+        )
+    done = request.method == "POST"
+    if done:
+        services.email_replies_set(user=user, enabled=False)
+    return render(request, "stream/comments/unsubscribe.html", page_context(done=done, token=token))
