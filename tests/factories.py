@@ -126,3 +126,31 @@ class ProblemReportFactory(factory.django.DjangoModelFactory):
     kind = "bug"
     message = factory.Sequence(lambda n: f"Problem number {n}")
     reporter = factory.SubFactory(UserFactory)
+
+
+# --- progress ----------------------------------------------------------------------------------
+# Completions and awards are written by progress.services (they keep the XP ledger); tests
+# create them through those services, not through factories.
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stream_progress.Level"
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: n)
+    name = factory.Sequence(lambda n: f"Level name {n}")
+    min_xp = factory.LazyAttribute(lambda level: level.number * 100)
+
+
+class AchievementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stream_progress.Achievement"
+
+    slug = factory.Sequence(lambda n: f"achievement-{n}")
+    name = factory.Sequence(lambda n: f"Achievement {n}")
+    rule_kind = "lessons_completed"
+    rule_params = factory.LazyFunction(lambda: {"count": 1})
+    xp = 0
+    active = True
+    position = factory.Sequence(lambda n: n)
