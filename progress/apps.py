@@ -1,9 +1,28 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Where progress shows on Stream's pages (see lessons.slots); a host can unregister any of them.
+SLOTS = (
+    ("page_head", "stream/progress/page_head.html"),
+    ("site_nav", "stream/progress/site_nav.html"),
+    ("lesson_status_bar", "stream/progress/status_bar.html"),
+    ("lesson_progress", "stream/progress/lesson_progress.html"),
+    ("catalogue_top", "stream/progress/continue_catalogue.html"),
+    ("course_top", "stream/progress/continue_course.html"),
+    ("course_card", "stream/progress/course_card.html"),
+    ("lesson_list_item", "stream/progress/lesson_list_item.html"),
+    ("page_scripts", "stream/progress/page_scripts.html"),
+)
+
 
 class ProgressConfig(AppConfig):
     name = "progress"
     label = "stream_progress"
     verbose_name = _("Stream progress")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from lessons.slots import slot_register
+
+        for slot, template_name in SLOTS:
+            slot_register(slot, template_name)

@@ -1,3 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "stream_progress"
 
-urlpatterns = []
+urlpatterns = [
+    path("me/progress/", views.progress_overview, name="overview"),
+    path(
+        "me/progress/lessons/<int:lesson_id>/complete/",
+        views.lesson_complete,
+        name="lesson_complete",
+    ),
+]

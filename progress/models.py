@@ -1,0 +1,319 @@
+"""Completions, the XP ledger, levels, achievements and awards.
+
+The learner's numbers are derived, never sent by a browser: a :class:`LessonCompletion` per
+lesson (its earliest time), one :class:`XPEntry` per thing that earned XP (unique key, so XP is
+never counted twice), and one :class:`AchievementAward` per achievement. Every ``get_or_create``
+in the services has a unique constraint behind it. Lessons and achievements that learners hold
+are protected from deletion: unpublish a lesson or deactivate an achievement instead, and the
+learner keeps what they earned.
+"""
+
+import functools
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lessons.models import Course, Lesson
+
+
+class RuleKind(models.TextChoices):
+    LESSONS_COMPLETED = "lessons_completed", _("Lessons completed (at least N)")
+    COURSE_COMPLETED = "course_completed", _("Course completed")
+    TAG_COMPLETED = "tag_completed", _("Every lesson with a tag completed")
+    LESSONS_IN_ONE_DAY = "lessons_in_one_day", _("N lessons completed in one day")
+    STREAK_DAYS = "streak_days", _("Streak of N days")
+    XP_AT_LEAST = "xp_at_least", _("XP reached (at least N)")
+    FIRST_COMMENT = "first_comment", _("First comment posted")
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value):
+    if value and value not in time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name such as Asia/Seoul."), params={"value": value}
+        )
+
+
+class LearnerProfile(models.Model):
+    """One row per learner: the cached XP total, the time zone days are counted in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_progress_profile",
+        verbose_name=_("learner"),
+    )
+    xp = models.PositiveIntegerField(
+        _("XP"),
+        default=0,
+        help_text=_("The sum of the learner's XP ledger, kept up to date by every award."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "Days for “in one day” and streak achievements are counted in this zone (e.g. "
+            "Asia/Seoul). Empty: the site's time zone. Set from the browser on the first sync."
+        ),
+    )
+    first_comment_at = models.DateTimeField(
+        _("first comment"),
+        null=True,
+        blank=True,
+        help_text=_("When the learner first posted a comment (reported by the comments app)."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("learner profile")
+        verbose_name_plural = _("learner profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class LessonCompletion(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_completions",
+        verbose_name=_("learner"),
+    )
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.PROTECT, related_name="completions", verbose_name=_("lesson")
+    )
+    completed_at = models.DateTimeField(
+        _("completed"),
+        help_text=_("The earliest time the learner completed the lesson, on any device."),
+    )
+    xp = models.PositiveIntegerField(_("XP earned"), default=0)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["completed_at", "id"]
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "lesson"], name="stream_completion_once_per_lesson"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.lesson}"
+
+
+class XPEntry(models.Model):
+    """The XP ledger: one row per award, keyed ``lesson:<id>`` or ``achievement:<slug>``."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_xp_entries",
+        verbose_name=_("learner"),
+    )
+    key = models.CharField(_("key"), max_length=120)
+    amount = models.PositiveIntegerField(_("XP"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("XP ledger entry")
+        verbose_name_plural = _("XP ledger")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "key"], name="stream_xp_once_per_key")
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.key} · {self.amount}"
+
+
+class Level(models.Model):
+    number = models.PositiveSmallIntegerField(
+        _("number"), unique=True, help_text=_("Shown as “Level N”. Start at 0.")
+    )
+    name = models.CharField(_("name"), max_length=60, help_text=_("Shown beside the number."))
+    min_xp = models.PositiveIntegerField(
+        _("minimum XP"),
+        unique=True,
+        help_text=_(
+            "A learner reaches this level at this much XP. The lowest level should start at 0; "
+            "higher numbers need more XP."
+        ),
+    )
+
+    class Meta:
+        ordering = ["min_xp"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+
+    def __str__(self):
+        return f"{self.number} · {self.name}"
+
+    def clean(self):
+        others = Level.objects.exclude(pk=self.pk)
+        if self.number is None or self.min_xp is None:
+            return
+        out_of_order = others.filter(
+            models.Q(number__lt=self.number, min_xp__gte=self.min_xp)
+            | models.Q(number__gt=self.number, min_xp__lte=self.min_xp)
+        ).first()
+        if out_of_order is not None:
+            raise ValidationError(
+                {
+                    "min_xp": _(
+                        "Level %(number)s starts at %(min_xp)s XP: a higher level needs more XP "
+                        "than a lower one."
+                    )
+                    % {"number": out_of_order.number, "min_xp": out_of_order.min_xp}
+                }
+            )
+
+
+class Achievement(models.Model):
+    slug = models.SlugField(
+        _("slug"),
+        max_length=60,
+        unique=True,
+        help_text=_("Its permanent name in the XP ledger; do not reuse one for another idea."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Optional. Learners see it with the rule's own “how to earn it” line."),
+    )
+    icon = models.CharField(
+        _("icon"), max_length=16, blank=True, help_text=_("An emoji or a short symbol; optional.")
+    )
+    rule_kind = models.CharField(_("rule"), max_length=32, choices=RuleKind.choices)
+    rule_params = models.JSONField(
+        _("rule parameters"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Depends on the rule: {"count": N} for lessons completed and lessons in one day, '
+            '{"course": "<slug or uuid>"}, {"tag": "<slug>"}, {"days": N} for a '
+            'streak, {"xp": N} for XP reached, nothing for the first comment.'
+        ),
+    )
+    xp = models.PositiveIntegerField(
+        _("XP reward"), default=0, help_text=_("XP the learner gets when it is awarded.")
+    )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Only active achievements are awarded and counted. Deactivating one keeps the "
+            "awards (and their XP) learners already have."
+        ),
+    )
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Achievements are listed by this number.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("achievement")
+        verbose_name_plural = _("achievements")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from .rules import rule_params_clean
+
+        if self.rule_kind:
+            self.rule_params = rule_params_clean(kind=self.rule_kind, params=self.rule_params)
+
+
+class AchievementAward(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_awards",
+        verbose_name=_("learner"),
+    )
+    achievement = models.ForeignKey(
+        Achievement,
+        on_delete=models.PROTECT,
+        related_name="awards",
+        verbose_name=_("achievement"),
+    )
+    awarded_at = models.DateTimeField(
+        _("awarded"), help_text=_("When the learner first met the rule.")
+    )
+    xp = models.PositiveIntegerField(_("XP earned"), default=0)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["awarded_at", "id"]
+        verbose_name = _("achievement award")
+        verbose_name_plural = _("achievement awards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "achievement"], name="stream_award_once_per_achievement"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.achievement}"
+
+
+class SyncEvent(models.Model):
+    """A client event id the server has applied, with a hash of its payload.
+
+    The same id again is a duplicate and changes nothing; the same id with another payload is a
+    conflict (409) and nothing in its batch is applied.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_sync_events",
+        verbose_name=_("learner"),
+    )
+    event_id = models.UUIDField(_("event id"))
+    payload_hash = models.CharField(_("payload hash"), max_length=64)
+    processed_at = models.DateTimeField(_("processed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("processed sync event")
+        verbose_name_plural = _("processed sync events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "event_id"], name="stream_sync_event_once_per_learner"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.event_id)
+
+
+class CourseCompletionFigures(Course):
+    """Courses seen from the progress side: the admin's per-course completion figures."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("course completion figures")
+        verbose_name_plural = _("completion figures per course")
+
+
+class LessonCompletionFigures(Lesson):
+    """Lessons seen from the progress side: the admin's per-lesson completion figures."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("lesson completion figures")
+        verbose_name_plural = _("completion figures per lesson")

@@ -1,0 +1,591 @@
+"""Reads shared by the progress pages, the slots on lesson pages and the API.
+
+Each function costs a fixed number of queries, whatever the number of lessons, courses or
+achievements. Pages use :func:`progress_view`, which computes each part once per request and
+caches it on the request, so per-item slots (course cards, lesson rows) never query per item.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from django.conf import settings
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from lessons.models import Lesson, Status
+
+from .conf import progress_settings
+from .models import Achievement, LearnerProfile, LessonCompletion, Level, RuleKind
+from .rules import (
+    History,
+    Rule,
+    award_times,
+    rule_describe,
+    streak_current,
+)
+
+PUBLISHED = Q(status=Status.PUBLISHED, course__status=Status.PUBLISHED)
+
+
+def is_learner(user) -> bool:
+    return bool(user is not None and user.is_authenticated)
+
+
+def learner_time_zone(profile: LearnerProfile | None) -> zoneinfo.ZoneInfo:
+    """The zone a learner's days are counted in: theirs, the app's setting, or the site's."""
+    name = (profile.time_zone if profile else "") or progress_settings.PROGRESS_TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+# --- The catalogue as progress sees it ---------------------------------------------------------
+
+
+@dataclass
+class LessonFact:
+    id: int
+    xp: int
+    title: str
+    slug: str
+    course_id: int
+    course_uuid: str
+    course_slug: str
+    course_title: str
+    published: bool = True
+    tags: set[str] = field(default_factory=set)
+    completed_at: datetime | None = None
+
+    @property
+    def url(self) -> str:
+        return lesson_url(self.course_slug, self.slug)
+
+
+_COURSE_MARK, _LESSON_MARK = "stream-course-mark", "stream-lesson-mark"
+
+
+@functools.lru_cache(maxsize=8)
+def _lesson_url_parts(urlconf_key) -> tuple[str, str, str] | None:
+    try:
+        template = reverse(
+            "stream_lessons:lesson", kwargs={"course": _COURSE_MARK, "lesson": _LESSON_MARK}
+        )
+    except NoReverseMatch:
+        return None
+    prefix, rest = template.split(_COURSE_MARK, 1)
+    middle, suffix = rest.split(_LESSON_MARK, 1)
+    return prefix, middle, suffix
+
+
+def lesson_url(course_slug: str, lesson_slug: str) -> str:
+    """A lesson's address without a ``reverse()`` per lesson (pages list every lesson)."""
+    from django.urls import get_script_prefix, get_urlconf
+
+    parts = _lesson_url_parts((get_urlconf(), get_script_prefix()))
+    if parts is None:
+        return ""
+    prefix, middle, suffix = parts
+    return f"{prefix}{course_slug}{middle}{lesson_slug}{suffix}"
+
+
+_LESSON_FIELDS = (
+    "id",
+    "xp",
+    "title",
+    "slug",
+    "status",
+    "course_id",
+    "course__status",
+    "course__uuid",
+    "course__slug",
+    "course__title",
+)
+
+
+def lesson_facts(
+    *, include_ids=(), with_tags: bool = False, completions_of=None
+) -> tuple[list[LessonFact], dict[int, LessonFact]]:
+    """Every published lesson in catalogue order, plus the lessons ``include_ids`` names. 1 query.
+
+    Returns ``(published, by_id)``; ``by_id`` also holds the unpublished lessons asked for (with
+    ``published=False``), so a caller can tell an unknown lesson from a draft. ``with_tags``
+    fills each lesson's tag slugs and names (for tag rules); ``completions_of`` (a user) fills
+    ``completed_at`` from that learner's completions.
+    """
+    query = PUBLISHED | Q(pk__in=list(include_ids)) if include_ids else PUBLISHED
+    lessons = Lesson.objects.filter(query).order_by(
+        "course__position", "course_id", "position", "id"
+    )
+    fields = list(_LESSON_FIELDS)
+    if completions_of is not None:
+        lessons = lessons.annotate(
+            learner_completed_at=Subquery(
+                LessonCompletion.objects.filter(
+                    lesson_id=OuterRef("pk"), learner_id=completions_of.pk
+                ).values("completed_at")[:1]
+            )
+        )
+        fields.append("learner_completed_at")
+    if with_tags:
+        fields += ["tags__slug", "tags__name"]
+    published: list[LessonFact] = []
+    by_id: dict[int, LessonFact] = {}
+    for row in lessons.values(*fields):
+        fact = by_id.get(row["id"])
+        if fact is None:
+            fact = LessonFact(
+                id=row["id"],
+                xp=row["xp"],
+                title=row["title"],
+                slug=row["slug"],
+                course_id=row["course_id"],
+                course_uuid=str(row["course__uuid"]),
+                course_slug=row["course__slug"],
+                course_title=row["course__title"],
+                published=(row["status"], row["course__status"])
+                == (Status.PUBLISHED, Status.PUBLISHED),
+                completed_at=row.get("learner_completed_at"),
+            )
+            by_id[fact.id] = fact
+            if fact.published:
+                published.append(fact)
+        if row.get("tags__slug"):
+            fact.tags.update((row["tags__slug"], row["tags__name"]))
+    return published, by_id
+
+
+def tags_of_lessons(lesson_ids) -> dict[int, set[str]]:
+    """Each lesson's tag slugs and names (tag rules match either). 1 query."""
+    found: dict[int, set[str]] = defaultdict(set)
+    rows = Lesson.tags.through.objects.filter(lesson_id__in=list(lesson_ids)).values_list(
+        "lesson_id", "tag__slug", "tag__name"
+    )
+    for lesson_id, slug, name in rows:
+        found[lesson_id].update((slug, name))
+    return found
+
+
+def rules_build(achievements, published: list[LessonFact]) -> list[Rule]:
+    """Active achievements as :class:`~progress.rules.Rule`, course and tag rules resolved."""
+    rules = []
+    for achievement in achievements:
+        lessons: frozenset[int] = frozenset()
+        params = achievement.rule_params or {}
+        if achievement.rule_kind == RuleKind.COURSE_COMPLETED:
+            reference = str(params.get("course", ""))
+            lessons = frozenset(
+                lesson.id
+                for lesson in published
+                if reference in (lesson.course_uuid, lesson.course_slug)
+            )
+        elif achievement.rule_kind == RuleKind.TAG_COMPLETED:
+            reference = str(params.get("tag", ""))
+            lessons = frozenset(lesson.id for lesson in published if reference in lesson.tags)
+        rules.append(
+            Rule(
+                slug=achievement.slug,
+                kind=achievement.rule_kind,
+                params=params,
+                xp=achievement.xp,
+                lessons=lessons,
+            )
+        )
+    return rules
+
+
+def needs_tags(achievements) -> bool:
+    return any(a.rule_kind == RuleKind.TAG_COMPLETED for a in achievements)
+
+
+def achievements_with_award(*, user=None) -> list[Achievement]:
+    """Every achievement (active or not) in order, with ``award_id``, ``awarded_at`` and
+    ``award_xp`` from ``user``'s award (``None`` when not held). 1 query."""
+    achievements = Achievement.objects.order_by("position", "id")
+    if not is_learner(user):
+        found = list(achievements)
+        for achievement in found:
+            achievement.award_id = achievement.awarded_at = achievement.award_xp = None
+        return found
+    return list(
+        achievements.annotate(
+            held=FilteredRelation("awards", condition=Q(awards__learner_id=user.pk))
+        ).annotate(award_id=F("held__id"), awarded_at=F("held__awarded_at"), award_xp=F("held__xp"))
+    )
+
+
+def levels_all() -> list[Level]:
+    """Levels, lowest first. 1 query."""
+    return list(Level.objects.order_by("min_xp"))
+
+
+# --- The learner's state -----------------------------------------------------------------------
+
+
+@dataclass
+class LearnerState:
+    """A learner's numbers: what ``GET progress/`` answers and the status bar shows."""
+
+    xp: int
+    levels: list[Level]
+    completed: dict[int, datetime]
+    achievements: dict[str, datetime]
+    total_lessons: int
+    total_achievements: int
+
+    @cached_property
+    def level(self) -> Level | None:
+        reached = [level for level in self.levels if level.min_xp <= self.xp]
+        return reached[-1] if reached else None
+
+    @cached_property
+    def next_level(self) -> Level | None:
+        return next((level for level in self.levels if level.min_xp > self.xp), None)
+
+    @property
+    def level_floor(self) -> int:
+        return self.level.min_xp if self.level else 0
+
+    @property
+    def xp_into_level(self) -> int:
+        return self.xp - self.level_floor
+
+    @property
+    def level_span(self) -> int:
+        return self.next_level.min_xp - self.level_floor if self.next_level else 0
+
+    @property
+    def xp_to_go(self) -> int:
+        return self.next_level.min_xp - self.xp if self.next_level else 0
+
+    @property
+    def level_percent(self) -> int:
+        if not self.next_level:
+            return 100
+        return self.xp_into_level * 100 // self.level_span if self.level_span else 0
+
+    @property
+    def lessons_done(self) -> int:
+        return len(self.completed)
+
+    @property
+    def achievements_done(self) -> int:
+        return len(self.achievements)
+
+    @property
+    def percent_complete(self) -> int:
+        """Completed / published lessons, rounded down: 100 only when every lesson is done."""
+        if not self.total_lessons:
+            return 0
+        return self.lessons_done * 100 // self.total_lessons
+
+    def as_payload(self) -> dict:
+        """The JSON shape of ``GET progress/`` (see DESIGN.md)."""
+
+        def level_payload(level):
+            if level is None:
+                return None
+            return {"number": level.number, "name": level.name, "min_xp": level.min_xp}
+
+        return {
+            "xp": self.xp,
+            "level": level_payload(self.level),
+            "next_level": level_payload(self.next_level),
+            "completed": [
+                {"lesson": lesson, "at": moment.isoformat()}
+                for lesson, moment in sorted(self.completed.items(), key=lambda item: item[1])
+            ],
+            "achievements": [
+                {"slug": slug, "at": moment.isoformat()}
+                for slug, moment in sorted(self.achievements.items(), key=lambda item: item[1])
+            ],
+            "totals": {"lessons": self.total_lessons, "achievements": self.total_achievements},
+        }
+
+
+def learner_state_build(
+    *, xp: int, levels, published: list[LessonFact], completions, achievements, awards
+) -> LearnerState:
+    """A :class:`LearnerState` from parts already in memory (``completions``: lesson id → time,
+    ``awards``: slug → time); counts published lessons and active achievements only."""
+    active = {achievement.slug for achievement in achievements if achievement.active}
+    published_ids = {lesson.id for lesson in published}
+    return LearnerState(
+        xp=xp,
+        levels=list(levels),
+        completed={
+            lesson: moment for lesson, moment in completions.items() if lesson in published_ids
+        },
+        achievements={slug: moment for slug, moment in awards.items() if slug in active},
+        total_lessons=len(published),
+        total_achievements=len(active),
+    )
+
+
+def learner_state(*, user) -> LearnerState:
+    """``user``'s state; an anonymous user gets the zero state. 4 queries (3 anonymous)."""
+    return progress_view(request=None, user=user).state
+
+
+# --- One request's view of progress ------------------------------------------------------------
+
+
+class ProgressView:
+    """What the progress slots on one page need, each part loaded once, on first use.
+
+    Parts and their cost: ``lessons`` (1 query: published lessons, with the learner's completion
+    times), ``achievements`` (1), ``levels`` (1), ``profile`` (1, signed in only) and, for an
+    anonymous visitor when a tag rule is active, the lessons' tags (1).
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.signed_in = is_learner(user)
+
+    @cached_property
+    def profile(self) -> LearnerProfile | None:
+        if not self.signed_in:
+            return None
+        return LearnerProfile.objects.filter(user_id=self.user.pk).first()
+
+    @cached_property
+    def lessons(self) -> list[LessonFact]:
+        published, _ = lesson_facts(completions_of=self.user if self.signed_in else None)
+        return published
+
+    @cached_property
+    def achievements(self) -> list[Achievement]:
+        return achievements_with_award(user=self.user)
+
+    @cached_property
+    def active_achievements(self) -> list[Achievement]:
+        return [achievement for achievement in self.achievements if achievement.active]
+
+    @cached_property
+    def levels(self) -> list[Level]:
+        return levels_all()
+
+    @cached_property
+    def completions(self) -> dict[int, datetime]:
+        return {lesson.id: lesson.completed_at for lesson in self.lessons if lesson.completed_at}
+
+    @cached_property
+    def state(self) -> LearnerState:
+        return learner_state_build(
+            xp=self.profile.xp if self.profile else 0,
+            levels=self.levels,
+            published=self.lessons,
+            completions=self.completions,
+            achievements=self.achievements,
+            awards={a.slug: a.awarded_at for a in self.achievements if a.awarded_at},
+        )
+
+    @cached_property
+    def courses(self) -> dict[int, CourseProgress]:
+        """Per published course: lessons done and total."""
+        found: dict[int, CourseProgress] = {}
+        for lesson in self.lessons:
+            course = found.setdefault(
+                lesson.course_id,
+                CourseProgress(course_id=lesson.course_id, title=lesson.course_title),
+            )
+            course.lessons.append(lesson)
+        return found
+
+    def course(self, course_id) -> CourseProgress:
+        return self.courses.get(course_id) or CourseProgress(course_id=course_id, title="")
+
+    def next_lesson(self, *, course_id=None) -> LessonFact | None:
+        """Where to continue: see :func:`next_lesson_to_continue`."""
+        return next_lesson_to_continue(lessons=self.lessons, course_id=course_id)
+
+    def rules(self) -> list[Rule]:
+        active = self.active_achievements
+        if needs_tags(active):
+            tags = tags_of_lessons(lesson.id for lesson in self.lessons)
+            for lesson in self.lessons:
+                lesson.tags = tags.get(lesson.id, set())
+        return rules_build(active, self.lessons)
+
+    @cached_property
+    def time_zone(self):
+        return learner_time_zone(self.profile)
+
+    def streak(self, *, now=None) -> int:
+        return streak_current(
+            completions=self.completions, time_zone=self.time_zone, now=now or timezone.now()
+        )
+
+
+@dataclass
+class CourseProgress:
+    course_id: int
+    title: str
+    lessons: list[LessonFact] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.completed_at)
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.lessons) and self.done == self.total
+
+
+def next_lesson_to_continue(*, lessons: list[LessonFact], course_id=None) -> LessonFact | None:
+    """The lesson to continue with, or ``None`` when nothing was completed or all was.
+
+    Across the catalogue: the first unfinished lesson after the one completed most recently, in
+    catalogue order (wrapping to the start). In a course (``course_id``): the course's first
+    unfinished lesson, once one of its lessons was completed.
+    """
+    if course_id is not None:
+        lessons = [lesson for lesson in lessons if lesson.course_id == course_id]
+    done = [lesson for lesson in lessons if lesson.completed_at]
+    if not done or len(done) == len(lessons):
+        return None
+    if course_id is not None:
+        return next(lesson for lesson in lessons if not lesson.completed_at)
+    latest = max(done, key=lambda lesson: lesson.completed_at)
+    start = lessons.index(latest)
+    ordered = lessons[start + 1 :] + lessons[: start + 1]
+    return next(lesson for lesson in ordered if not lesson.completed_at)
+
+
+_REQUEST_ATTRIBUTE = "_stream_progress_view"
+
+
+def progress_view(*, request, user=None) -> ProgressView:
+    """The :class:`ProgressView` for this request (made once, cached on ``request``)."""
+    if request is None:
+        return ProgressView(user)
+    view = getattr(request, _REQUEST_ATTRIBUTE, None)
+    if view is None:
+        view = ProgressView(user if user is not None else getattr(request, "user", None))
+        setattr(request, _REQUEST_ATTRIBUTE, view)
+    return view
+
+
+def progress_view_if_used(request) -> ProgressView | None:
+    """The request's view if a slot already made one (the page shows progress), else ``None``."""
+    return getattr(request, _REQUEST_ATTRIBUTE, None)
+
+
+# --- Learner pages and the admin ---------------------------------------------------------------
+
+
+@dataclass
+class AchievementCard:
+    achievement: Achievement
+    how_to_earn: str
+    awarded_at: datetime | None
+
+
+def achievement_cards(*, view: ProgressView) -> list[AchievementCard]:
+    """Active achievements for ``/me/progress/``, each with a "how to earn it" line. The names of
+    courses come from the lessons already loaded; tags cost 1 query when a tag rule is active."""
+    course_titles = {}
+    for lesson in view.lessons:
+        course_titles[lesson.course_uuid] = lesson.course_title
+        course_titles[lesson.course_slug] = lesson.course_title
+    tag_names = {}
+    if needs_tags(view.active_achievements):
+        from lessons.models import Tag
+
+        references = [a.rule_params.get("tag", "") for a in view.active_achievements]
+        for tag in Tag.objects.filter(Q(slug__in=references) | Q(name__in=references)):
+            tag_names[tag.slug] = tag_names[tag.name] = tag.name
+    cards = []
+    for achievement in view.active_achievements:
+        params = achievement.rule_params or {}
+        subject = ""
+        if achievement.rule_kind == RuleKind.COURSE_COMPLETED:
+            subject = course_titles.get(str(params.get("course", "")), "")
+        elif achievement.rule_kind == RuleKind.TAG_COMPLETED:
+            subject = tag_names.get(str(params.get("tag", "")), "")
+        cards.append(
+            AchievementCard(
+                achievement=achievement,
+                how_to_earn=rule_describe(
+                    kind=achievement.rule_kind, params=params, subject=subject
+                ),
+                awarded_at=achievement.awarded_at,
+            )
+        )
+    return cards
+
+
+@dataclass
+class DryRun:
+    """What saving a rule would do now: learners it would award, and of those already awarded."""
+
+    would_award: int
+    already_awarded: int
+
+    @property
+    def new_awards(self) -> int:
+        return self.would_award - self.already_awarded
+
+
+def achievement_dry_run(*, achievement: Achievement) -> DryRun:
+    """How many learners ``achievement`` (saved or not) would award if evaluated now.
+
+    Evaluates every learner with a completion or a comment against the active rules, with this
+    achievement in place of its saved version. 5 queries, plus 1 when a tag rule is involved.
+    """
+    from .models import AchievementAward
+
+    others = [
+        a
+        for a in Achievement.objects.filter(active=True).exclude(slug=achievement.slug)
+        if a.pk != achievement.pk
+    ]
+    candidates = [*others, achievement]
+    published, _ = lesson_facts(with_tags=needs_tags(candidates))
+    rules = rules_build(candidates, published)
+    xp_by_lesson = {lesson.id: lesson.xp for lesson in published}
+
+    histories: dict[int, dict] = defaultdict(lambda: {"completions": {}, "xp": {}})
+    for learner_id, lesson_id, moment, xp in LessonCompletion.objects.values_list(
+        "learner_id", "lesson_id", "completed_at", "xp"
+    ):
+        histories[learner_id]["completions"][lesson_id] = moment
+        histories[learner_id]["xp"][lesson_id] = xp or xp_by_lesson.get(lesson_id, 0)
+    profiles = {
+        profile.user_id: profile
+        for profile in LearnerProfile.objects.filter(
+            Q(user_id__in=list(histories)) | Q(first_comment_at__isnull=False)
+        )
+    }
+    held: dict[int, dict] = defaultdict(dict)
+    for learner_id, slug, moment, xp in AchievementAward.objects.values_list(
+        "learner_id", "achievement__slug", "awarded_at", "xp"
+    ):
+        held[learner_id][slug] = (moment, xp)
+
+    would, already = 0, 0
+    for learner_id in set(histories) | set(profiles):
+        profile = profiles.get(learner_id)
+        history = History(
+            completions=histories[learner_id]["completions"],
+            completion_xp=histories[learner_id]["xp"],
+            time_zone=learner_time_zone(profile),
+            first_comment_at=profile.first_comment_at if profile else None,
+            held={slug: value for slug, value in held[learner_id].items()},
+        )
+        if achievement.slug in award_times(rules=rules, history=history):
+            would += 1
+            if achievement.slug in held[learner_id]:
+                already += 1
+    return DryRun(would_award=would, already_awarded=already)

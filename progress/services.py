@@ -1,0 +1,580 @@
+"""Operations that write progress. Views, the API, the admin, commands and other apps call these.
+
+Every write for a learner runs in one transaction that first locks the learner's profile row, so
+two requests for the same learner (two tabs syncing the same events, a double-clicked button)
+run one after the other and award once; learners never wait for each other. Within it the
+services read what they need in a fixed number of queries, decide in memory, and write in bulk:
+the cost of a sync does not grow with the number of events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from lessons.models import Lesson
+
+from .conf import progress_settings
+from .models import (
+    Achievement,
+    AchievementAward,
+    LearnerProfile,
+    LessonCompletion,
+    Level,
+    SyncEvent,
+    XPEntry,
+    time_zone_names,
+)
+from .rules import History, award_times
+from .selectors import (
+    LearnerState,
+    achievements_with_award,
+    learner_state_build,
+    learner_time_zone,
+    lesson_facts,
+    levels_all,
+    needs_tags,
+    rules_build,
+)
+
+EVENT_LESSON_COMPLETED = "lesson_completed"
+
+APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
+# Why an event was rejected (the "reason" of a sync result).
+INVALID_EVENT = "invalid_event"  # not an object, or id, lesson or at missing or malformed
+UNSUPPORTED_TYPE = "unsupported_type"  # a type this server does not know
+UNKNOWN_LESSON = "unknown_lesson"  # no lesson has this id
+UNPUBLISHED_LESSON = "unpublished_lesson"  # a draft, or a lesson of a draft course
+
+_MAX_ID = 2**63 - 1
+
+
+def lesson_xp_key(lesson_id: int) -> str:
+    return f"lesson:{lesson_id}"
+
+
+def achievement_xp_key(slug: str) -> str:
+    return f"achievement:{slug}"
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+class SyncBatchTooLarge(ValueError):
+    def __init__(self, *, limit: int, size: int):
+        self.limit, self.size = limit, size
+        super().__init__(f"A sync batch holds at most {limit} events; this one has {size}.")
+
+
+class SyncConflict(Exception):
+    """Event ids already applied (or repeated in the batch) with a different payload."""
+
+    def __init__(self, event_ids: list[str]):
+        self.event_ids = event_ids
+        super().__init__(f"Event ids reused with another payload: {', '.join(event_ids)}")
+
+
+class CompletionRefused(ValueError):
+    """The lesson cannot be completed: it is a draft or belongs to a draft course."""
+
+
+# --- Client events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """A well-formed ``lesson_completed`` event from a browser or another client."""
+
+    raw_id: str
+    id: uuid.UUID
+    lesson_id: int
+    at: datetime
+    payload_hash: str
+
+
+def event_parse(raw) -> ClientEvent | str:
+    """``raw`` (decoded JSON) as a :class:`ClientEvent`, or the reason it is rejected.
+
+    ``at`` must carry a UTC offset. The payload hash covers the type, the lesson and the instant
+    (so ``+09:00`` and the same moment in ``Z`` are the same payload).
+    """
+    if not isinstance(raw, Mapping):
+        return INVALID_EVENT
+    raw_id, kind, lesson, at_text = (raw.get(key) for key in ("id", "type", "lesson", "at"))
+    if not isinstance(raw_id, str) or not isinstance(kind, str):
+        return INVALID_EVENT
+    try:
+        event_id = uuid.UUID(raw_id)
+    except ValueError:
+        return INVALID_EVENT
+    if kind != EVENT_LESSON_COMPLETED:
+        return UNSUPPORTED_TYPE
+    if isinstance(lesson, bool) or not isinstance(lesson, int) or not 0 < lesson <= _MAX_ID:
+        return INVALID_EVENT
+    if not isinstance(at_text, str):
+        return INVALID_EVENT
+    try:
+        at = parse_datetime(at_text.strip())
+        if at is None or timezone.is_naive(at):
+            return INVALID_EVENT
+        instant = at.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return INVALID_EVENT
+    payload = f"{kind}\n{lesson}\n{instant.isoformat()}"
+    return ClientEvent(
+        raw_id=raw_id,
+        id=event_id,
+        lesson_id=lesson,
+        at=instant,
+        payload_hash=hashlib.sha256(payload.encode()).hexdigest(),
+    )
+
+
+# --- One learner's progress, under a lock ------------------------------------------------------
+
+
+def _profile_lock(user) -> LearnerProfile:
+    """The learner's profile row, created if missing, locked until the transaction ends."""
+    profiles = LearnerProfile.objects.select_for_update()
+    profile = profiles.filter(user_id=user.pk).first()
+    if profile is None:
+        # INSERT … ON CONFLICT DO NOTHING: two first requests at once both end up here safely.
+        LearnerProfile.objects.bulk_create([LearnerProfile(user_id=user.pk)], ignore_conflicts=True)
+        profile = profiles.get(user_id=user.pk)
+    return profile
+
+
+class _LearnerProgress:
+    """A learner's completions and awards, loaded under the profile lock, changed in memory and
+    written in bulk by :meth:`save`. Loading costs 4 queries (profile, achievements with the
+    learner's awards, lessons, completions), 6 when the profile is new."""
+
+    def __init__(self, user, *, lesson_ids=(), now: datetime):
+        self.user, self.now = user, now
+        self.profile = _profile_lock(user)
+        self.profile_changes: set[str] = set()
+        self.achievements = achievements_with_award(user=user)
+        self.by_slug = {achievement.slug: achievement for achievement in self.achievements}
+        self.active = [achievement for achievement in self.achievements if achievement.active]
+        self.published, self.lessons = lesson_facts(
+            include_ids=lesson_ids, with_tags=needs_tags(self.active)
+        )
+        self.completions: dict[int, datetime] = {}
+        self.completion_xp: dict[int, int] = {}
+        self.completion_ids: dict[int, int] = {}
+        for pk, lesson_id, moment, xp in LessonCompletion.objects.filter(
+            learner_id=user.pk
+        ).values_list("pk", "lesson_id", "completed_at", "xp"):
+            self.completions[lesson_id], self.completion_xp[lesson_id] = moment, xp
+            self.completion_ids[lesson_id] = pk
+        self.held = {
+            a.slug: (a.awarded_at, a.award_xp) for a in self.achievements if a.award_id is not None
+        }
+        self.new_completions: dict[int, datetime] = {}
+        self.lowered_completions: dict[int, datetime] = {}
+        self.new_awards: dict[str, datetime] = {}
+        self.lowered_awards: dict[str, datetime] = {}
+
+    def complete(self, lesson_id: int, at: datetime) -> bool:
+        """Record a completion at ``at`` (kept if earlier than the one held); True if new."""
+        current = self.completions.get(lesson_id)
+        if current is None:
+            self.completions[lesson_id] = self.new_completions[lesson_id] = at
+            self.completion_xp[lesson_id] = self.lessons[lesson_id].xp
+            return True
+        if at < current:
+            self.completions[lesson_id] = at
+            if lesson_id in self.new_completions:
+                self.new_completions[lesson_id] = at
+            else:
+                self.lowered_completions[lesson_id] = at
+        return False
+
+    def evaluate(self) -> None:
+        history = History(
+            completions=self.completions,
+            completion_xp=self.completion_xp,
+            time_zone=learner_time_zone(self.profile),
+            first_comment_at=self.profile.first_comment_at,
+            held=self.held,
+        )
+        met = award_times(rules=rules_build(self.active, self.published), history=history)
+        for slug, moment in met.items():
+            if slug not in self.held:
+                self.new_awards[slug] = moment
+            elif moment < self.held[slug][0]:
+                self.lowered_awards[slug] = moment
+
+    def save(self) -> list[AchievementAward]:
+        """Write what changed (a query per kind of change) and return the new awards."""
+        user_id = self.user.pk
+        ledger = []
+        if self.new_completions:
+            LessonCompletion.objects.bulk_create(
+                LessonCompletion(
+                    learner_id=user_id,
+                    lesson_id=lesson_id,
+                    completed_at=moment,
+                    xp=self.completion_xp[lesson_id],
+                )
+                for lesson_id, moment in self.new_completions.items()
+            )
+            ledger += [
+                XPEntry(learner_id=user_id, key=lesson_xp_key(lesson_id), amount=xp)
+                for lesson_id in self.new_completions
+                for xp in [self.completion_xp[lesson_id]]
+            ]
+        if self.lowered_completions:
+            LessonCompletion.objects.bulk_update(
+                [
+                    LessonCompletion(pk=self.completion_ids[lesson_id], completed_at=moment)
+                    for lesson_id, moment in self.lowered_completions.items()
+                ],
+                ["completed_at"],
+            )
+        awarded = []
+        if self.new_awards:
+            awarded = [
+                AchievementAward(
+                    learner_id=user_id,
+                    achievement=self.by_slug[slug],
+                    awarded_at=moment,
+                    xp=self.by_slug[slug].xp,
+                )
+                for slug, moment in self.new_awards.items()
+            ]
+            AchievementAward.objects.bulk_create(awarded)
+            ledger += [
+                XPEntry(
+                    learner_id=user_id,
+                    key=achievement_xp_key(award.achievement.slug),
+                    amount=award.xp,
+                )
+                for award in awarded
+            ]
+        if self.lowered_awards:
+            AchievementAward.objects.bulk_update(
+                [
+                    AchievementAward(pk=self.by_slug[slug].award_id, awarded_at=moment)
+                    for slug, moment in self.lowered_awards.items()
+                ],
+                ["awarded_at"],
+            )
+        if ledger:
+            XPEntry.objects.bulk_create(ledger)
+            self.profile.xp += sum(entry.amount for entry in ledger)
+            self.profile_changes.add("xp")
+        if self.profile_changes:
+            self.profile.save(update_fields=[*self.profile_changes, "updated_at"])
+        awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
+        return awarded
+
+    def award_times(self) -> dict[str, datetime]:
+        times = {slug: moment for slug, (moment, _) in self.held.items()}
+        times.update(self.lowered_awards)
+        times.update(self.new_awards)
+        return times
+
+    def state(self) -> LearnerState:
+        return learner_state_build(
+            xp=self.profile.xp,
+            levels=levels_all(),
+            published=self.published,
+            completions=self.completions,
+            achievements=self.achievements,
+            awards=self.award_times(),
+        )
+
+
+# --- Completions and sync ----------------------------------------------------------------------
+
+
+@dataclass
+class CompletionResult:
+    created: bool
+    completed_at: datetime
+    awarded: list[AchievementAward]
+    course_completed: bool
+    state: LearnerState
+
+
+@transaction.atomic
+def completion_record(*, user, lesson: Lesson, at: datetime | None = None) -> CompletionResult:
+    """Record that ``user`` completed ``lesson`` (now, or at ``at``; never in the future).
+
+    Completing again is a no-op (an earlier ``at`` lowers the recorded time). Awards what the
+    completion earns. ``course_completed`` is true when this completion finished the course.
+    Raises :class:`CompletionRefused` for a draft lesson or a lesson of a draft course.
+    """
+    now = timezone.now()
+    at = min(at or now, now)
+    progress = _LearnerProgress(user, lesson_ids=[lesson.pk], now=now)
+    fact = progress.lessons.get(lesson.pk)
+    if fact is None or not fact.published:
+        raise CompletionRefused(f"Lesson {lesson.pk} is not published.")
+    created = progress.complete(lesson.pk, at)
+    progress.evaluate()
+    awarded = progress.save()
+    course_lessons = [p.id for p in progress.published if p.course_id == fact.course_id]
+    course_completed = created and all(
+        lesson_id in progress.completions for lesson_id in course_lessons
+    )
+    return CompletionResult(
+        created=created,
+        completed_at=progress.completions[lesson.pk],
+        awarded=awarded,
+        course_completed=course_completed,
+        state=progress.state(),
+    )
+
+
+@dataclass(frozen=True)
+class EventResult:
+    id: object
+    status: str
+    reason: str = ""
+
+    def as_payload(self) -> dict:
+        payload = {"id": self.id, "status": self.status}
+        if self.reason:
+            payload["reason"] = self.reason
+        return payload
+
+
+@dataclass
+class SyncResult:
+    results: list[EventResult]
+    state: LearnerState
+    awarded: list[AchievementAward] = field(default_factory=list)
+
+
+def _valid_time_zone(name) -> str:
+    return name if isinstance(name, str) and name in time_zone_names() else ""
+
+
+@transaction.atomic
+def progress_sync(
+    *, user, events: Sequence, time_zone: str | None = None, now: datetime | None = None
+) -> SyncResult:
+    """Apply a batch of client events for ``user``; answer per event, with the new state.
+
+    Each event is applied at most once per learner: an id seen before answers ``duplicate`` and
+    changes nothing; an id seen before with another payload raises :class:`SyncConflict` and
+    nothing in the batch is applied. Malformed events, unknown lessons and drafts are
+    ``rejected`` with a reason while the rest apply. Future times are clamped to now; a lesson
+    keeps its earliest completion time. ``time_zone`` (an IANA name from the browser) is saved
+    on the profile if it has none yet. Raises :class:`SyncBatchTooLarge` beyond the limit.
+
+    Costs a fixed number of queries whatever the number of events (see the tests).
+    """
+    limit = progress_settings.PROGRESS_SYNC_BATCH_LIMIT
+    if len(events) > limit:
+        raise SyncBatchTooLarge(limit=limit, size=len(events))
+    now = now or timezone.now()
+    parsed = [event_parse(raw) for raw in events]
+    valid = [event for event in parsed if isinstance(event, ClientEvent)]
+    progress = _LearnerProgress(user, lesson_ids={e.lesson_id for e in valid}, now=now)
+    processed = {}
+    if valid:
+        processed = dict(
+            SyncEvent.objects.filter(
+                learner_id=user.pk, event_id__in={event.id for event in valid}
+            ).values_list("event_id", "payload_hash")
+        )
+
+    results, conflicts, new_events = [], [], {}
+    for raw, event in zip(events, parsed, strict=True):
+        if not isinstance(event, ClientEvent):
+            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+            raw_id = raw_id if isinstance(raw_id, str) else None
+            results.append(EventResult(raw_id, REJECTED, event))
+            continue
+        known = processed.get(event.id) or new_events.get(event.id)
+        if known is not None:
+            if known != event.payload_hash:
+                conflicts.append(event.raw_id)
+            results.append(EventResult(event.raw_id, DUPLICATE))
+            continue
+        lesson = progress.lessons.get(event.lesson_id)
+        if lesson is None or not lesson.published:
+            reason = UNKNOWN_LESSON if lesson is None else UNPUBLISHED_LESSON
+            results.append(EventResult(event.raw_id, REJECTED, reason))
+            continue
+        progress.complete(event.lesson_id, min(event.at, now))
+        new_events[event.id] = event.payload_hash
+        results.append(EventResult(event.raw_id, APPLIED))
+    if conflicts:
+        raise SyncConflict(conflicts)
+
+    zone = _valid_time_zone(time_zone)
+    if zone and not progress.profile.time_zone:
+        progress.profile.time_zone = zone
+        progress.profile_changes.add("time_zone")
+    progress.evaluate()
+    awarded = progress.save()
+    if new_events:
+        SyncEvent.objects.bulk_create(
+            SyncEvent(learner_id=user.pk, event_id=event_id, payload_hash=payload_hash)
+            for event_id, payload_hash in new_events.items()
+        )
+    return SyncResult(results=results, state=progress.state(), awarded=awarded)
+
+
+# --- Achievements ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def achievements_evaluate(*, user) -> list[AchievementAward]:
+    """Evaluate every active rule for ``user`` now; return the awards this made.
+
+    Services that change a learner's history call the rules themselves; call this after
+    changing the rules (the backfill command does, for everyone).
+    """
+    progress = _LearnerProgress(user, now=timezone.now())
+    progress.evaluate()
+    return progress.save()
+
+
+def comment_posted_record(*, user) -> list[AchievementAward]:
+    """Record that ``user`` posted a comment; return the achievements this newly awarded.
+
+    The comments app calls this after a learner's comment is saved (guarded, so comments works
+    without progress installed). Idempotent: only the first call counts, as "first comment";
+    later calls change nothing and return ``[]``.
+    """
+    if user is None or not user.is_authenticated:
+        return []
+    with transaction.atomic():
+        progress = _LearnerProgress(user, now=timezone.now())
+        if progress.profile.first_comment_at is None:
+            progress.profile.first_comment_at = progress.now
+            progress.profile_changes.add("first_comment_at")
+        progress.evaluate()
+        return progress.save()
+
+
+@dataclass
+class BackfillReport:
+    learners: int = 0
+    awards: int = 0
+    ledger_repaired: int = 0
+    totals_repaired: int = 0
+
+
+def awards_backfill(*, users=None) -> BackfillReport:
+    """Re-evaluate every learner (or ``users``) against the active rules, and repair the ledger.
+
+    For each learner, in a transaction of their own: adds a missing XP row for any completion or
+    award without one, makes the cached total equal the ledger's sum, then awards what the
+    rules now grant (dated when each rule was first met). Safe to run again at any time.
+    """
+    report = BackfillReport()
+    if users is None:
+        user_model = get_user_model()
+        users = user_model._default_manager.filter(
+            Q(stream_progress_profile__isnull=False) | Q(stream_completions__isnull=False)
+        ).distinct()
+    for user in users.iterator() if hasattr(users, "iterator") else users:
+        with transaction.atomic():
+            progress = _LearnerProgress(user, now=timezone.now())
+            repaired = _ledger_repair(progress)
+            report.ledger_repaired += repaired
+            total = XPEntry.objects.filter(learner_id=user.pk).aggregate(total=Sum("amount"))
+            if progress.profile.xp != (total["total"] or 0):
+                progress.profile.xp = total["total"] or 0
+                progress.profile_changes.add("xp")
+                report.totals_repaired += 1
+            progress.evaluate()
+            report.awards += len(progress.save())
+        report.learners += 1
+    return report
+
+
+def _ledger_repair(progress: _LearnerProgress) -> int:
+    keys = set(XPEntry.objects.filter(learner_id=progress.user.pk).values_list("key", flat=True))
+    missing = [
+        XPEntry(learner_id=progress.user.pk, key=key, amount=amount)
+        for key, amount in [
+            *((lesson_xp_key(i), xp) for i, xp in progress.completion_xp.items()),
+            *((achievement_xp_key(slug), xp) for slug, (_, xp) in progress.held.items()),
+        ]
+        if key not in keys
+    ]
+    XPEntry.objects.bulk_create(missing)
+    return len(missing)
+
+
+# --- Levels and achievements from a definitions file -------------------------------------------
+
+
+@dataclass
+class DefinitionsReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+LEVEL_KEYS = ("number", "name", "min_xp")
+ACHIEVEMENT_KEYS = (
+    "slug",
+    "name",
+    "description",
+    "icon",
+    "rule_kind",
+    "rule_params",
+    "xp",
+    "active",
+    "position",
+)
+
+
+@transaction.atomic
+def definitions_load(*, levels: Sequence[Mapping], achievements: Sequence[Mapping]):
+    """Create or update levels (by number) and achievements (by slug) from plain data.
+
+    What a site's setup or the demo loads from a YAML file. Each item is validated as the admin
+    would validate it; the first invalid one raises ValidationError and nothing is written.
+    Running it again with the same data changes nothing.
+    """
+    report = DefinitionsReport()
+    for data in levels:
+        _definition_apply(Level, "number", LEVEL_KEYS, data, report)
+    for position, data in enumerate(achievements):
+        data = {"position": position, "active": True, "description": "", "icon": "", **data}
+        _definition_apply(Achievement, "slug", ACHIEVEMENT_KEYS, data, report)
+    return report
+
+
+def _definition_apply(model, identity, keys, data, report):
+    unknown = set(data) - set(keys)
+    if unknown:
+        raise ValidationError(f"{model.__name__} {data.get(identity)!r}: unknown keys {unknown}")
+    instance = model.objects.filter(**{identity: data.get(identity)}).first()
+    created = instance is None
+    instance = instance or model()
+    before = {key: getattr(instance, key, None) for key in keys}
+    for key, value in data.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    if not created and {key: getattr(instance, key) for key in keys} == before:
+        report.unchanged += 1
+        return
+    instance.save()
+    if created:
+        report.created += 1
+    else:
+        report.updated += 1

@@ -1,0 +1,124 @@
+"""Template tags for the progress slots and pages: ``{% load stream_progress %}``."""
+
+from urllib.parse import urlencode
+
+from django import template
+from django.middleware.csrf import get_token
+from django.urls import NoReverseMatch, reverse
+
+from ..conf import progress_settings
+from ..selectors import progress_view as request_progress_view
+from ..selectors import progress_view_if_used
+from ..texts import status_bar, text_templates
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def progress_view(context):
+    """This request's :class:`~progress.selectors.ProgressView` (made once per request)."""
+    return request_progress_view(request=context.get("request"), user=context.get("user"))
+
+
+@register.simple_tag
+def progress_status(state):
+    """The status bar's texts for a ``LearnerState``."""
+    return status_bar(state)
+
+
+@register.simple_tag
+def progress_completed_at(view, lesson_id):
+    """When the learner completed the lesson, or ``None``."""
+    return view.completions.get(lesson_id)
+
+
+@register.simple_tag
+def progress_course(view, course_id):
+    return view.course(course_id)
+
+
+@register.simple_tag
+def progress_next(view, course=None):
+    return view.next_lesson(course_id=course.pk if course is not None else None)
+
+
+def _reverse_or_none(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def progress_signup_url(context, fragment=""):
+    """allauth's sign-up page with ``?next=`` back to this page, or "" without allauth."""
+    signup = _reverse_or_none("account_signup")
+    request = context.get("request")
+    if signup is None or request is None:
+        return ""
+    target = request.get_full_path().split("#")[0]
+    if fragment:
+        target = f"{target}#{fragment}"
+    return f"{signup}?{urlencode({'next': target})}"
+
+
+def _loaded(view, part):
+    return part in view.__dict__
+
+
+@register.simple_tag(takes_context=True)
+def progress_page_data(context):
+    """The JSON block the browser module reads: where to sync, the texts, and what this page
+    already loaded (lessons, levels, achievements). Adds no query of its own, except an
+    anonymous visitor's tag rules (1 query, only when a tag rule is active)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    data = {
+        "user": {"id": user.pk} if signed_in else None,
+        "storageKey": progress_settings.PROGRESS_STORAGE_KEY,
+        "batchLimit": progress_settings.PROGRESS_SYNC_BATCH_LIMIT,
+        "stateUrl": _reverse_or_none("stream_progress_api:state"),
+        "syncUrl": _reverse_or_none("stream_progress_api:sync"),
+        "csrfToken": get_token(request) if signed_in and request is not None else "",
+        "text": text_templates(),
+    }
+    view = progress_view_if_used(request) if request is not None else None
+    if view is None:
+        return data
+    if _loaded(view, "lessons"):
+        data["lessons"] = [
+            {
+                "id": lesson.id,
+                "xp": lesson.xp,
+                "course": lesson.course_id,
+                "title": lesson.title,
+                "url": lesson.url,
+            }
+            for lesson in view.lessons
+        ]
+    if _loaded(view, "levels"):
+        data["levels"] = [
+            {"number": level.number, "name": level.name, "min_xp": level.min_xp}
+            for level in view.levels
+        ]
+    if _loaded(view, "achievements"):
+        data["achievements"] = (
+            [
+                {
+                    "slug": rule.slug,
+                    "name": achievement.name,
+                    "xp": achievement.xp,
+                    "rule": rule.client_spec(),
+                }
+                for achievement, rule in zip(view.active_achievements, view.rules(), strict=True)
+            ]
+            if not signed_in
+            else [
+                {"slug": achievement.slug, "name": achievement.name, "xp": achievement.xp}
+                for achievement in view.active_achievements
+            ]
+        )
+    if signed_in and _loaded(view, "state"):
+        data["state"] = view.state.as_payload()
+    return data
