@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import F, FilteredRelation, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -63,6 +63,8 @@ class LessonFact:
     published: bool = True
     tags: set[str] = field(default_factory=set)
     completed_at: datetime | None = None
+    completion_id: int | None = None
+    completion_xp: int = 0
 
     @property
     def url(self) -> str:
@@ -111,34 +113,33 @@ _LESSON_FIELDS = (
 
 
 def lesson_facts(
-    *, include_ids=(), with_tags: bool = False, completions_of=None
+    *, include_ids=(), with_tags: bool = False, learner=None, include_completed: bool = False
 ) -> tuple[list[LessonFact], dict[int, LessonFact]]:
     """Every published lesson in catalogue order, plus the lessons ``include_ids`` names. 1 query.
 
     Returns ``(published, by_id)``; ``by_id`` also holds the unpublished lessons asked for (with
     ``published=False``), so a caller can tell an unknown lesson from a draft. ``with_tags``
-    fills each lesson's tag slugs and names (for tag rules); ``completions_of`` (a user) fills
-    ``completed_at`` from that learner's completions.
+    fills each lesson's tag slugs and names (for tag rules). ``learner`` fills each lesson's
+    ``completed_at``, ``completion_id`` and ``completion_xp`` from that learner's completion;
+    ``include_completed`` also brings every other lesson the learner completed (a draft now).
     """
-    query = PUBLISHED | Q(pk__in=list(include_ids)) if include_ids else PUBLISHED
-    lessons = Lesson.objects.filter(query).order_by(
-        "course__position", "course_id", "position", "id"
-    )
+    lessons = Lesson.objects.order_by("course__position", "course_id", "position", "id")
     fields = list(_LESSON_FIELDS)
-    if completions_of is not None:
+    query = PUBLISHED
+    if include_ids:
+        query |= Q(pk__in=list(include_ids))
+    if learner is not None:
         lessons = lessons.annotate(
-            learner_completed_at=Subquery(
-                LessonCompletion.objects.filter(
-                    lesson_id=OuterRef("pk"), learner_id=completions_of.pk
-                ).values("completed_at")[:1]
-            )
+            mine=FilteredRelation("completions", condition=Q(completions__learner_id=learner.pk))
         )
-        fields.append("learner_completed_at")
+        fields += ["mine__id", "mine__completed_at", "mine__xp"]
+        if include_completed:
+            query |= Q(mine__id__isnull=False)
     if with_tags:
         fields += ["tags__slug", "tags__name"]
     published: list[LessonFact] = []
     by_id: dict[int, LessonFact] = {}
-    for row in lessons.values(*fields):
+    for row in lessons.filter(query).values(*fields):
         fact = by_id.get(row["id"])
         if fact is None:
             fact = LessonFact(
@@ -152,7 +153,9 @@ def lesson_facts(
                 course_title=row["course__title"],
                 published=(row["status"], row["course__status"])
                 == (Status.PUBLISHED, Status.PUBLISHED),
-                completed_at=row.get("learner_completed_at"),
+                completed_at=row.get("mine__completed_at"),
+                completion_id=row.get("mine__id"),
+                completion_xp=row.get("mine__xp") or 0,
             )
             by_id[fact.id] = fact
             if fact.published:
@@ -300,11 +303,11 @@ class LearnerState:
             "next_level": level_payload(self.next_level),
             "completed": [
                 {"lesson": lesson, "at": moment.isoformat()}
-                for lesson, moment in sorted(self.completed.items(), key=lambda item: item[1])
+                for lesson, moment in sorted(self.completed.items(), key=lambda item: item[::-1])
             ],
             "achievements": [
                 {"slug": slug, "at": moment.isoformat()}
-                for slug, moment in sorted(self.achievements.items(), key=lambda item: item[1])
+                for slug, moment in sorted(self.achievements.items(), key=lambda item: item[::-1])
             ],
             "totals": {"lessons": self.total_lessons, "achievements": self.total_achievements},
         }
@@ -357,7 +360,7 @@ class ProgressView:
 
     @cached_property
     def lessons(self) -> list[LessonFact]:
-        published, _ = lesson_facts(completions_of=self.user if self.signed_in else None)
+        published, _ = lesson_facts(learner=self.user if self.signed_in else None)
         return published
 
     @cached_property

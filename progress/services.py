@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from lessons.models import Lesson
 
@@ -144,20 +145,19 @@ def event_parse(raw) -> ClientEvent | str:
 
 
 def _profile_lock(user) -> LearnerProfile:
-    """The learner's profile row, created if missing, locked until the transaction ends."""
-    profiles = LearnerProfile.objects.select_for_update()
-    profile = profiles.filter(user_id=user.pk).first()
-    if profile is None:
-        # INSERT … ON CONFLICT DO NOTHING: two first requests at once both end up here safely.
-        LearnerProfile.objects.bulk_create([LearnerProfile(user_id=user.pk)], ignore_conflicts=True)
-        profile = profiles.get(user_id=user.pk)
-    return profile
+    """The learner's profile row, created if missing, locked until the transaction ends.
+
+    Always two queries: INSERT … ON CONFLICT DO NOTHING (so two first requests at once are
+    safe), then SELECT … FOR UPDATE. Every progress write for a learner takes this lock first.
+    """
+    LearnerProfile.objects.bulk_create([LearnerProfile(user_id=user.pk)], ignore_conflicts=True)
+    return LearnerProfile.objects.select_for_update().get(user_id=user.pk)
 
 
 class _LearnerProgress:
     """A learner's completions and awards, loaded under the profile lock, changed in memory and
-    written in bulk by :meth:`save`. Loading costs 4 queries (profile, achievements with the
-    learner's awards, lessons, completions), 6 when the profile is new."""
+    written in bulk by :meth:`save`. Loading costs 4 queries: the profile (2), the achievements
+    with the learner's awards, and the lessons with the learner's completions."""
 
     def __init__(self, user, *, lesson_ids=(), now: datetime):
         self.user, self.now = user, now
@@ -167,16 +167,19 @@ class _LearnerProgress:
         self.by_slug = {achievement.slug: achievement for achievement in self.achievements}
         self.active = [achievement for achievement in self.achievements if achievement.active]
         self.published, self.lessons = lesson_facts(
-            include_ids=lesson_ids, with_tags=needs_tags(self.active)
+            include_ids=lesson_ids,
+            with_tags=needs_tags(self.active),
+            learner=user,
+            include_completed=True,
         )
         self.completions: dict[int, datetime] = {}
         self.completion_xp: dict[int, int] = {}
         self.completion_ids: dict[int, int] = {}
-        for pk, lesson_id, moment, xp in LessonCompletion.objects.filter(
-            learner_id=user.pk
-        ).values_list("pk", "lesson_id", "completed_at", "xp"):
-            self.completions[lesson_id], self.completion_xp[lesson_id] = moment, xp
-            self.completion_ids[lesson_id] = pk
+        for lesson in self.lessons.values():
+            if lesson.completion_id is not None:
+                self.completions[lesson.id] = lesson.completed_at
+                self.completion_xp[lesson.id] = lesson.completion_xp
+                self.completion_ids[lesson.id] = lesson.completion_id
         self.held = {
             a.slug: (a.awarded_at, a.award_xp) for a in self.achievements if a.award_id is not None
         }
@@ -526,6 +529,12 @@ class DefinitionsReport:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        return _(
+            "Levels and achievements: %(created)s created, %(updated)s updated, "
+            "%(unchanged)s unchanged."
+        ) % {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
 LEVEL_KEYS = ("number", "name", "min_xp")

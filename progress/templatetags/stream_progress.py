@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 
@@ -62,6 +63,11 @@ def progress_signup_url(context, fragment=""):
     return f"{signup}?{urlencode({'next': target})}"
 
 
+def csrf_header_name() -> str:
+    """``CSRF_HEADER_NAME`` as a browser sends it: ``HTTP_X_CSRFTOKEN`` → ``X-CSRFTOKEN``."""
+    return settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-")
+
+
 def _loaded(view, part):
     return part in view.__dict__
 
@@ -81,6 +87,7 @@ def progress_page_data(context):
         "stateUrl": _reverse_or_none("stream_progress_api:state"),
         "syncUrl": _reverse_or_none("stream_progress_api:sync"),
         "csrfToken": get_token(request) if signed_in and request is not None else "",
+        "csrfHeader": csrf_header_name(),
         "text": text_templates(),
     }
     view = progress_view_if_used(request) if request is not None else None

@@ -5,19 +5,24 @@ The demo site's own command (``make demo`` runs it); it is not part of the insta
 
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from lessons.lesson_files import LessonFilesError, lessons_import
+from progress.services import definitions_load
 
 DEMO_CONTENT = Path(__file__).resolve().parents[2] / "demo_content"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "stream-demo"  # noqa: S105 (published on purpose; refused unless DEBUG)
 DEMO_EMAIL = "demo@example.com"
 DEMO_LESSON = {"course": "dense-families", "lesson": "llama"}
+# Levels and achievements, beside the course directories (lesson import skips plain files).
+PROGRESS_FILE_NAME = "progress.yml"
 
 
 def demo_staff_ensure() -> bool:
@@ -75,6 +80,17 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         for line in report.summary_lines():
             self.stdout.write(line)
+        definitions = Path(content) / PROGRESS_FILE_NAME
+        if definitions.is_file():
+            data = yaml.safe_load(definitions.read_text(encoding="utf-8")) or {}
+            try:
+                loaded = definitions_load(
+                    levels=data.get("levels", []), achievements=data.get("achievements", [])
+                )
+            except ValidationError as exc:
+                problems = "\n".join(exc.messages)
+                raise CommandError(_("The demo content is invalid:") + "\n" + problems) from exc
+            self.stdout.write(loaded.summary())
         if demo_staff_ensure():
             self.stdout.write(
                 _("Demo staff account %(username)s is ready.") % {"username": DEMO_USERNAME}

@@ -1,0 +1,193 @@
+// Progress on Stream's pages. Anonymous visitors: completions are events kept in this browser
+// (store.js) and the status bar is computed from them and the page's JSON block. Signed-in
+// learners: completions go to the API and the page shows the server's answer; events this
+// browser still holds are synced on every page load until the server acknowledges them.
+
+import { confirmMerge } from "./merge-confirm.js";
+import { showAwards, showNotice } from "./notice.js";
+import {
+  renderBusy,
+  renderButton,
+  renderContinue,
+  renderCourseCards,
+  renderCourseComplete,
+  renderMarks,
+  renderStatus,
+} from "./render.js";
+import { LocalStore, newEventId } from "./store.js";
+import { localState, serverState } from "./state.js";
+import { postEvents } from "./sync.js";
+
+const FIRST_RETRY_MS = 5000;
+const LAST_RETRY_MS = 300000;
+
+function start(data) {
+  const text = data.text;
+  const user = data.user;
+  const store = new LocalStore(data.storageKey);
+  const lessons = data.lessons || [];
+  const section = document.querySelector("[data-progress-lesson]");
+  const form = document.querySelector("[data-progress-form]");
+  const lessonId = section ? Number(section.dataset.progressLesson) : null;
+  let current = null;
+  let retryDelay = FIRST_RETRY_MS;
+  let retryTimer = null;
+  let syncing = false;
+
+  function show(state) {
+    current = state;
+    if (!data.lessons) return;
+    renderStatus(text, state);
+    renderMarks(state.completedAt);
+    renderCourseCards(lessons, state.completedAt);
+    renderContinue(text, lessons, state.completedAt);
+    if (lessonId !== null) renderButton(text, state.completedAt.has(lessonId));
+  }
+
+  function awardedBetween(before, after) {
+    const names = new Map((data.achievements || []).map((a) => [a.slug, a]));
+    return [...after.achievements]
+      .filter((slug) => !before.achievements.has(slug) && names.has(slug))
+      .map((slug) => names.get(slug));
+  }
+
+  // --- Anonymous: the browser keeps the events -----------------------------------------------
+
+  function completeHere() {
+    const before = localState(store.read().events, data);
+    if (before.completedAt.has(lessonId)) return;
+    store.addCompletion(lessonId, new Date().toISOString());
+    const after = localState(store.read().events, data);
+    show(after);
+    showAwards(text, awardedBetween(before, after));
+    renderCourseComplete(text, lessons, after.completedAt, lessonId);
+  }
+
+  // --- Signed in: the server decides ----------------------------------------------------------
+
+  function scheduleRetry() {
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(syncStored, retryDelay);
+    retryDelay = Math.min(retryDelay * 3, LAST_RETRY_MS);
+  }
+
+  async function send(events) {
+    try {
+      return await postEvents(data, events);
+    } catch {
+      return { ok: false, status: 0, data: null };
+    }
+  }
+
+  async function completeOnServer() {
+    const wasDone = current ? current.completedAt.has(lessonId) : false;
+    const event = {
+      id: newEventId(),
+      type: "lesson_completed",
+      lesson: lessonId,
+      at: new Date().toISOString(),
+    };
+    renderBusy(text);
+    const answer = await send([event]);
+    if (!answer.ok) {
+      // Nothing is lost: the event waits in this browser and is synced later.
+      store.keep(event, user.id);
+      renderButton(text, true);
+      showNotice(text, text.saved_here);
+      scheduleRetry();
+      return;
+    }
+    const state = serverState(answer.data.state);
+    show(state);
+    showAwards(text, answer.data.awarded);
+    if (!wasDone && state.completedAt.has(lessonId)) {
+      renderCourseComplete(text, lessons, state.completedAt, lessonId);
+    }
+  }
+
+  async function mayMerge(record) {
+    if (record.mergedInto === null || record.mergedInto === user.id) return true;
+    const declined = `${data.storageKey}.declined.${user.id}`;
+    try {
+      if (window.sessionStorage.getItem(declined)) return false;
+    } catch {
+      // no sessionStorage: ask every time
+    }
+    const yes = await confirmMerge(text);
+    if (!yes) {
+      try {
+        window.sessionStorage.setItem(declined, "1");
+      } catch {
+        // nothing to remember it in
+      }
+    }
+    return yes;
+  }
+
+  async function syncStored() {
+    if (syncing || !data.syncUrl) return;
+    syncing = true;
+    try {
+      let record = store.read();
+      if (!record.events.length || !(await mayMerge(record))) return;
+      const awarded = [];
+      let renumbered = false;
+      while (record.events.length) {
+        const batch = record.events.slice(0, data.batchLimit || 500);
+        const answer = await send(batch);
+        if (answer.status === 409 && !renumbered && answer.data) {
+          // An id this browser made was used for another payload: give those events new ids.
+          store.renumber(answer.data.conflicts || []);
+          renumbered = true;
+          record = store.read();
+          continue;
+        }
+        if (!answer.ok) {
+          scheduleRetry();
+          return;
+        }
+        const before = record.events.length;
+        record = store.acknowledge(
+          answer.data.results.map((result) => result.id).filter((id) => typeof id === "string"),
+          user.id,
+        );
+        awarded.push(...answer.data.awarded);
+        show(serverState(answer.data.state));
+        if (record.events.length >= before) break;
+      }
+      retryDelay = FIRST_RETRY_MS;
+      showNotice(text, text.synced);
+      showAwards(text, awarded);
+    } finally {
+      syncing = false;
+    }
+  }
+
+  // --- Wiring ---------------------------------------------------------------------------------
+
+  if (user) {
+    if (data.state) current = serverState(data.state);
+    if (form && lessonId !== null) {
+      form.addEventListener("submit", (submit) => {
+        submit.preventDefault();
+        if (!current || !current.completedAt.has(lessonId)) completeOnServer();
+      });
+    }
+    window.addEventListener("online", syncStored);
+    syncStored();
+    return;
+  }
+  show(localState(store.read().events, data));
+  if (form && lessonId !== null) {
+    form.addEventListener("submit", (submit) => {
+      submit.preventDefault();
+      completeHere();
+    });
+  }
+  window.addEventListener("storage", (change) => {
+    if (change.key === data.storageKey) show(localState(store.read().events, data));
+  });
+}
+
+const block = document.getElementById("stream-progress-data");
+if (block) start(JSON.parse(block.textContent));

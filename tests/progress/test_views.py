@@ -1,0 +1,368 @@
+"""Progress on Stream's pages: the status bar, the Progress section, per-course figures,
+"continue", the no-JavaScript form and /me/progress/."""
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from lessons.models import Status
+from progress import services
+from progress.models import LessonCompletion
+from tests.factories import AchievementFactory, CourseFactory, LessonFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def text_of(html, selector_class):
+    """The text of the first element with ``class="<selector_class>"`` (tags stripped)."""
+    match = re.search(rf'class="{selector_class}"[^>]*>(.*?)</(p|section|div)>', html, re.S)
+    assert match, selector_class
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
+def field(html, name):
+    match = re.search(rf'data-progress-field="{name}"[^>]*>([^<]*)<', html)
+    assert match, name
+    return match.group(1)
+
+
+def page_data(html):
+    match = re.search(
+        r'<script id="stream-progress-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    return json.loads(match.group(1))
+
+
+def test_anonymous_status_bar_reads_as_the_reference(client, course, lessons, levels):
+    AchievementFactory.create_batch(2)
+
+    html = client.get(lessons[0].get_absolute_url()).content.decode()
+
+    assert [
+        field(html, name)
+        for name in ("level", "level_name", "xp", "lessons", "achievements", "to_next", "to_go")
+    ] == [
+        "Level 0",
+        "Scout",
+        "0 XP",
+        "0/3 lessons",
+        "0/2 achievements",
+        "0/100 XP to next level",
+        "100 XP to go",
+    ]
+    assert field(html, "percent") == "0% complete"
+    assert 'aria-live="polite"' in html
+    # The note and a sign-in link that comes back to the Progress section.
+    note = "진행 상황은 이 기기에만 저장돼요 — 로그인하면 기기 간 동기화돼요."
+    assert html.count(note) == 2  # status bar and Progress section
+    assert "/accounts/login/?next=%2Fcourses%2Fbasics%2Fb1%2F%23progress" in html
+    assert "/accounts/signup/?next=%2Fcourses%2Fbasics%2Fb1%2F%23progress" in html
+
+
+def test_the_english_page_reads_the_same_status_bar(client, lessons, levels):
+    html = client.get(lessons[0].get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert field(html, "to_next") == "0/100 XP to next level"
+    assert "Progress is local-only — sign in to sync across devices." in html
+    assert '<h2 id="stream-progress">Progress</h2>' in html
+
+
+def test_korean_keeps_the_reference_status_bar_wording():
+    with translation.override("ko"):
+        from progress.texts import text
+
+        assert text("level", number=0) == "Level 0"
+        assert text("percent", percent=0) == "0% complete"
+        assert text("top_level") != "Top level reached"  # translated, not left in English
+
+
+def test_signed_in_status_bar_is_rendered_by_the_server(client, learner, lessons, levels):
+    AchievementFactory(slug="first", rule_params={"count": 1}, xp=90)
+    services.completion_record(user=learner, lesson=lessons[0], at=T0)  # 10 + 90 XP
+    services.completion_record(user=learner, lesson=lessons[1], at=T0)  # 20 XP
+    client.force_login(learner)
+
+    html = client.get(lessons[1].get_absolute_url()).content.decode()
+
+    assert [field(html, n) for n in ("level", "level_name", "xp", "lessons", "achievements")] == [
+        "Level 1",
+        "Explorer",
+        "120 XP",
+        "2/3 lessons",
+        "1/1 achievements",
+    ]
+    assert field(html, "to_next") == "20/150 XP to next level"
+    assert field(html, "to_go") == "130 XP to go"
+    assert field(html, "percent") == "66% complete"
+    assert "진행 상황은 이 기기에만" not in html
+    # The lesson's button says it is done and cannot be pressed again.
+    assert re.search(r"data-progress-button disabled>✓ 완료</button>", html)
+
+
+def test_top_level_says_so(client, learner, lessons, levels):
+    for lesson in lessons:
+        services.completion_record(user=learner, lesson=lesson)
+    AchievementFactory(slug="big", rule_params={"count": 3}, xp=500)
+    services.achievements_evaluate(user=learner)
+    client.force_login(learner)
+
+    html = client.get(lessons[0].get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert field(html, "level") == "Level 2"
+    assert field(html, "to_next") == "Top level reached"
+    assert re.search(r'data-progress-field="to_go" hidden>', html)
+
+
+def test_page_data_block_for_an_anonymous_visitor(client, course, lessons, levels):
+    tag = TagFactory(slug="moe")
+    lessons[2].tags.add(tag)
+    AchievementFactory(
+        slug="course", rule_kind="course_completed", rule_params={"course": "basics"}
+    )
+    AchievementFactory(slug="tag", rule_kind="tag_completed", rule_params={"tag": "moe"}, xp=5)
+    AchievementFactory(slug="off", active=False)
+
+    html = client.get(lessons[0].get_absolute_url()).content.decode()
+    data = page_data(html)
+
+    assert data["user"] is None and data["storageKey"] == "stream.progress.v1"
+    assert data["syncUrl"] == "/api/v1/progress/sync/"
+    assert [(lesson["id"], lesson["xp"]) for lesson in data["lessons"]] == [
+        (lesson.pk, lesson.xp) for lesson in lessons
+    ]
+    assert data["lessons"][0]["url"] == "/courses/basics/b1/"
+    assert [level["min_xp"] for level in data["levels"]] == [0, 100, 250]
+    assert [(a["slug"], a["rule"]) for a in data["achievements"]] == [
+        ("course", {"kind": "course_completed", "lessons": [lesson.pk for lesson in lessons]}),
+        ("tag", {"kind": "tag_completed", "lessons": [lessons[2].pk]}),
+    ]
+    assert data["text"]["level"] == "Level {number}"
+    assert data["text"]["percent"] == "{percent}% complete"
+    # No inline scripts: only the JSON block and module tags with a src.
+    for script in re.findall(r"<script[^>]*>", html):
+        is_module = 'type="module"' in script and "src=" in script
+        assert 'type="application/json"' in script or is_module, script
+
+
+def test_page_data_block_for_a_learner_carries_the_state_and_a_csrf_token(
+    client, learner, lessons, levels
+):
+    services.completion_record(user=learner, lesson=lessons[0], at=T0)
+    client.force_login(learner)
+
+    data = page_data(client.get(lessons[0].get_absolute_url()).content.decode())
+
+    assert data["user"] == {"id": learner.pk}
+    assert data["csrfToken"]
+    assert data["state"]["completed"] == [{"lesson": lessons[0].pk, "at": T0.isoformat()}]
+    assert "rule" not in json.dumps(data["achievements"])
+
+
+def test_draft_lessons_offer_no_button(client, staff, lessons):
+    lessons[0].status = Status.DRAFT
+    lessons[0].save()
+    client.force_login(staff)
+
+    html = client.get(lessons[0].get_absolute_url()).content.decode()
+
+    assert "data-progress-button" not in html
+    assert "공개되면 학습자가 완료로 표시할 수 있어요" in html
+
+
+# --- The plain form ----------------------------------------------------------------------------
+
+
+def complete_url(lesson):
+    return reverse("stream_progress:lesson_complete", args=[lesson.pk])
+
+
+def test_the_form_marks_complete_without_javascript_and_returns_to_progress(
+    client, learner, lessons
+):
+    AchievementFactory(slug="first", name="First steps", rule_params={"count": 1}, xp=5)
+    client.force_login(learner)
+
+    response = client.post(complete_url(lessons[0]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+
+    assert response.redirect_chain == [("/courses/basics/b1/#progress", 302)]
+    assert LessonCompletion.objects.filter(learner=learner, lesson=lessons[0]).exists()
+    html = response.content.decode()
+    assert "Achievement unlocked: First steps (+5 XP)" in html
+    assert field(html, "xp") == "15 XP"
+
+
+def test_finishing_a_course_by_form_shows_the_course_complete_moment(client, learner, lessons):
+    client.force_login(learner)
+    for lesson in lessons[:2]:
+        client.post(complete_url(lesson))
+
+    response = client.post(complete_url(lessons[2]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+
+    assert "Course complete: you finished “Basics”." in response.content.decode()
+
+
+def test_the_form_needs_a_csrf_token(learner, lessons):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+
+    assert client.post(complete_url(lessons[0])).status_code == 403
+    assert not LessonCompletion.objects.exists()
+
+
+def test_anonymous_form_posts_go_to_sign_in_and_come_back(client, lessons):
+    response = client.post(complete_url(lessons[0]))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/courses/basics/b1/%23progress"
+    assert not LessonCompletion.objects.exists()
+
+
+def test_the_form_refuses_drafts_and_unknown_lessons(client, learner, lessons):
+    lessons[0].status = Status.DRAFT
+    lessons[0].save()
+    client.force_login(learner)
+
+    assert client.post(complete_url(lessons[0])).status_code == 404
+    assert client.post("/me/progress/lessons/999999/complete/").status_code == 404
+    assert client.get(complete_url(lessons[1])).status_code == 405
+    assert not LessonCompletion.objects.exists()
+
+
+# --- Catalogue and course pages ----------------------------------------------------------------
+
+
+def test_catalogue_and_course_pages_show_progress_and_where_to_continue(client, learner, lessons):
+    services.completion_record(user=learner, lesson=lessons[0], at=T0)
+    services.completion_record(user=learner, lesson=lessons[2], at=T0 - timedelta(days=1))
+    client.force_login(learner)
+
+    catalogue = client.get("/").content.decode()
+    course_page = client.get("/courses/basics/").content.decode()
+
+    assert re.search(r"data-progress-course-count>2/3</span>", catalogue)
+    # Continue after the most recent completion (lesson 1) → lesson 2.
+    assert 'href="/courses/basics/b2/" data-progress-continue-link' in catalogue
+    assert 'href="/courses/basics/b2/" data-progress-continue-link' in course_page
+    marks = re.findall(r'data-progress-done-mark="(\d+)"( hidden)?', course_page)
+    assert marks == [
+        (str(lessons[0].pk), ""),
+        (str(lessons[1].pk), " hidden"),
+        (str(lessons[2].pk), ""),
+    ]
+
+
+def test_nothing_to_continue_before_the_first_completion(client, lessons):
+    html = client.get("/").content.decode()
+
+    assert re.search(r"<p class=\"progress-continue\" data-progress-continue hidden>", html)
+    assert "data-progress-course-count>0/3</span>" in html
+
+
+# --- Query counts ------------------------------------------------------------------------------
+
+
+def lesson_page_setup(count):
+    course = CourseFactory(slug="big")
+    lessons = LessonFactory.create_batch(count, course=course)
+    AchievementFactory.create_batch(3)
+    AchievementFactory(rule_kind="tag_completed", rule_params={"tag": TagFactory(slug="t").slug})
+    return lessons
+
+
+@pytest.mark.parametrize("count", [2, 50])
+def test_signed_in_lesson_page_query_count(
+    client, learner, levels, django_assert_num_queries, count, progress_slots_only
+):
+    lessons = lesson_page_setup(count)
+    for lesson in lessons[: count // 2]:
+        services.completion_record(user=learner, lesson=lesson)
+    client.force_login(learner)
+
+    # given the lessons app's own 6 (see tests/lessons/test_views.py), a signed-in page costs:
+    # 7 session, 8 user, then progress: 9 profile, 10 published lessons with the learner's
+    # completions, 11 achievements with the learner's awards, 12 levels
+    with django_assert_num_queries(12):
+        response = client.get(lessons[0].get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 50])
+def test_anonymous_lesson_page_query_count(
+    client, levels, django_assert_num_queries, count, progress_slots_only
+):
+    lessons = lesson_page_setup(count)
+
+    # 6 lessons app, then progress: 7 published lessons, 8 achievements, 9 levels, 10 the
+    # lessons' tags (only because a tag rule is active: the browser evaluates it)
+    with django_assert_num_queries(10):
+        response = client.get(lessons[0].get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 50])
+def test_catalogue_and_course_pages_add_one_query_for_every_card_and_row(
+    client, learner, django_assert_num_queries, count, progress_slots_only
+):
+    courses = CourseFactory.create_batch(count)
+    for course in courses:
+        LessonFactory(course=course)
+    lessons = LessonFactory.create_batch(count, course=courses[0])
+    services.completion_record(user=learner, lesson=lessons[0])
+    client.force_login(learner)
+
+    # session, user, the catalogue's courses, progress's published lessons with completions
+    with django_assert_num_queries(4):
+        client.get("/")
+    # session, user, the course, its lessons, progress's published lessons
+    with django_assert_num_queries(5):
+        client.get(courses[0].get_absolute_url())
+
+
+# --- /me/progress/ -----------------------------------------------------------------------------
+
+
+def test_my_progress_needs_sign_in(client):
+    response = client.get("/me/progress/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/me/progress/"
+
+
+def test_my_progress_shows_level_achievements_completions_and_streak(
+    client, learner, lessons, levels, settings
+):
+    settings.TIME_ZONE = "UTC"
+    AchievementFactory(slug="first", name="First steps", rule_params={"count": 1}, xp=5)
+    AchievementFactory(
+        slug="whole",
+        name="Whole course",
+        rule_kind="course_completed",
+        rule_params={"course": "basics"},
+    )
+    AchievementFactory(
+        slug="streak", name="Streaker", rule_kind="streak_days", rule_params={"days": 7}
+    )
+    services.completion_record(user=learner, lesson=lessons[0], at=datetime.now(UTC))
+    services.completion_record(
+        user=learner, lesson=lessons[1], at=datetime.now(UTC) - timedelta(days=1)
+    )
+    client.force_login(learner)
+
+    html = client.get("/me/progress/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert field(html, "xp") == "35 XP"
+    assert "Current streak: 2 days" in html
+    assert "achievement-card--earned" in html and "First steps" in html
+    assert "Complete every lesson of the course “Basics”." in html
+    assert "Complete a lesson on each of 7 days in a row." in html
+    assert html.count("achievement-card--locked") == 2
+    assert 'href="/courses/basics/b1/"' in html and 'href="/courses/basics/b2/"' in html
+    assert "2/3" in html
