@@ -41,9 +41,12 @@ _ADDRESS_RE = re.compile(
 )
 
 
+_BLOCK_END_RE = re.compile(r"</(?:p|pre|li|blockquote|div|tr|figure|figcaption)>|<br\s*/?>", re.I)
+
+
 def plain_excerpt(body_html: str, *, limit: int = EXCERPT_CHARS) -> str:
     """A comment's rendered HTML as plain text for an email, with every address removed."""
-    text = html.unescape(strip_tags(body_html))
+    text = html.unescape(strip_tags(_BLOCK_END_RE.sub("\n", body_html)))
     text = _ADDRESS_RE.sub(_("[link removed]"), text)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     text = "\n".join(line for line in lines if line)

@@ -1,0 +1,733 @@
+"""The comment section and report line on the lesson page, its forms without JavaScript and
+with it (fragment JSON), the notifications page and the unsubscribe page."""
+
+import re
+from html import unescape
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from comments.emails import unsubscribe_token_make
+from comments.models import (
+    Comment,
+    CommentFlag,
+    CommentSettings,
+    CommentStatus,
+    Notification,
+    NotificationSettings,
+    ProblemReport,
+    ReplySubscription,
+)
+from lessons.models import Status
+from tests.comments.helpers import comments_bulk_create
+from tests.factories import (
+    CommentFactory,
+    LessonFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FRAGMENT = {"HTTP_X_STREAM_FRAGMENT": "1"}
+
+
+def text_of(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def section_html(html: str) -> str:
+    start = html.index('<section class="stream-comments"')
+    return html[start : html.index("</section>", start)]
+
+
+def report_html(html: str) -> str:
+    start = html.index('<section class="stream-report"')
+    return html[start : html.index("</section>", start)]
+
+
+# --- Reads as the reference -------------------------------------------------------------------
+
+
+def test_anonymous_visitor_sees_the_reference_section_in_korean(client, lesson):
+    html = client.get(lesson.get_absolute_url()).content.decode()
+
+    comments = section_html(html)
+    assert "data-comments-count>댓글 0</h2>" in comments
+    assert (
+        '<button type="button" class="stream-toggle" disabled>🔔 답글 알림 (로그인 필요)</button>'
+        in comments
+    )
+    login = f"/accounts/login/?next={lesson.get_absolute_url().replace('/', '%2F')}%23comments"
+    assert f'<a class="button" href="{login}">로그인</a>' in comments
+    assert "<span>댓글을 남기려면 로그인해 주세요.</span>" in comments
+    assert ">아직 댓글이 없어요. 첫 댓글을 남겨보세요.</p>" in comments
+    assert "<textarea" not in comments
+    summary = re.search(r"<summary[^>]*>(.*?)</summary>", report_html(html), re.S)[1]
+    assert text_of(summary) == "이 페이지에서 버그를 발견하셨거나 피드백이 있으세요? 문제 신고"
+
+
+def test_anonymous_visitor_sees_the_section_in_english_when_the_browser_asks(client, lesson):
+    html = client.get(lesson.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    comments = text_of(section_html(html))
+    assert comments.startswith("Comments 0 🔔 Reply notifications (login required) Sign in")
+    assert "Please sign in to leave a comment." in comments
+    assert "No comments yet. Be the first to comment." in comments
+    summary = re.search(r"<summary[^>]*>(.*?)</summary>", report_html(html), re.S)[1]
+    assert text_of(summary) == "Found a bug on this page or have feedback? Report a problem"
+
+
+def test_report_form_offers_the_lessons_sections_and_a_hidden_honeypot(client, lesson):
+    report = report_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert '<option value="llama-3-2024년-4월">Llama 3 (2024년 4월)</option>' in report
+    assert '<option value="details">Details</option>' in report
+    assert 'name="contact_email"' in report
+    assert '<p class="stream-hp">' in report and 'name="website"' in report
+
+
+def test_signed_in_learner_gets_the_form_and_the_toggle(client, lesson, learner):
+    client.force_login(learner)
+
+    comments = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert 'data-stream-form="post"' in comments and "<textarea" in comments
+    assert 'aria-pressed="false">🔔 답글 알림</button>' in comments
+    assert "로그인 필요" not in comments and "댓글을 남기려면" not in comments
+
+
+def test_count_and_markers(client, lesson, learner, other_learner, staff):
+    # given a thread with an instructor's reply, an edited reply and an older comment
+    old = CommentFactory(lesson=lesson, author=learner, body="Old **one**")
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timezone.timedelta(days=2))
+    lesson.body += "\n\nA new paragraph."
+    lesson.save()
+    staff_reply = CommentFactory(parent=old, author=staff, body="From the instructor")
+    edited = CommentFactory(parent=old, author=other_learner, edited_at=timezone.now())
+    CommentFactory(lesson=lesson, status=CommentStatus.HIDDEN)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert "댓글 3" in html
+    old_html = html[html.index(f'id="comment-{old.pk}"') : html.index(f"thread-{staff_reply.pk}")]
+    assert "이 레슨의 이전 버전에 남긴 댓글" in old_html
+    assert "<p>Old <strong>one</strong></p>" in old_html
+    assert f'<a class="stream-comment__time" href="/comments/{old.pk}/"' in old_html
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">2일 전</time>', old_html)
+    staff_html = html[html.index(f"comment-{staff_reply.pk}") : html.index(f"thread-{edited.pk}")]
+    assert '<span class="badge badge--instructor">강사</span>' in staff_html
+    assert "이전 버전" not in staff_html
+    assert "수정됨" in html[html.index(f'id="comment-{edited.pk}"') :]
+
+
+def test_author_controls_show_for_the_author_only(client, lesson, learner, other_learner):
+    mine = CommentFactory(lesson=lesson, author=learner)
+    theirs = CommentFactory(lesson=lesson, author=other_learner)
+    client.force_login(learner)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert f'action="/comments/{mine.pk}/edit/"' in html
+    assert f'action="/comments/{mine.pk}/delete/"' in html
+    assert f'action="/comments/{mine.pk}/flag/"' not in html
+    assert f'action="/comments/{theirs.pk}/edit/"' not in html
+    assert f'action="/comments/{theirs.pk}/delete/"' not in html
+    assert f'action="/comments/{theirs.pk}/flag/"' in html
+    assert f'action="/comments/{theirs.pk}/hide/"' not in html
+
+
+def test_anonymous_visitors_see_comments_but_no_controls(client, lesson):
+    comment = CommentFactory(lesson=lesson)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert f'id="comment-{comment.pk}"' in html
+    assert "<form" not in html and "<details" not in html
+
+
+def test_pending_comment_shows_to_its_author_only(client, lesson, learner, other_learner):
+    pending = CommentFactory(lesson=lesson, author=learner, status=CommentStatus.PENDING)
+
+    client.force_login(learner)
+    mine = section_html(client.get(lesson.get_absolute_url()).content.decode())
+    client.force_login(other_learner)
+    theirs = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert f'id="comment-{pending.pk}"' in mine and "검토 대기 중" in mine
+    assert f'id="comment-{pending.pk}"' not in theirs
+    assert "댓글 0" in mine and "댓글 0" in theirs
+
+
+def test_hidden_comment_vanishes_for_learners_and_stays_marked_for_staff(
+    client, lesson, learner, staff
+):
+    hidden = CommentFactory(lesson=lesson, body="Rude words", status=CommentStatus.HIDDEN)
+
+    client.force_login(learner)
+    learners_view = section_html(client.get(lesson.get_absolute_url()).content.decode())
+    client.force_login(staff)
+    staff_view = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert "Rude words" not in learners_view and f'id="comment-{hidden.pk}"' not in learners_view
+    assert "Rude words" in staff_view and "학습자에게 숨김" in staff_view
+    assert f'action="/comments/{hidden.pk}/unhide/"' in staff_view
+
+
+def test_deleted_comment_reads_deleted_while_replies_hang_under_it(client, lesson):
+    parent = CommentFactory(lesson=lesson, body="Secret parent", status=CommentStatus.REMOVED)
+    reply = CommentFactory(parent=parent, body="Still here")
+    lonely = CommentFactory(lesson=lesson, body="Lonely", status=CommentStatus.REMOVED)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert "Secret parent" not in html
+    assert "삭제된 댓글이에요." in html and "Still here" in html
+    assert html.index(f'id="comment-{parent.pk}"') < html.index(f'id="comment-{reply.pk}"')
+    assert f'id="comment-{lonely.pk}"' not in html and "Lonely" not in html
+
+
+def test_closed_lesson_says_so_and_shows_no_form(client, lesson, learner):
+    CommentSettings.objects.create(course=lesson.course, comments_open=False)
+    CommentFactory(lesson=lesson)
+    client.force_login(learner)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert "이 레슨은 댓글을 닫았어요." in html
+    assert 'data-stream-form="post"' not in html and 'data-stream-form="reply"' not in html
+
+
+def test_lesson_setting_wins_over_its_course(client, lesson, learner):
+    CommentSettings.objects.create(course=lesson.course, comments_open=False)
+    CommentSettings.objects.create(lesson=lesson, comments_open=True)
+    client.force_login(learner)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert 'data-stream-form="post"' in html
+
+
+def test_pages_of_threads_never_split_a_thread(client, lesson, settings):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 2}
+    threads = [CommentFactory(lesson=lesson) for _ in range(5)]
+    replies = [CommentFactory(parent=threads[1]), CommentFactory(parent=threads[2])]
+    deep = CommentFactory(parent=replies[0])
+
+    first = section_html(client.get(lesson.get_absolute_url()).content.decode())
+    second = section_html(
+        client.get(lesson.get_absolute_url(), {"comments_page": 2}).content.decode()
+    )
+    third = section_html(
+        client.get(lesson.get_absolute_url(), {"comments_page": 9}).content.decode()
+    )
+
+    ids = lambda html: [int(i) for i in re.findall(r'id="comment-(\d+)"', html)]  # noqa: E731
+    assert ids(first) == [threads[0].pk, threads[1].pk, replies[0].pk, deep.pk]
+    assert ids(second) == [threads[2].pk, replies[1].pk, threads[3].pk]
+    assert ids(third) == [threads[4].pk]  # past the end: the last page
+    assert "1 / 3 페이지" in first and 'href="?comments_page=2#comments"' in first
+
+
+def test_newest_first_order(client, lesson, settings):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_ORDER": "newest"}
+    first, second = CommentFactory(lesson=lesson), CommentFactory(lesson=lesson)
+
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert html.index(f'id="comment-{second.pk}"') < html.index(f'id="comment-{first.pk}"')
+
+
+# --- Query counts ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("total", [0, 10, 1000])
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_lesson_page_query_count_is_the_same_for_any_number_of_comments(
+    client, django_assert_num_queries, comments_slots_only, lesson, total, signed_in
+):
+    # given a lesson with N comments in 60 threads (more than one page), nested to depth 3,
+    # from many authors, with flags (some by the viewer) and hidden, deleted, pending ones
+    viewer = UserFactory() if signed_in else None
+    comments_bulk_create(lesson=lesson, total=total, threads=60, viewer=viewer)
+    if viewer is not None:
+        client.force_login(viewer)
+
+    # when the page is opened, then it costs exactly:
+    #   signed in: 1 session, 2 user;
+    #   lessons: the lesson with its course, tags, links, number/total, previous, next (6);
+    #   header: unread notifications (signed in);
+    #   comments: section state (count, threads, open, 🔔), the page of threads, their replies.
+    expected = 6 + 3 + (3 if signed_in else 0)
+    with django_assert_num_queries(expected):
+        response = client.get(lesson.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = len(re.findall(r'<article class="stream-comment', html))
+    assert (shown > 300) if total == 1000 else (shown > 0) == bool(total)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_page_query_count_with_every_app_installed_does_not_grow(
+    client, django_assert_num_queries, lesson, signed_in, django_user_model
+):
+    # given the page as the demo site serves it (every app's slots)
+    viewer = UserFactory() if signed_in else None
+    if viewer:
+        client.force_login(viewer)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(lesson.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    empty = count()
+    comments_bulk_create(lesson=lesson, total=10, threads=4, viewer=viewer)
+    ten = count()
+    comments_bulk_create(lesson=lesson, total=990, threads=60, viewer=viewer, seed=3)
+    thousand = count()
+
+    assert empty == ten == thousand
+
+
+# --- Writing without JavaScript ------------------------------------------------------------------
+
+
+def post_url(lesson):
+    return reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk})
+
+
+def test_posting_redirects_back_to_the_new_comments_anchor(client, lesson, learner):
+    client.force_login(learner)
+
+    response = client.post(post_url(lesson), {"body": "First **post**"})
+
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{lesson.get_absolute_url()}#comment-{comment.pk}"
+    assert comment.author == learner and comment.body_html == "<p>First <strong>post</strong></p>"
+    page = client.get(response["Location"]).content.decode()
+    assert "댓글을 남겼어요." in page
+
+
+def test_reply_lands_on_the_page_that_shows_its_thread(client, lesson, learner, settings):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 1}
+    CommentFactory(lesson=lesson)
+    second = CommentFactory(lesson=lesson)
+    client.force_login(learner)
+
+    response = client.post(post_url(lesson), {"body": "A reply", "parent": second.pk})
+
+    reply = Comment.objects.get(body="A reply")
+    assert reply.parent == second and reply.root == second and reply.depth == 1
+    assert response["Location"] == (
+        f"{lesson.get_absolute_url()}?comments_page=2#comment-{reply.pk}"
+    )
+
+
+def test_an_invalid_post_shows_the_form_again_with_the_text_kept(client, lesson, learner, settings):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_MAX_LENGTH": 10}
+    client.force_login(learner)
+
+    response = client.post(post_url(lesson), {"body": "far too long for this"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "댓글은 최대 10자까지 쓸 수 있어요 (지금 21자)." in html
+    assert ">far too long for this</textarea>" in html
+    assert not Comment.objects.exists()
+
+
+def test_edit_delete_and_flag_redirect_back_with_a_message(client, lesson, learner, other_learner):
+    mine = CommentFactory(lesson=lesson, author=learner)
+    theirs = CommentFactory(lesson=lesson, author=other_learner)
+    client.force_login(learner)
+
+    edited = client.post(reverse("stream_comments:edit", args=[mine.pk]), {"body": "Better"})
+    flagged = client.post(reverse("stream_comments:flag", args=[theirs.pk]), {"reason": "spam"})
+    deleted = client.post(reverse("stream_comments:delete", args=[mine.pk]))
+
+    assert edited["Location"].endswith(f"#comment-{mine.pk}")
+    assert flagged["Location"].endswith(f"#comment-{theirs.pk}")
+    assert deleted["Location"] == f"{lesson.get_absolute_url()}#comments"
+    mine.refresh_from_db()
+    assert mine.body == "Better" and mine.edited_at and mine.status == CommentStatus.REMOVED
+    assert CommentFlag.objects.get().reason == "spam"
+
+
+def test_subscription_toggle_without_javascript(client, lesson, learner):
+    client.force_login(learner)
+    url = reverse("stream_comments:subscription", args=[lesson.pk])
+
+    on = client.post(url, {"active": "1"})
+    assert ReplySubscription.objects.get(user=learner, lesson=lesson).active
+    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+    off = client.post(url, {"active": "0"})
+
+    assert on["Location"] == f"{lesson.get_absolute_url()}#comments" and off.status_code == 302
+    assert 'name="active" value="0"' in html and 'aria-pressed="true"' in html
+    assert not ReplySubscription.objects.get(user=learner, lesson=lesson).active
+
+
+def test_permalink_redirects_to_the_comment_on_its_page(client, lesson, settings):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 1}
+    CommentFactory(lesson=lesson)
+    thread = CommentFactory(lesson=lesson)
+    reply = CommentFactory(parent=thread)
+
+    response = client.get(reverse("stream_comments:permalink", args=[reply.pk]))
+
+    assert response["Location"] == (
+        f"{lesson.get_absolute_url()}?comments_page=2#comment-{reply.pk}"
+    )
+
+
+def test_permalink_of_a_hidden_comment_or_a_draft_lesson_is_404(client, lesson):
+    hidden = CommentFactory(lesson=lesson, status=CommentStatus.HIDDEN)
+    draft = CommentFactory(lesson=LessonFactory(status=Status.DRAFT))
+
+    assert client.get(reverse("stream_comments:permalink", args=[hidden.pk])).status_code == 404
+    assert client.get(reverse("stream_comments:permalink", args=[draft.pk])).status_code == 404
+
+
+def test_comments_on_a_draft_lesson_cannot_be_posted_by_learners(client, learner):
+    draft = LessonFactory(status=Status.DRAFT)
+    client.force_login(learner)
+
+    assert client.post(post_url(draft), {"body": "hi"}).status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_get_on_a_write_url_is_refused(client, lesson, learner):
+    client.force_login(learner)
+    assert client.get(post_url(lesson)).status_code == 405
+
+
+# --- Writing with JavaScript (fragment JSON) --------------------------------------------------
+
+
+def test_fragment_post_answers_with_the_rendered_thread(client, lesson, learner):
+    client.force_login(learner)
+
+    response = client.post(post_url(lesson), {"body": "Hello <b>you</b>"}, **FRAGMENT)
+
+    data = response.json()
+    comment = Comment.objects.get()
+    assert response.status_code == 201
+    assert data["ok"] and data["id"] == comment.pk and data["parent"] is None
+    assert data["html"].startswith(f'<li class="stream-thread" id="thread-{comment.pk}">')
+    assert "&lt;b&gt;you&lt;/b&gt;" in data["html"]
+    assert data["count_label"] == "댓글 1"
+    assert data["message"] == "댓글을 남겼어요."
+
+
+def test_fragment_reply_names_the_parent_it_attached_to(client, lesson, learner, settings):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_MAX_DEPTH": 1}
+    top = CommentFactory(lesson=lesson)
+    reply = CommentFactory(parent=top)
+    client.force_login(learner)
+
+    data = client.post(post_url(lesson), {"body": "deep", "parent": reply.pk}, **FRAGMENT).json()
+
+    assert data["parent"] == top.pk
+
+
+def test_fragment_edit_and_errors(client, lesson, learner):
+    mine = CommentFactory(lesson=lesson, author=learner)
+    client.force_login(learner)
+    url = reverse("stream_comments:edit", args=[mine.pk])
+
+    done = client.post(url, {"body": "*changed*"}, **FRAGMENT)
+    empty = client.post(url, {"body": "   "}, **FRAGMENT)
+
+    assert done.status_code == 200 and "<em>changed</em>" in done.json()["html"]
+    assert done.json()["html"].lstrip().startswith('<article class="stream-comment')
+    assert empty.status_code == 400
+    assert empty.json() == {"ok": False, "errors": ["먼저 내용을 써 주세요."]}
+
+
+def test_fragment_refusals_are_json(client, lesson, learner, other_learner):
+    theirs = CommentFactory(lesson=lesson, author=other_learner)
+
+    anonymous = client.post(post_url(lesson), {"body": "x"}, **FRAGMENT)
+    client.force_login(learner)
+    edit_url = reverse("stream_comments:edit", args=[theirs.pk])
+    not_mine = client.post(edit_url, {"body": "x"}, **FRAGMENT)
+
+    assert anonymous.status_code == 403 and anonymous.json()["errors"]
+    assert not_mine.status_code == 403
+    assert not_mine.json()["errors"] == ["자기 댓글만 수정할 수 있어요."]
+
+
+# --- Authorization matrix (page) -----------------------------------------------------------------
+
+
+@pytest.fixture
+def world(lesson, learner, other_learner, staff):
+    """The author's comment, a notification for the author and the author's report."""
+    comment = CommentFactory(lesson=lesson, author=learner, body="Original")
+    reply = CommentFactory(parent=comment, author=other_learner)
+    notification = Notification.objects.create(
+        recipient=learner, kind="reply", lesson=lesson, comment=reply
+    )
+    report = ProblemReport.objects.create(
+        lesson=lesson,
+        lesson_revision=1,
+        lesson_updated_at=lesson.content_updated_at,
+        kind="bug",
+        message="Typo",
+        reporter=learner,
+    )
+    return {
+        "lesson": lesson,
+        "comment": comment,
+        "notification": notification,
+        "report": report,
+        "users": {"anonymous": None, "other": other_learner, "author": learner, "staff": staff},
+    }
+
+
+def _do_post(client, world):
+    client.post(post_url(world["lesson"]), {"body": "New comment"})
+    return Comment.objects.filter(body="New comment").exists()
+
+
+def _do_reply(client, world):
+    client.post(post_url(world["lesson"]), {"body": "New reply", "parent": world["comment"].pk})
+    return Comment.objects.filter(body="New reply", parent=world["comment"]).exists()
+
+
+def _do_edit(client, world):
+    client.post(reverse("stream_comments:edit", args=[world["comment"].pk]), {"body": "Changed"})
+    return Comment.objects.get(pk=world["comment"].pk).body == "Changed"
+
+
+def _do_delete(client, world):
+    client.post(reverse("stream_comments:delete", args=[world["comment"].pk]))
+    return Comment.objects.get(pk=world["comment"].pk).status == CommentStatus.REMOVED
+
+
+def _do_flag(client, world):
+    client.post(reverse("stream_comments:flag", args=[world["comment"].pk]), {"reason": "spam"})
+    return CommentFlag.objects.filter(comment=world["comment"]).exists()
+
+
+def _do_subscribe(client, world):
+    client.post(reverse("stream_comments:subscription", args=[world["lesson"].pk]), {"active": "1"})
+    return ReplySubscription.objects.filter(lesson=world["lesson"], active=True).exists()
+
+
+def _do_mark_read(client, world):
+    client.post(
+        reverse("stream_comments:notifications_read"),
+        {"notification": world["notification"].pk},
+    )
+    return Notification.objects.get(pk=world["notification"].pk).read_at is not None
+
+
+def _do_resolve(client, world):
+    url = reverse("admin:stream_comments_problemreport_changelist")
+    client.post(url, {"action": "mark_resolved", "_selected_action": [world["report"].pk]})
+    return ProblemReport.objects.get(pk=world["report"].pk).status == "resolved"
+
+
+WRITES = {
+    "post": (_do_post, {"anonymous": False, "other": True, "author": True, "staff": True}),
+    "reply": (_do_reply, {"anonymous": False, "other": True, "author": True, "staff": True}),
+    "edit": (_do_edit, {"anonymous": False, "other": False, "author": True, "staff": False}),
+    "delete": (_do_delete, {"anonymous": False, "other": False, "author": True, "staff": True}),
+    "flag": (_do_flag, {"anonymous": False, "other": True, "author": False, "staff": True}),
+    "subscribe": (
+        _do_subscribe,
+        {"anonymous": False, "other": True, "author": True, "staff": True},
+    ),
+    "mark read": (
+        _do_mark_read,
+        {"anonymous": False, "other": False, "author": True, "staff": False},
+    ),
+    "resolve report": (
+        _do_resolve,
+        {"anonymous": False, "other": False, "author": False, "staff": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other", "author", "staff"])
+@pytest.mark.parametrize("write", list(WRITES))
+def test_authorization_matrix_on_the_page(client, world, write, who):
+    # given the author's comment, notification and report, and `who` signed in (or not)
+    ReplySubscription.objects.all().delete()
+    action, allowed = WRITES[write]
+    user = world["users"][who]
+    if user is not None:
+        client.force_login(user)
+
+    # when `who` tries the write, then it happened exactly when allowed
+    assert action(client, world) is allowed[who]
+
+
+def test_refused_writes_by_visitors_send_them_to_sign_in(client, world):
+    response = client.post(reverse("stream_comments:delete", args=[world["comment"].pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+def test_anonymous_report_is_filed_and_the_reporter_thanked(client, lesson):
+    url = reverse("stream_comments:report", args=[lesson.pk])
+
+    response = client.post(
+        url,
+        {
+            "kind": "content",
+            "message": "The date is wrong",
+            "section": "llama-3-2024년-4월",
+            "contact_email": "reader@example.com",
+            "website": "",
+        },
+        HTTP_USER_AGENT="TestBrowser/1.0",
+        HTTP_REFERER=f"http://testserver{lesson.get_absolute_url()}",
+    )
+
+    report = ProblemReport.objects.get()
+    assert response["Location"] == lesson.get_absolute_url()
+    assert (report.kind, report.section, report.contact_email, report.reporter) == (
+        "content",
+        "llama-3-2024년-4월",
+        "reader@example.com",
+        None,
+    )
+    assert report.lesson_revision == lesson.revision
+    assert report.user_agent == "TestBrowser/1.0"
+    assert report.get_lesson_url() == f"{lesson.get_absolute_url()}#llama-3-2024년-4월"
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert "고마워요! 신고가 강사에게 전달됐어요." in page
+
+
+def test_honeypot_report_is_thanked_and_dropped(client, lesson):
+    url = reverse("stream_comments:report", args=[lesson.pk])
+
+    response = client.post(url, {"kind": "bug", "message": "buy pills", "website": "http://x"})
+
+    assert response.status_code == 302 and not ProblemReport.objects.exists()
+
+
+def test_invalid_report_shows_its_form_again(client, lesson):
+    url = reverse("stream_comments:report", args=[lesson.pk])
+
+    response = client.post(url, {"kind": "bug", "message": "", "section": "nope"})
+
+    assert response.status_code == 400
+    assert not ProblemReport.objects.exists()
+    assert 'name="message"' in response.content.decode()
+
+
+def test_signed_in_reporter_is_kept_without_contact_email(client, lesson, learner):
+    client.force_login(learner)
+    url = reverse("stream_comments:report", args=[lesson.pk])
+
+    client.post(url, {"kind": "bug", "message": "Broken", "contact_email": "x@example.com"})
+
+    report = ProblemReport.objects.get()
+    assert report.reporter == learner and report.contact_email == ""
+
+
+# --- Notifications page and header ---------------------------------------------------------------
+
+
+def test_notifications_page_needs_sign_in(client):
+    response = client.get(reverse("stream_comments:notifications"))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_header_shows_unread_count_and_the_page_lists_replies(client, lesson, learner):
+    parent = CommentFactory(lesson=lesson, author=learner)
+    reply = CommentFactory(parent=parent, body="An answer")
+    Notification.objects.create(recipient=learner, kind="reply", lesson=lesson, comment=reply)
+    client.force_login(learner)
+
+    html = client.get(reverse("stream_comments:notifications")).content.decode()
+    client.post(reverse("stream_comments:notifications_read"))
+    after = client.get(lesson.get_absolute_url()).content.decode()
+
+    assert '<span class="stream-unread-count">1개 안 읽음</span>' in html
+    assert "An answer" in html and f'href="/comments/{reply.pk}/"' in html
+    assert ">알림</a>" in after and "안 읽음" not in after
+
+
+def test_notifications_about_hidden_replies_disappear(client, lesson, learner):
+    reply = CommentFactory(parent=CommentFactory(lesson=lesson, author=learner))
+    Notification.objects.create(recipient=learner, kind="reply", lesson=lesson, comment=reply)
+    reply.status = CommentStatus.HIDDEN
+    reply.save()
+    client.force_login(learner)
+
+    html = client.get(reverse("stream_comments:notifications")).content.decode()
+
+    assert "아직 알림이 없어요." in html and "안 읽음" not in html
+
+
+def test_learner_turns_reply_emails_off_and_on(client, learner):
+    client.force_login(learner)
+    url = reverse("stream_comments:notifications_email")
+
+    client.post(url, {"email_replies": "0"})
+    assert NotificationSettings.objects.get(user=learner).email_replies is False
+    client.post(url, {"email_replies": "1"})
+    assert NotificationSettings.objects.get(user=learner).email_replies is True
+
+
+# --- Unsubscribe ---------------------------------------------------------------------------------
+
+
+def test_unsubscribe_get_asks_and_post_turns_emails_off(client, learner):
+    token = unsubscribe_token_make(user=learner)
+    url = reverse("stream_comments:unsubscribe", args=[token])
+
+    asked = client.get(url)
+    assert asked.status_code == 200 and not NotificationSettings.objects.exists()
+    done = client.post(url, {"List-Unsubscribe": "One-Click"})
+
+    assert done.status_code == 200
+    assert NotificationSettings.objects.get(user=learner).email_replies is False
+
+
+def test_one_click_unsubscribe_works_without_csrf_token(learner):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    url = reverse("stream_comments:unsubscribe", args=[unsubscribe_token_make(user=learner)])
+
+    response = client.post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 200
+    assert NotificationSettings.objects.get(user=learner).email_replies is False
+
+
+@pytest.mark.parametrize("tamper", ["flip", "other-salt", "expired"])
+def test_unsubscribe_rejects_tampered_and_expired_tokens(client, learner, tamper, settings):
+    from django.core import signing
+
+    token = unsubscribe_token_make(user=learner)
+    if tamper == "flip":
+        payload, rest = token.split(":", 1)
+        token = signing.b64_encode(b'{"user":999,"purpose":"reply-emails"}').decode() + ":" + rest
+    elif tamper == "other-salt":
+        token = signing.dumps({"user": learner.pk, "purpose": "reply-emails"}, salt="elsewhere")
+    else:
+        settings.STREAM = {**settings.STREAM, "COMMENTS_UNSUBSCRIBE_MAX_AGE": -1}
+
+    response = client.post(reverse("stream_comments:unsubscribe", args=[token]))
+
+    assert response.status_code == 400
+    assert not NotificationSettings.objects.exists()
+    assert len(mail.outbox) == 0
