@@ -93,16 +93,13 @@ class CommentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                flag_total=Count("flags", distinct=True),
-                open_flag_total=Count(
-                    "flags", filter=Q(flags__reviewed_at__isnull=True), distinct=True
-                ),
-            )
-        )
+        # Annotate before ordering: the default ordering sorts by these counts.
+        return self.model._default_manager.annotate(
+            flag_total=Count("flags", distinct=True),
+            open_flag_total=Count(
+                "flags", filter=Q(flags__reviewed_at__isnull=True), distinct=True
+            ),
+        ).order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
         return ("-open_flag_total", "-created_at", "-id")
@@ -293,16 +290,12 @@ class LessonReportSummaryAdmin(admin.ModelAdmin):
     search_fields = ("title", "course__title")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                open_report_total=Count(
-                    "stream_reports", filter=Q(stream_reports__status=ReportStatus.OPEN)
-                ),
-                report_total=Count("stream_reports"),
-            )
-        )
+        return self.model._default_manager.annotate(
+            open_report_total=Count(
+                "stream_reports", filter=Q(stream_reports__status=ReportStatus.OPEN)
+            ),
+            report_total=Count("stream_reports"),
+        ).order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
         return ("-open_report_total", "course__position", "position", "id")

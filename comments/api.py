@@ -47,7 +47,7 @@ def _api_error(error):
         return PermissionDenied(detail=error.message)
     if isinstance(error, DjangoValidationError):
         if hasattr(error, "error_dict"):
-            return ValidationError({k: [str(m) for m in v.messages] for k, v in error})
+            return ValidationError(error.message_dict)
         return ValidationError({"body": error.messages})
     return error
 

@@ -1,0 +1,211 @@
+"""Moderation and the report queue in the Django admin."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from comments.models import Comment, CommentStatus, Notification, ProblemReport
+from tests.factories import (
+    CommentFactory,
+    CommentFlagFactory,
+    LessonFactory,
+    ProblemReportFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+COMMENTS = reverse("admin:stream_comments_comment_changelist")
+REPORTS = reverse("admin:stream_comments_problemreport_changelist")
+SUMMARY = reverse("admin:stream_comments_lessonreportsummary_changelist")
+
+
+def listed_ids(html):
+    return [int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', html)]
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_flagged_comments_come_first_with_their_flag_counts(admin_client, lesson):
+    # given a quiet new comment, an older one flagged twice and one whose flag was reviewed
+    twice = CommentFactory(lesson=lesson, body="flagged twice")
+    CommentFlagFactory.create_batch(2, comment=twice)
+    reviewed = CommentFactory(lesson=lesson)
+    CommentFlagFactory(comment=reviewed, reviewed_at="2026-01-01T00:00Z")
+    quiet = CommentFactory(lesson=lesson)
+
+    html = admin_client.get(COMMENTS).content.decode()
+
+    assert listed_ids(html) == [twice.pk, quiet.pk, reviewed.pk]
+    assert '<td class="field-open_flags">2</td>' in html
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"flagged": "open"}, ["flagged"]),
+        ({"flagged": "no"}, ["quiet", "hidden"]),
+        ({"status__exact": "hidden"}, ["hidden"]),
+        ({"q": "quiet"}, ["quiet"]),
+    ],
+)
+def test_filters_and_search(admin_client, lesson, query, expected):
+    made = {
+        "flagged": CommentFactory(lesson=lesson, body="flagged one"),
+        "quiet": CommentFactory(lesson=lesson, body="quiet one"),
+        "hidden": CommentFactory(lesson=lesson, body="hidden one", status=CommentStatus.HIDDEN),
+    }
+    CommentFlagFactory(comment=made["flagged"])
+
+    html = admin_client.get(COMMENTS, query).content.decode()
+
+    assert sorted(listed_ids(html)) == sorted(made[name].pk for name in expected)
+
+
+def test_search_by_author_and_filter_by_lesson(admin_client, lesson):
+    author = UserFactory(username="zebra")
+    by_zebra = CommentFactory(lesson=lesson, author=author)
+    elsewhere = CommentFactory(lesson=LessonFactory())
+
+    by_author = admin_client.get(COMMENTS, {"q": "zebra"}).content.decode()
+    by_lesson = admin_client.get(COMMENTS, {"lesson__id__exact": elsewhere.lesson_id})
+
+    assert listed_ids(by_author) == [by_zebra.pk]
+    assert listed_ids(by_lesson.content.decode()) == [elsewhere.pk]
+
+
+def test_bulk_hide_and_unhide(admin_client, lesson):
+    comments = CommentFactory.create_batch(3, lesson=lesson)
+    CommentFlagFactory(comment=comments[0])
+    ids = [c.pk for c in comments[:2]]
+
+    admin_client.post(COMMENTS, {"action": "hide_comments", "_selected_action": ids})
+    assert set(
+        Comment.objects.filter(status=CommentStatus.HIDDEN).values_list("pk", flat=True)
+    ) == (set(ids))
+    html = admin_client.get(COMMENTS, {"flagged": "open"}).content.decode()
+    assert listed_ids(html) == []  # hiding reviewed the flag
+    admin_client.post(COMMENTS, {"action": "unhide_comments", "_selected_action": ids})
+
+    assert not Comment.objects.filter(status=CommentStatus.HIDDEN).exists()
+
+
+def test_changing_the_status_on_the_form_goes_through_the_services(admin_client, lesson, learner):
+    parent = CommentFactory(lesson=lesson, author=learner)
+    from comments.services import subscription_set
+
+    subscription_set(user=learner, lesson=lesson, active=True)
+    pending = CommentFactory(parent=parent, status=CommentStatus.PENDING)
+    url = reverse("admin:stream_comments_comment_change", args=[pending.pk])
+
+    response = admin_client.post(
+        url,
+        {
+            "status": "published",
+            "body": pending.body,
+            "flags-TOTAL_FORMS": "0",
+            "flags-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    pending.refresh_from_db()
+    assert pending.status == CommentStatus.PUBLISHED
+    assert Notification.objects.filter(recipient=learner, comment=pending).count() == 1
+
+
+def test_learners_cannot_reach_the_queues(client, learner):
+    client.force_login(learner)
+
+    for url in (COMMENTS, REPORTS, SUMMARY):
+        assert client.get(url).status_code == 302
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+def test_report_queue_filters_and_links_to_the_section(admin_client, lesson):
+    bug = ProblemReportFactory(lesson=lesson, kind="bug", section="details")
+    idea = ProblemReportFactory(lesson=lesson, kind="suggestion", status="resolved")
+    other = ProblemReportFactory(kind="bug")
+
+    by_kind = admin_client.get(REPORTS, {"kind__exact": "bug"}).content.decode()
+    by_status = admin_client.get(REPORTS, {"status__exact": "resolved"}).content.decode()
+    by_lesson = admin_client.get(REPORTS, {"lesson__id__exact": lesson.pk}).content.decode()
+
+    assert sorted(listed_ids(by_kind)) == sorted([bug.pk, other.pk])
+    assert listed_ids(by_status) == [idea.pk]
+    assert sorted(listed_ids(by_lesson)) == sorted([bug.pk, idea.pk])
+    assert f'<a href="{lesson.get_absolute_url()}#details">#details</a>' in by_kind
+
+
+def test_bulk_resolve_notifies_signed_in_reporters(admin_client, lesson, learner):
+    signed_in = ProblemReportFactory(lesson=lesson, reporter=learner)
+    anonymous = ProblemReportFactory(lesson=lesson, reporter=None, contact_email="a@example.com")
+
+    admin_client.post(
+        REPORTS, {"action": "mark_resolved", "_selected_action": [signed_in.pk, anonymous.pk]}
+    )
+
+    assert set(ProblemReport.objects.values_list("status", flat=True)) == {"resolved"}
+    notification = Notification.objects.get()
+    assert notification.recipient == learner and notification.report == signed_in
+    page = admin_client.get(reverse("stream_comments:notifications"))
+    assert page.status_code == 200
+
+
+def test_reporter_sees_the_resolution_on_the_notifications_page(client, lesson, learner, staff):
+    from comments.services import report_resolve
+
+    report = ProblemReportFactory(lesson=lesson, reporter=learner)
+    report_resolve(report=report, user=staff, note="Thanks, the table is fixed.")
+    client.force_login(learner)
+
+    html = client.get(reverse("stream_comments:notifications")).content.decode()
+
+    assert f"“{lesson.title}”에 대한 신고가 반영됐어요. 고마워요!" in html
+    assert "Thanks, the table is fixed." in html
+
+
+def test_open_reports_per_lesson(admin_client, lesson):
+    LessonFactory(title="Quiet lesson")
+    busy = LessonFactory(title="Busy lesson")
+    ProblemReportFactory.create_batch(3, lesson=busy)
+    ProblemReportFactory(lesson=busy, status="resolved")
+    ProblemReportFactory(lesson=lesson)
+
+    html = admin_client.get(SUMMARY).content.decode()
+
+    assert html.index("Busy lesson") < html.index(lesson.title) < html.index("Quiet lesson")
+    open_link = f"lesson__id__exact={busy.pk}&amp;status__exact=open"
+    assert f'<a href="{REPORTS}?{open_link}">3</a>' in html
+    assert f'<a href="{REPORTS}?lesson__id__exact={busy.pk}">4</a>' in html
+
+
+def test_changelists_query_counts_do_not_grow(admin_client, lesson):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts():
+        found = {}
+        for url in (COMMENTS, REPORTS, SUMMARY):
+            with CaptureQueriesContext(connection) as queries:
+                assert admin_client.get(url).status_code == 200
+            found[url] = len(queries)
+        return found
+
+    def add(size):
+        for comment in CommentFactory.create_batch(size, lesson=lesson):
+            CommentFlagFactory(comment=comment)
+        ProblemReportFactory.create_batch(size, lesson=lesson)
+
+    add(3)
+    few = counts()
+    add(40)
+
+    assert counts() == few
