@@ -12,16 +12,17 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lessons.markdown import render_comment_markdown
 from lessons.models import Course, Lesson
 
 
 class CommentStatus(models.TextChoices):
-    PUBLISHED = "published", _("published")
-    PENDING = "pending", _("awaiting moderation")
-    HIDDEN = "hidden", _("hidden by staff")
-    REMOVED = "removed", _("deleted by its author")
+    PUBLISHED = "published", pgettext_lazy("comment status", "published")
+    PENDING = "pending", pgettext_lazy("comment status", "awaiting moderation")
+    HIDDEN = "hidden", pgettext_lazy("comment status", "hidden by staff")
+    REMOVED = "removed", pgettext_lazy("comment status", "deleted by its author")
 
 
 class Comment(models.Model):
@@ -55,7 +56,7 @@ class Comment(models.Model):
         help_text=_("The thread's top-level comment; empty on a top-level comment."),
     )
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
-    body = models.TextField(_("text"), help_text=_("Markdown, as the learner wrote it."))
+    body = models.TextField(_("comment text"), help_text=_("Markdown, as the learner wrote it."))
     body_html = models.TextField(_("rendered text"), editable=False, default="")
     status = models.CharField(
         _("status"),

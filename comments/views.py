@@ -32,7 +32,7 @@ from .emails import unsubscribe_token_user_id
 from .exceptions import CommentsError, RateLimited
 from .forms import CommentForm, FlagForm, ReportForm
 from .limits import client_ip
-from .models import Comment, CommentStatus
+from .models import Comment, CommentStatus, ReplySubscription
 
 FRAGMENT_HEADER = "X-Stream-Fragment"
 
@@ -192,6 +192,9 @@ def _comment_posted(request, comment, lesson):
                 "parent": comment.parent_id,
                 "html": html,
                 "count_label": _count_label(lesson),
+                "subscribed": ReplySubscription.objects.filter(
+                    user_id=request.user.pk, lesson=lesson, active=True
+                ).exists(),
                 "message": message,
             },
             status=201,

@@ -42,6 +42,13 @@ function updateCount(section, label) {
   if (title && label) title.textContent = label;
 }
 
+function showSubscribed(section, subscribed) {
+  const form = section && section.querySelector('[data-stream-form="subscription"]');
+  if (!form || typeof subscribed !== "boolean") return;
+  form.querySelector("button").setAttribute("aria-pressed", subscribed ? "true" : "false");
+  form.querySelector("[name=active]").value = subscribed ? "0" : "1";
+}
+
 function replaceArticle(id, html) {
   const article = document.getElementById(`comment-${id}`);
   if (article) article.replaceWith(fragment(html));
@@ -57,6 +64,7 @@ const handlers = {
     section.querySelector("[data-comments-empty]")?.remove();
     form.reset();
     updateCount(section, data.count_label);
+    showSubscribed(section, data.subscribed);
   },
   reply(form, data, section) {
     const replies = section.querySelector(`[data-replies-for="${data.parent}"]`);
@@ -69,6 +77,7 @@ const handlers = {
     const details = form.closest("details");
     if (details) details.open = false;
     updateCount(section, data.count_label);
+    showSubscribed(section, data.subscribed);
   },
   edit(form, data) {
     replaceArticle(data.id, data.html);
@@ -95,9 +104,8 @@ const handlers = {
     note.textContent = data.message;
     (form.closest("details") || form).replaceWith(note);
   },
-  subscription(form, data) {
-    form.querySelector("button").setAttribute("aria-pressed", data.subscribed ? "true" : "false");
-    form.querySelector("[name=active]").value = data.subscribed ? "0" : "1";
+  subscription(form, data, section) {
+    showSubscribed(section, data.subscribed);
   },
   report(form, data) {
     const thanks = document.createElement("p");
