@@ -271,29 +271,38 @@ class AchievementAward(models.Model):
         return f"{self.learner} · {self.achievement}"
 
 
-class SyncEvent(models.Model):
-    """A client event id the server has applied, with a hash of its payload.
+class CompletionEvent(models.Model):
+    """Every completion a learner reported, from any device: the log behind their completions.
 
-    The same id again is a duplicate and changes nothing; the same id with another payload is a
-    conflict (409) and nothing in its batch is applied.
+    A browser's event keeps its client id and a hash of its payload: the same id again is a
+    duplicate and changes nothing; the same id with another payload is a conflict (409) and
+    nothing in its batch is applied. A completion from the page gets an id made by the server.
+    ``LessonCompletion`` keeps each lesson's earliest time; the day-based rules ("N lessons in
+    one day", streaks) count every day in this log, so syncing an old device never unmakes a
+    day that was already counted.
     """
 
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
-        related_name="stream_sync_events",
+        related_name="stream_completion_events",
         verbose_name=_("learner"),
     )
     event_id = models.UUIDField(_("event id"))
     payload_hash = models.CharField(_("payload hash"), max_length=64)
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.PROTECT, related_name="completion_events", verbose_name=_("lesson")
+    )
+    completed_at = models.DateTimeField(_("completed"))
     processed_at = models.DateTimeField(_("processed"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("processed sync event")
-        verbose_name_plural = _("processed sync events")
+        ordering = ["completed_at", "id"]
+        verbose_name = _("completion event")
+        verbose_name_plural = _("completion events")
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "event_id"], name="stream_sync_event_once_per_learner"
+                fields=["learner", "event_id"], name="stream_completion_event_once_per_learner"
             )
         ]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -155,7 +155,12 @@ class Rule:
 
 @dataclass
 class History:
-    """What a learner did, as the rules see it."""
+    """What a learner did, as the rules see it.
+
+    ``completions`` holds each lesson's earliest completion; ``activity`` every completion
+    reported, as (lesson id, time) pairs, from every device (``None``: the completions alone).
+    Day-based rules count days in ``activity``, so no later, earlier report can unmake a day.
+    """
 
     completions: Mapping[int, datetime]
     completion_xp: Mapping[int, int]
@@ -163,14 +168,21 @@ class History:
     first_comment_at: datetime | None = None
     # Awards already held: slug → (awarded at, XP it gave).
     held: Mapping[str, tuple[datetime, int]] = field(default_factory=dict)
+    activity: Sequence[tuple[int, datetime]] | None = None
+
+    def days(self) -> dict[date, list[datetime]]:
+        activity = self.activity if self.activity is not None else self.completions.items()
+        return activity_days(activity, self.time_zone)
 
 
-def completion_days(completions: Mapping[int, datetime], time_zone: tzinfo) -> dict[date, list]:
-    """Completion times grouped by local date in ``time_zone``, each day's times sorted."""
-    days: dict[date, list[datetime]] = defaultdict(list)
-    for moment in completions.values():
-        days[moment.astimezone(time_zone).date()].append(moment)
-    return {day: sorted(times) for day, times in sorted(days.items())}
+def activity_days(activity, time_zone: tzinfo) -> dict[date, list[datetime]]:
+    """Local dates in ``time_zone`` with completions on them, in order: for each date, the
+    earliest time each distinct lesson was completed that day, sorted."""
+    firsts: dict[date, dict[int, datetime]] = defaultdict(dict)
+    for lesson, moment in activity:
+        day = firsts[moment.astimezone(time_zone).date()]
+        day[lesson] = min(day.get(lesson, moment), moment)
+    return {day: sorted(lessons.values()) for day, lessons in sorted(firsts.items())}
 
 
 def _lessons_completed_at(completions, count) -> datetime | None:
@@ -220,7 +232,7 @@ def rule_met_at(rule: Rule, history: History, days=None) -> datetime | None:
     if rule.kind in LESSON_SET_KINDS:
         return _lesson_set_at(completions, rule.lessons)
     if rule.kind in (RuleKind.LESSONS_IN_ONE_DAY, RuleKind.STREAK_DAYS):
-        days = days if days is not None else completion_days(completions, history.time_zone)
+        days = days if days is not None else history.days()
         if rule.kind == RuleKind.LESSONS_IN_ONE_DAY:
             return _one_day_at(days, rule.params["count"])
         return _streak_at(days, rule.params["days"])
@@ -236,7 +248,7 @@ def award_times(*, rules: list[Rule], history: History) -> dict[str, datetime]:
     bring older completions). XP rules count lesson XP and award XP, awards counting from their
     time; the loop ends because times only ever move earlier among finitely many candidates.
     """
-    days = completion_days(history.completions, history.time_zone)
+    days = history.days()
     times: dict[str, datetime] = {}
     for rule in rules:
         if rule.kind != RuleKind.XP_AT_LEAST:
@@ -269,9 +281,11 @@ def award_times(*, rules: list[Rule], history: History) -> dict[str, datetime]:
             return times
 
 
-def streak_current(*, completions: Mapping[int, datetime], time_zone: tzinfo, now: datetime) -> int:
-    """Days in a row with a completion, ending today or yesterday (0 when the run is broken)."""
-    days = sorted(completion_days(completions, time_zone))
+def streak_current(*, activity, time_zone: tzinfo, now: datetime) -> int:
+    """Days in a row with a completion, ending today or yesterday (0 when the run is broken).
+
+    ``activity``: (lesson id, time) pairs, as in :class:`History`."""
+    days = sorted(activity_days(activity, time_zone))
     if not days:
         return 0
     today = now.astimezone(time_zone).date()

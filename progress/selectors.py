@@ -22,7 +22,14 @@ from django.utils import timezone
 from lessons.models import Lesson, Status
 
 from .conf import progress_settings
-from .models import Achievement, LearnerProfile, LessonCompletion, Level, RuleKind
+from .models import (
+    Achievement,
+    CompletionEvent,
+    LearnerProfile,
+    LessonCompletion,
+    Level,
+    RuleKind,
+)
 from .rules import (
     History,
     Rule,
@@ -422,8 +429,14 @@ class ProgressView:
         return learner_time_zone(self.profile)
 
     def streak(self, *, now=None) -> int:
+        """Days in a row with a completion, up to today. 1 query (the learner's log)."""
+        if not self.signed_in:
+            return 0
+        activity = CompletionEvent.objects.filter(learner_id=self.user.pk).values_list(
+            "lesson_id", "completed_at"
+        )
         return streak_current(
-            completions=self.completions, time_zone=self.time_zone, now=now or timezone.now()
+            activity=list(activity), time_zone=self.time_zone, now=now or timezone.now()
         )
 
 
@@ -545,7 +558,7 @@ def achievement_dry_run(*, achievement: Achievement) -> DryRun:
     """How many learners ``achievement`` (saved or not) would award if evaluated now.
 
     Evaluates every learner with a completion or a comment against the active rules, with this
-    achievement in place of its saved version. 5 queries, plus 1 when a tag rule is involved.
+    achievement in place of its saved version. 6 queries, whatever the number of learners.
     """
     from .models import AchievementAward
 
@@ -559,12 +572,16 @@ def achievement_dry_run(*, achievement: Achievement) -> DryRun:
     rules = rules_build(candidates, published)
     xp_by_lesson = {lesson.id: lesson.xp for lesson in published}
 
-    histories: dict[int, dict] = defaultdict(lambda: {"completions": {}, "xp": {}})
+    histories: dict[int, dict] = defaultdict(lambda: {"completions": {}, "xp": {}, "log": []})
     for learner_id, lesson_id, moment, xp in LessonCompletion.objects.values_list(
         "learner_id", "lesson_id", "completed_at", "xp"
     ):
         histories[learner_id]["completions"][lesson_id] = moment
         histories[learner_id]["xp"][lesson_id] = xp or xp_by_lesson.get(lesson_id, 0)
+    for learner_id, lesson_id, moment in CompletionEvent.objects.values_list(
+        "learner_id", "lesson_id", "completed_at"
+    ):
+        histories[learner_id]["log"].append((lesson_id, moment))
     profiles = {
         profile.user_id: profile
         for profile in LearnerProfile.objects.filter(
@@ -585,7 +602,8 @@ def achievement_dry_run(*, achievement: Achievement) -> DryRun:
             completion_xp=histories[learner_id]["xp"],
             time_zone=learner_time_zone(profile),
             first_comment_at=profile.first_comment_at if profile else None,
-            held={slug: value for slug, value in held[learner_id].items()},
+            held=dict(held[learner_id]),
+            activity=histories[learner_id]["log"],
         )
         if achievement.slug in award_times(rules=rules, history=history):
             would += 1

@@ -29,10 +29,10 @@ from .conf import progress_settings
 from .models import (
     Achievement,
     AchievementAward,
+    CompletionEvent,
     LearnerProfile,
     LessonCompletion,
     Level,
-    SyncEvent,
     XPEntry,
     time_zone_names,
 )
@@ -131,14 +131,18 @@ def event_parse(raw) -> ClientEvent | str:
         instant = at.astimezone(UTC)
     except (ValueError, OverflowError):
         return INVALID_EVENT
-    payload = f"{kind}\n{lesson}\n{instant.isoformat()}"
     return ClientEvent(
         raw_id=raw_id,
         id=event_id,
         lesson_id=lesson,
         at=instant,
-        payload_hash=hashlib.sha256(payload.encode()).hexdigest(),
+        payload_hash=payload_hash(kind=kind, lesson_id=lesson, at=instant),
     )
+
+
+def payload_hash(*, kind: str, lesson_id: int, at: datetime) -> str:
+    payload = f"{kind}\n{lesson_id}\n{at.astimezone(UTC).isoformat()}"
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # --- One learner's progress, under a lock ------------------------------------------------------
@@ -156,8 +160,9 @@ def _profile_lock(user) -> LearnerProfile:
 
 class _LearnerProgress:
     """A learner's completions and awards, loaded under the profile lock, changed in memory and
-    written in bulk by :meth:`save`. Loading costs 4 queries: the profile (2), the achievements
-    with the learner's awards, and the lessons with the learner's completions."""
+    written in bulk by :meth:`save`. Loading costs 5 queries: the profile (2), the achievements
+    with the learner's awards, the lessons with the learner's completions, and the learner's
+    completion log."""
 
     def __init__(self, user, *, lesson_ids=(), now: datetime):
         self.user, self.now = user, now
@@ -180,13 +185,35 @@ class _LearnerProgress:
                 self.completions[lesson.id] = lesson.completed_at
                 self.completion_xp[lesson.id] = lesson.completion_xp
                 self.completion_ids[lesson.id] = lesson.completion_id
+        self.seen: dict[uuid.UUID, str] = {}
+        self.activity: list[tuple[int, datetime]] = []
+        for event_id, hashed, lesson_id, moment in CompletionEvent.objects.filter(
+            learner_id=user.pk
+        ).values_list("event_id", "payload_hash", "lesson_id", "completed_at"):
+            self.seen[event_id] = hashed
+            self.activity.append((lesson_id, moment))
         self.held = {
             a.slug: (a.awarded_at, a.award_xp) for a in self.achievements if a.award_id is not None
         }
+        self.new_events: list[CompletionEvent] = []
         self.new_completions: dict[int, datetime] = {}
         self.lowered_completions: dict[int, datetime] = {}
         self.new_awards: dict[str, datetime] = {}
         self.lowered_awards: dict[str, datetime] = {}
+
+    def log(self, *, event_id: uuid.UUID, hashed: str, lesson_id: int, at: datetime) -> None:
+        """Keep a reported completion in the learner's log (written by :meth:`save`)."""
+        self.seen[event_id] = hashed
+        self.activity.append((lesson_id, at))
+        self.new_events.append(
+            CompletionEvent(
+                learner_id=self.user.pk,
+                event_id=event_id,
+                payload_hash=hashed,
+                lesson_id=lesson_id,
+                completed_at=at,
+            )
+        )
 
     def complete(self, lesson_id: int, at: datetime) -> bool:
         """Record a completion at ``at`` (kept if earlier than the one held); True if new."""
@@ -210,6 +237,7 @@ class _LearnerProgress:
             time_zone=learner_time_zone(self.profile),
             first_comment_at=self.profile.first_comment_at,
             held=self.held,
+            activity=self.activity,
         )
         met = award_times(rules=rules_build(self.active, self.published), history=history)
         for slug, moment in met.items():
@@ -279,6 +307,8 @@ class _LearnerProgress:
             self.profile_changes.add("xp")
         if self.profile_changes:
             self.profile.save(update_fields=[*self.profile_changes, "updated_at"])
+        if self.new_events:
+            CompletionEvent.objects.bulk_create(self.new_events)
         awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
         return awarded
 
@@ -325,7 +355,16 @@ def completion_record(*, user, lesson: Lesson, at: datetime | None = None) -> Co
     fact = progress.lessons.get(lesson.pk)
     if fact is None or not fact.published:
         raise CompletionRefused(f"Lesson {lesson.pk} is not published.")
+    before = progress.completions.get(lesson.pk)
     created = progress.complete(lesson.pk, at)
+    if created or at < before:
+        event_id = uuid.uuid4()  # made here: this completion came from the page, not a client
+        progress.log(
+            event_id=event_id,
+            hashed=payload_hash(kind=EVENT_LESSON_COMPLETED, lesson_id=lesson.pk, at=at),
+            lesson_id=lesson.pk,
+            at=at,
+        )
     progress.evaluate()
     awarded = progress.save()
     course_lessons = [p.id for p in progress.published if p.course_id == fact.course_id]
@@ -365,7 +404,6 @@ def _valid_time_zone(name) -> str:
     return name if isinstance(name, str) and name in time_zone_names() else ""
 
 
-@transaction.atomic
 def progress_sync(
     *, user, events: Sequence, time_zone: str | None = None, now: datetime | None = None
 ) -> SyncResult:
@@ -383,54 +421,46 @@ def progress_sync(
     limit = progress_settings.PROGRESS_SYNC_BATCH_LIMIT
     if len(events) > limit:
         raise SyncBatchTooLarge(limit=limit, size=len(events))
-    now = now or timezone.now()
-    parsed = [event_parse(raw) for raw in events]
-    valid = [event for event in parsed if isinstance(event, ClientEvent)]
-    progress = _LearnerProgress(user, lesson_ids={e.lesson_id for e in valid}, now=now)
-    processed = {}
-    if valid:
-        processed = dict(
-            SyncEvent.objects.filter(
-                learner_id=user.pk, event_id__in={event.id for event in valid}
-            ).values_list("event_id", "payload_hash")
-        )
+    with transaction.atomic():
+        now = now or timezone.now()
+        parsed = [event_parse(raw) for raw in events]
+        valid = [event for event in parsed if isinstance(event, ClientEvent)]
+        progress = _LearnerProgress(user, lesson_ids={e.lesson_id for e in valid}, now=now)
 
-    results, conflicts, new_events = [], [], {}
-    for raw, event in zip(events, parsed, strict=True):
-        if not isinstance(event, ClientEvent):
-            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-            raw_id = raw_id if isinstance(raw_id, str) else None
-            results.append(EventResult(raw_id, REJECTED, event))
-            continue
-        known = processed.get(event.id) or new_events.get(event.id)
-        if known is not None:
-            if known != event.payload_hash:
-                conflicts.append(event.raw_id)
-            results.append(EventResult(event.raw_id, DUPLICATE))
-            continue
-        lesson = progress.lessons.get(event.lesson_id)
-        if lesson is None or not lesson.published:
-            reason = UNKNOWN_LESSON if lesson is None else UNPUBLISHED_LESSON
-            results.append(EventResult(event.raw_id, REJECTED, reason))
-            continue
-        progress.complete(event.lesson_id, min(event.at, now))
-        new_events[event.id] = event.payload_hash
-        results.append(EventResult(event.raw_id, APPLIED))
-    if conflicts:
-        raise SyncConflict(conflicts)
+        results, conflicts = [], []
+        for raw, event in zip(events, parsed, strict=True):
+            if not isinstance(event, ClientEvent):
+                raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+                raw_id = raw_id if isinstance(raw_id, str) else None
+                results.append(EventResult(raw_id, REJECTED, event))
+                continue
+            known = progress.seen.get(event.id)
+            if known is not None:
+                if known != event.payload_hash:
+                    conflicts.append(event.raw_id)
+                results.append(EventResult(event.raw_id, DUPLICATE))
+                continue
+            lesson = progress.lessons.get(event.lesson_id)
+            if lesson is None or not lesson.published:
+                reason = UNKNOWN_LESSON if lesson is None else UNPUBLISHED_LESSON
+                results.append(EventResult(event.raw_id, REJECTED, reason))
+                continue
+            at = min(event.at, now)
+            progress.complete(event.lesson_id, at)
+            progress.log(
+                event_id=event.id, hashed=event.payload_hash, lesson_id=event.lesson_id, at=at
+            )
+            results.append(EventResult(event.raw_id, APPLIED))
+        if conflicts:
+            raise SyncConflict(conflicts)
 
-    zone = _valid_time_zone(time_zone)
-    if zone and not progress.profile.time_zone:
-        progress.profile.time_zone = zone
-        progress.profile_changes.add("time_zone")
-    progress.evaluate()
-    awarded = progress.save()
-    if new_events:
-        SyncEvent.objects.bulk_create(
-            SyncEvent(learner_id=user.pk, event_id=event_id, payload_hash=payload_hash)
-            for event_id, payload_hash in new_events.items()
-        )
-    return SyncResult(results=results, state=progress.state(), awarded=awarded)
+        zone = _valid_time_zone(time_zone)
+        if zone and not progress.profile.time_zone:
+            progress.profile.time_zone = zone
+            progress.profile_changes.add("time_zone")
+        progress.evaluate()
+        awarded = progress.save()
+        return SyncResult(results=results, state=progress.state(), awarded=awarded)
 
 
 # --- Achievements ------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from progress import services
 from progress.models import (
     Achievement,
     AchievementAward,
+    CompletionEvent,
     LearnerProfile,
     LessonCompletion,
     Level,
-    SyncEvent,
     XPEntry,
 )
 from tests.factories import AchievementFactory, CourseFactory, LessonFactory, TagFactory
@@ -184,7 +184,7 @@ def test_sync_answers_for_every_event_and_applies_the_good_ones(learner, lessons
         lessons[0].pk,
         lessons[2].pk,
     }
-    assert SyncEvent.objects.filter(learner=learner).count() == 2
+    assert CompletionEvent.objects.filter(learner=learner).count() == 2
     assert xp_of(learner) == 40 == ledger_sum(learner)
     assert result.state.xp == 40
 
@@ -217,7 +217,7 @@ def test_an_id_reused_with_another_payload_is_a_conflict_and_nothing_applies(
     first = event(lessons[0])
     earlier = [] if where == "same batch" else [first]
     services.progress_sync(user=learner, events=earlier)
-    before = (xp_of(learner), LessonCompletion.objects.count(), SyncEvent.objects.count())
+    before = (xp_of(learner), LessonCompletion.objects.count(), CompletionEvent.objects.count())
     reused = {**first, "lesson": lessons[1].pk}
     batch = [event(lessons[2]), reused] if where == "earlier batch" else [first, reused]
 
@@ -225,7 +225,11 @@ def test_an_id_reused_with_another_payload_is_a_conflict_and_nothing_applies(
     with pytest.raises(services.SyncConflict) as conflict:
         services.progress_sync(user=learner, events=batch)
     assert conflict.value.event_ids == [first["id"]]
-    assert (xp_of(learner), LessonCompletion.objects.count(), SyncEvent.objects.count()) == before
+    assert (
+        xp_of(learner),
+        LessonCompletion.objects.count(),
+        CompletionEvent.objects.count(),
+    ) == before
 
 
 def test_sync_keeps_the_earliest_time_and_clamps_future_times(learner, lessons):
