@@ -147,3 +147,44 @@ def test_demo_content_survives_export_and_import(tmp_path):
             assert (tmp_path / "first" / relative).read_bytes() == (
                 tmp_path / "second" / relative
             ).read_bytes()
+
+
+# --- Progress: the demo's levels and achievements (config/demo_content/progress.yml) -----------
+
+
+def test_demo_levels_and_twelve_active_achievements_load_once():
+    from progress.models import Achievement, Level
+
+    # when
+    first = load_demo()
+    second = load_demo()
+
+    # then
+    assert "Levels and achievements: 19 created, 0 updated, 0 unchanged." in first
+    assert "Levels and achievements: 0 created, 0 updated, 19 unchanged." in second
+    levels = list(Level.objects.values_list("number", "name", "min_xp"))
+    assert levels[:2] == [(0, "Scout", 0), (1, "Explorer", 100)] and len(levels) > 2
+    assert Achievement.objects.filter(active=True).count() == 12
+    assert set(Achievement.objects.values_list("rule_kind", flat=True)) == {
+        "lessons_completed",
+        "course_completed",
+        "tag_completed",
+        "lessons_in_one_day",
+        "streak_days",
+        "xp_at_least",
+        "first_comment",
+    }
+
+
+def test_a_fresh_demo_lesson_page_reads_as_the_reference_status_bar(client):
+    load_demo()
+
+    html = client.get("/courses/dense-families/llama/").content.decode()
+
+    bar = re.search(r'<section class="progress-status".*?</section>', html, re.S).group(0)
+    figures = re.search(r'<div class="progress-status__figures".*?</div>', bar, re.S).group(0)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", figures)).strip()
+    assert text == (
+        "Level 0 · Scout · 0 XP · 0/41 lessons · 0/12 achievements · "
+        "0/100 XP to next level · 100 XP to go · 0% complete"
+    )

@@ -1,0 +1,213 @@
+"""The instructors' side: levels, achievements with a dry run, read-only records, figures."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+
+from progress import services
+from progress.models import Achievement, AchievementAward, LessonCompletion, Level
+from tests.factories import (
+    AchievementFactory,
+    CourseFactory,
+    LessonFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+ADD_URL = "/admin/stream_progress/achievement/add/"
+
+
+@pytest.fixture
+def admin(staff):
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(staff)
+    return client
+
+
+def achievement_form(**values):
+    return {
+        "name": "Two lessons",
+        "slug": "two-lessons",
+        "icon": "",
+        "description": "",
+        "rule_kind": "lessons_completed",
+        "rule_number": "2",
+        "rule_course": "",
+        "rule_tag": "",
+        "xp": "10",
+        "active": "on",
+        "position": "0",
+        "dry_run_seen": "",
+        **values,
+    }
+
+
+def test_a_new_rule_shows_the_dry_run_before_it_is_saved(admin, lessons):
+    # given three learners, two of whom completed two lessons
+    for count in (2, 2, 1):
+        learner = UserFactory()
+        for lesson in lessons[:count]:
+            services.completion_record(user=learner, lesson=lesson, at=T0)
+
+    # when the instructor saves the new rule
+    first = admin.post(ADD_URL, achievement_form())
+
+    # then nothing is saved yet and the form says how many learners it would award
+    assert first.status_code == 200
+    html = first.content.decode()
+    assert "This rule would award 2 learners now (0 already have it)." in html
+    assert not Achievement.objects.exists()
+    seen = re.search(r'name="dry_run_seen" value="([0-9a-f]+)"', html).group(1)
+
+    # and saving again confirms
+    second = admin.post(ADD_URL, achievement_form(dry_run_seen=seen))
+    assert second.status_code == 302
+    achievement = Achievement.objects.get()
+    assert (achievement.rule_kind, achievement.rule_params) == ("lessons_completed", {"count": 2})
+    # the awards come with the backfill (or each learner's next completion)
+    assert not AchievementAward.objects.exists()
+
+
+def test_a_changed_rule_needs_a_new_confirmation(admin, lessons):
+    seen = re.search(
+        r'name="dry_run_seen" value="([0-9a-f]+)"',
+        admin.post(ADD_URL, achievement_form()).content.decode(),
+    ).group(1)
+
+    response = admin.post(ADD_URL, achievement_form(rule_number="3", dry_run_seen=seen))
+
+    assert "This rule would award 0 learners now" in response.content.decode()
+    assert not Achievement.objects.exists()
+
+
+def test_editing_only_the_name_saves_at_once(admin):
+    achievement = AchievementFactory(slug="first", rule_params={"count": 1})
+
+    response = admin.post(
+        f"/admin/stream_progress/achievement/{achievement.pk}/change/",
+        achievement_form(name="Renamed", slug="first", rule_number="1"),
+    )
+
+    assert response.status_code == 302
+    achievement.refresh_from_db()
+    assert (achievement.name, achievement.rule_params) == ("Renamed", {"count": 1})
+
+
+@pytest.mark.parametrize(
+    "values, field, message",
+    [
+        ({"rule_number": ""}, "rule_number", "needs “count”"),
+        ({"rule_number": "0"}, "rule_number", "greater than or equal to 1"),
+        ({"rule_kind": "streak_days", "rule_number": ""}, "rule_number", "needs “days”"),
+        ({"rule_kind": "xp_at_least", "rule_number": ""}, "rule_number", "needs “xp”"),
+        ({"rule_kind": "course_completed"}, "rule_course", "needs “course”"),
+        ({"rule_kind": "tag_completed"}, "rule_tag", "needs “tag”"),
+        ({"rule_kind": "tag_completed", "rule_tag": "nope"}, "rule_tag", "valid choice"),
+    ],
+)
+def test_each_rule_kind_checks_its_own_field(admin, values, field, message):
+    response = admin.post(ADD_URL, achievement_form(**values))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    block = re.search(rf'<div class="[^"]*field-{field}[^"]*">(.*?)</div>\s*</div>', html, re.S)
+    assert block and message in block.group(1), html[html.find("errornote") - 200 :][:3000]
+    assert not Achievement.objects.exists()
+
+
+def test_course_and_tag_rules_are_stored_by_uuid_and_slug(admin):
+    course = CourseFactory(slug="basics")
+    tag = TagFactory(slug="moe")
+    for kind, field, value in (
+        ("course_completed", "rule_course", str(course.uuid)),
+        ("tag_completed", "rule_tag", "moe"),
+    ):
+        form = achievement_form(slug=kind.replace("_", "-"), rule_kind=kind, **{field: value})
+        seen = re.search(
+            r'name="dry_run_seen" value="([0-9a-f]+)"', admin.post(ADD_URL, form).content.decode()
+        ).group(1)
+        assert admin.post(ADD_URL, {**form, "dry_run_seen": seen}).status_code == 302
+
+    assert dict(Achievement.objects.values_list("rule_kind", "rule_params")) == {
+        "course_completed": {"course": str(course.uuid)},
+        "tag_completed": {"tag": tag.slug},
+    }
+
+
+def test_the_change_page_shows_how_to_earn_it_and_the_dry_run_as_saved(admin, lessons):
+    achievement = AchievementFactory(slug="first", rule_params={"count": 1})
+    services.completion_record(user=UserFactory(), lesson=lessons[0], at=T0)
+
+    html = admin.get(f"/admin/stream_progress/achievement/{achievement.pk}/change/").content
+    html = html.decode()
+
+    assert "Complete 1 lesson." in html
+    assert "As saved, the rule would award 1 learner now; 1 have it." in html
+
+
+def test_levels_must_rise_with_xp(admin):
+    Level.objects.create(number=0, name="Scout", min_xp=0)
+    Level.objects.create(number=1, name="Explorer", min_xp=100)
+
+    response = admin.post(
+        "/admin/stream_progress/level/add/", {"number": "2", "name": "Oops", "min_xp": "50"}
+    )
+
+    assert "Level 1 starts at 100 XP: a higher level needs more XP than a lower one." in (
+        response.content.decode()
+    )
+    assert Level.objects.count() == 2
+
+
+def test_completions_and_awards_are_read_only(admin, learner, lessons):
+    AchievementFactory(slug="first", rule_params={"count": 1})
+    services.completion_record(user=learner, lesson=lessons[0], at=T0)
+    completion = LessonCompletion.objects.get()
+
+    assert admin.get("/admin/stream_progress/lessoncompletion/").status_code == 200
+    assert admin.get("/admin/stream_progress/lessoncompletion/add/").status_code == 403
+    change = admin.get(f"/admin/stream_progress/lessoncompletion/{completion.pk}/change/")
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert admin.get("/admin/stream_progress/achievementaward/").status_code == 200
+    delete = f"/admin/stream_progress/lessoncompletion/{completion.pk}/delete/"
+    assert admin.post(delete).status_code == 403
+
+
+def figures_rows(html):
+    rows = re.findall(r"<tr>.*?</tr>", html.split("<tbody>")[1], re.S)
+    cells = (re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S) for row in rows)
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]
+
+
+def test_completion_figures_per_course_and_per_lesson_sort_by_rate(admin):
+    # given course A (2 lessons): 3 learners started, 1 finished; course B (1 lesson): 1 of 1
+    a = CourseFactory(title="Course A", slug="a", position=1)
+    b = CourseFactory(title="Course B", slug="b", position=2)
+    a1, a2 = LessonFactory(course=a, title="A1"), LessonFactory(course=a, title="A2")
+    b1 = LessonFactory(course=b, title="B1")
+    learners = UserFactory.create_batch(3)
+    services.completion_record(user=learners[0], lesson=a1)
+    services.completion_record(user=learners[0], lesson=a2)
+    services.completion_record(user=learners[1], lesson=a1)
+    services.completion_record(user=learners[2], lesson=a2)
+    services.completion_record(user=learners[2], lesson=b1)
+
+    courses = admin.get("/admin/stream_progress/coursecompletionfigures/?o=-5").content.decode()
+    lessons = admin.get("/admin/stream_progress/lessoncompletionfigures/?o=-5").content.decode()
+
+    # columns: title, status, published lessons, started, completed, rate (highest rate first)
+    assert figures_rows(courses) == [
+        ["Course B", "published", "1", "1", "1", "100%"],
+        ["Course A", "published", "2", "3", "1", "33%"],
+    ]
+    # columns: title, course, status, started (in the course), completed (the lesson), rate
+    assert figures_rows(lessons) == [
+        ["B1", "Course B", "published", "1", "1", "100%"],
+        ["A1", "Course A", "published", "3", "2", "67%"],
+        ["A2", "Course A", "published", "3", "2", "67%"],
+    ]
