@@ -22,7 +22,12 @@ class ProgressConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.core import checks
+
         from lessons.slots import slot_register
+
+        from .checks import check_sync_urls
 
         for slot, template_name in SLOTS:
             slot_register(slot, template_name)
+        checks.register(check_sync_urls, checks.Tags.urls)

@@ -462,17 +462,14 @@ class CourseProgress:
 def next_lesson_to_continue(*, lessons: list[LessonFact], course_id=None) -> LessonFact | None:
     """The lesson to continue with, or ``None`` when nothing was completed or all was.
 
-    Across the catalogue: the first unfinished lesson after the one completed most recently, in
-    catalogue order (wrapping to the start). In a course (``course_id``): the course's first
-    unfinished lesson, once one of its lessons was completed.
+    The first unfinished lesson after the one completed most recently, in catalogue order,
+    wrapping to the start; within one course when ``course_id`` is given.
     """
     if course_id is not None:
         lessons = [lesson for lesson in lessons if lesson.course_id == course_id]
     done = [lesson for lesson in lessons if lesson.completed_at]
     if not done or len(done) == len(lessons):
         return None
-    if course_id is not None:
-        return next(lesson for lesson in lessons if not lesson.completed_at)
     latest = max(done, key=lambda lesson: lesson.completed_at)
     start = lessons.index(latest)
     ordered = lessons[start + 1 :] + lessons[: start + 1]

@@ -366,3 +366,17 @@ def test_my_progress_shows_level_achievements_completions_and_streak(
     assert html.count("achievement-card--locked") == 2
     assert 'href="/courses/basics/b1/"' in html and 'href="/courses/basics/b2/"' in html
     assert "2/3" in html
+
+
+def test_a_site_without_the_progress_api_is_warned(settings):
+    from django.urls import clear_url_caches
+
+    from progress.checks import check_sync_urls
+
+    assert check_sync_urls() == []
+    settings.ROOT_URLCONF = "lessons.urls"
+    clear_url_caches()
+    try:
+        assert [warning.id for warning in check_sync_urls()] == ["stream_progress.W001"]
+    finally:
+        clear_url_caches()

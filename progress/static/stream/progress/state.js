@@ -78,7 +78,6 @@ export function nextLesson(lessons, completedAt, courseId = null) {
   const list = courseId === null ? lessons : lessons.filter((lesson) => lesson.course === courseId);
   const done = list.filter((lesson) => completedAt.has(lesson.id));
   if (!done.length || done.length === list.length) return null;
-  if (courseId !== null) return list.find((lesson) => !completedAt.has(lesson.id));
   let latest = done[0];
   for (const lesson of done) {
     if (completedAt.get(lesson.id) > completedAt.get(latest.id)) latest = lesson;
