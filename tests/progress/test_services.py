@@ -28,6 +28,14 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 
 
+@pytest.fixture(autouse=True)
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def event(lesson, at=T0, event_id=None, **extra):
     return {
         "id": event_id or str(uuid.uuid4()),
