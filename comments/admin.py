@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -121,7 +122,9 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("rendered"))
     def rendered(self, comment):
-        return format_html('<div class="stream-admin-comment">{}</div>', comment.body_html)
+        # body_html was sanitised (nh3, the comment allow-list) when the comment was saved.
+        html = mark_safe(comment.body_html)  # noqa: S308
+        return format_html('<div class="stream-admin-comment">{}</div>', html)
 
     @admin.display(description=_("on the page"))
     def view_on_page(self, comment):

@@ -8,9 +8,10 @@ lesson's comments are a 404 to learners), and each write checks its object's per
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import (
-    APIException,
     NotFound,
     PermissionDenied,
     Throttled,
@@ -29,12 +30,6 @@ from .limits import client_ip
 from .models import FlagReason, NotificationKind, ProblemReport, ReportKind, ReportStatus
 
 # --- Errors --------------------------------------------------------------------------------------
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
-    default_code = "conflict"
 
 
 def _api_error(error):
@@ -144,7 +139,7 @@ class ReportResolveSerializer(serializers.Serializer):
 
 
 class IsSignedIn(permissions.BasePermission):
-    message = "Please sign in first."
+    message = gettext_lazy("Please sign in first.")
 
     def has_permission(self, request, view):
         return rules.user_is_learner(request.user)
@@ -170,7 +165,7 @@ class CommentPermission(permissions.BasePermission):
 def _visible_lesson(request, lesson_id) -> Lesson:
     lesson = lessons_visible(user=request.user).filter(pk=lesson_id).first()
     if lesson is None:
-        raise NotFound("No such lesson.")
+        raise NotFound(_("No such lesson."))
     return lesson
 
 
@@ -209,7 +204,7 @@ class LessonCommentsView(APIView):
         if parent_id:
             parent = selectors.comment_for_user(pk=parent_id, user=request.user)
             if parent is None or parent.lesson_id != lesson.pk:
-                raise ValidationError({"parent": ["No such comment on this lesson."]})
+                raise ValidationError({"parent": [_("No such comment on this lesson.")]})
         comment = _call(
             services.comment_post,
             lesson=lesson,
@@ -239,7 +234,7 @@ class CommentObjectView(APIView):
     def get_object(self, pk):
         comment = selectors.comment_for_user(pk=pk, user=self.request.user)
         if comment is None:
-            raise NotFound("No such comment.")
+            raise NotFound(_("No such comment."))
         self.check_object_permissions(self.request, comment)
         return comment
 

@@ -78,7 +78,7 @@ def test_draft_lessons_comments_are_404_to_learners_and_visible_to_staff(api, le
 
     assert api.get(comments_url(draft)).status_code == 404
     assert sign_in(api, learner).get(comments_url(draft)).json() == {
-        "detail": "No such lesson.",
+        "detail": "그런 레슨이 없어요.",
         "code": "not_found",
     }
     assert len(sign_in(APIClient(), staff).get(comments_url(draft)).json()["results"]) == 1
