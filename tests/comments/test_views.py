@@ -731,3 +731,35 @@ def test_unsubscribe_rejects_tampered_and_expired_tokens(client, learner, tamper
     assert response.status_code == 400
     assert not NotificationSettings.objects.exists()
     assert len(mail.outbox) == 0
+
+
+def test_the_post_over_the_limit_is_refused_on_the_page_with_the_text_kept(
+    client, lesson, learner, settings
+):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_POST_LIMIT": 2}
+    client.force_login(learner)
+    for number in range(2):
+        client.post(post_url(lesson), {"body": f"comment {number}"})
+
+    page = client.post(post_url(lesson), {"body": "third, too soon"})
+    script = client.post(post_url(lesson), {"body": "fourth"}, **FRAGMENT)
+
+    assert page.status_code == 429
+    assert "너무 빨리 쓰고 있어요." in page.content.decode()
+    assert ">third, too soon</textarea>" in page.content.decode()
+    assert script.status_code == 429 and "너무 빨리" in script.json()["errors"][0]
+    assert Comment.objects.count() == 2
+
+
+def test_system_checks_refuse_bad_settings(settings):
+    from comments.checks import comments_settings_check
+
+    assert comments_settings_check(None) == []
+    settings.STREAM = {
+        **settings.STREAM,
+        "COMMENTS_MODERATION": "sometimes",
+        "COMMENTS_ORDER": "random",
+        "COMMENTS_PER_PAGE": 0,
+    }
+    ids = [error.id for error in comments_settings_check(None)]
+    assert ids == ["stream_comments.E001", "stream_comments.E002", "stream_comments.E003"]
