@@ -187,8 +187,12 @@ def test_a_shared_browser_asks_before_merging_into_another_account(page, demo, s
     page.goto(DEMO_LESSON)
     dialog = page.get_by_role("dialog", name="이 기기의 진행 상황을 이 계정에 더할까요?")
     dialog.get_by_role("button", name="나중에").click()
+    page.wait_for_function("sessionStorage.length > 0")  # "not now" is remembered this session
     assert len(local_events(page)) == 1
     assert not LessonCompletion.objects.exists()
+    page.reload()
+    page.wait_for_timeout(300)
+    assert page.get_by_role("dialog").count() == 0
 
     # and "add to this account" merges
     page.evaluate("sessionStorage.clear()")
