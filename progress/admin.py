@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -100,14 +101,14 @@ class AchievementAdminForm(forms.ModelForm):
         ),
     )
     rule_course = forms.ModelChoiceField(
-        label=_("course"),
+        label=capfirst(_("course")),
         queryset=Course.objects.order_by("position", "id"),
         to_field_name="uuid",
         required=False,
         help_text=_("Course completed: every lesson published in this course."),
     )
     rule_tag = forms.ModelChoiceField(
-        label=_("tag"),
+        label=capfirst(_("tag")),
         queryset=Tag.objects.order_by("name"),
         to_field_name="slug",
         required=False,
@@ -221,7 +222,7 @@ class AchievementAdminForm(forms.ModelForm):
 @admin.register(Achievement)
 class AchievementAdmin(admin.ModelAdmin):
     form = AchievementAdminForm
-    list_display = ("name", "slug", "rule_summary", "xp", "active", "position", "award_count")
+    list_display = ("name", "rule_summary", "xp", "active", "position", "award_count")
     list_editable = ("active", "position")
     list_filter = ("active", "rule_kind")
     search_fields = ("name", "slug", "description")
@@ -398,7 +399,7 @@ class FiguresAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("completion rate"), ordering="completion_rate")
     def rate(self, obj):
-        return f"{obj.completion_rate:.0f}%"
+        return f"{obj.completion_rate:.0f}%" if obj.learners_started else "—"
 
 
 @admin.register(CourseCompletionFigures)
