@@ -41,5 +41,9 @@ messages: venv
 	  --ignore='.venv*' --ignore=tests --ignore=bench --ignore=test-artifacts
 	$(BIN)/python manage.py compilemessages --ignore='.venv*' -v 0
 
+# Benchmarks (not tests): results are appended to docs/benchmarks.md.
+bench: venv
+	$(BIN)/python bench/markdown_render.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

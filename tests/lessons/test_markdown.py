@@ -380,34 +380,6 @@ def test_renderers_give_the_same_output_from_many_threads():
     assert results == expected * 5
 
 
-def _lesson_of_30_kb(variant):
-    """About the mix of the reference lesson: mostly prose, a 14-line Python block every 2.5 KB."""
-    prose = (
-        "Llama 3 는 GQA 와 RoPE 를 쓰고 SwiGLU 를 씁니다. See [the card](https://e.org/card) "
-        "and `model.generate()`; **dense** models stay *simple*.\n\n"
-    )
-    code = "\n".join(f'    ("llama-{variant}-{i}", {i}, 32, 4096),  # row {i}' for i in range(12))
-    parts = []
-    section = 0
-    while sum(len(part.encode()) for part in parts) < 30_000:
-        parts.append(f"## Section {section}\n\n{prose * 12}")
-        parts.append(f'```python title="Block {section}"\nROWS = [\n{code}\n]\n```\n\n')
-        section += 1
-    return "".join(parts)
-
-
-def test_a_30_kb_lesson_renders_well_under_50_ms():
-    render_lesson_markdown(_lesson_of_30_kb("warm-up"))
-    timings = []
-    for variant in range(5):  # a new text each time, so no cached code block helps
-        source = _lesson_of_30_kb(variant)
-        started = time.perf_counter()
-        render_lesson_markdown(source)
-        timings.append(time.perf_counter() - started)
-
-    assert min(timings) < 0.050
-
-
 # --- Pygments colours --------------------------------------------------------------------------
 
 
