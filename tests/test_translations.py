@@ -13,9 +13,7 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("lessons", "progress", "comments", "config")
 CATALOGUES = sorted(
-    path
-    for base in APPS
-    for path in (ROOT / base / "locale").glob("*/LC_MESSAGES/django.po")
+    path for base in APPS for path in (ROOT / base / "locale").glob("*/LC_MESSAGES/django.po")
 )
 
 
