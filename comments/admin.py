@@ -14,6 +14,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lessons.models import Lesson
+
 from . import services
 from .models import (
     Comment,
@@ -349,3 +351,39 @@ class ReplySubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ("user", "lesson")
     search_fields = ("user__username", "user__email", "lesson__title")
     raw_id_fields = ("user", "lesson")
+
+
+# The lessons admin list gets an "open reports" column. lessons knows nothing of comments, so
+# this app extends the registered lesson admin rather than the other way round.
+_LessonAdminBase = (
+    type(admin.site.get_model_admin(Lesson)) if admin.site.is_registered(Lesson) else None
+)
+
+if _LessonAdminBase is not None:
+
+    class LessonWithReportsAdmin(_LessonAdminBase):
+        list_display = (*_LessonAdminBase.list_display, "open_report_count")
+
+        def get_queryset(self, request):
+            return (
+                super()
+                .get_queryset(request)
+                .annotate(
+                    open_report_total=Count(
+                        "stream_reports",
+                        filter=Q(stream_reports__status=ReportStatus.OPEN),
+                        distinct=True,
+                    )
+                )
+            )
+
+        @admin.display(description=_("open reports"), ordering="open_report_total")
+        def open_report_count(self, lesson):
+            if not lesson.open_report_total:
+                return "0"
+            url = reverse("admin:stream_comments_problemreport_changelist")
+            query = urlencode({"lesson__id__exact": lesson.pk, "status__exact": ReportStatus.OPEN})
+            return format_html('<a href="{}?{}">{}</a>', url, query, lesson.open_report_total)
+
+    admin.site.unregister(Lesson)
+    admin.site.register(Lesson, LessonWithReportsAdmin)

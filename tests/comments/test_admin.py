@@ -209,3 +209,16 @@ def test_changelists_query_counts_do_not_grow(admin_client, lesson):
     add(40)
 
     assert counts() == few
+
+
+def test_the_lesson_list_shows_each_lessons_open_reports(admin_client, lesson):
+    # given two open reports and one resolved on the lesson
+    ProblemReportFactory.create_batch(2, lesson=lesson)
+    ProblemReportFactory(lesson=lesson, status="resolved")
+
+    # when staff open the lessons admin list
+    html = admin_client.get(reverse("admin:stream_lessons_lesson_changelist")).content.decode()
+
+    # then the lesson's row links its 2 open reports to the queue
+    assert f"lesson__id__exact={lesson.pk}&amp;status__exact=open" in html
+    assert ">2</a>" in html
