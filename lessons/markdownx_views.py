@@ -12,14 +12,10 @@ from django.views import View
 
 from . import markdown
 from .forms import LessonImageUploadForm
+from .selectors import user_is_staff
 
 # The editor posts the whole field on every pause in typing; a lesson is far below this.
 PREVIEW_MAX_BYTES = 200 * 1024
-
-
-def is_editor(user) -> bool:
-    """Whether ``user`` may use the lesson editor's endpoints."""
-    return user.is_active and user.is_staff
 
 
 class EditorEndpointView(View):
@@ -28,7 +24,7 @@ class EditorEndpointView(View):
     http_method_names = ["post"]
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_editor(request.user):
+        if not user_is_staff(request.user):
             return self.permission_denied()
         return super().dispatch(request, *args, **kwargs)
 

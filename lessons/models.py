@@ -8,7 +8,6 @@ import uuid
 
 from django.core.validators import ProhibitNullCharactersValidator, URLValidator
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -237,10 +236,3 @@ class LessonLink(models.Model):
 
     def __str__(self):
         return self.title
-
-
-def visible_lessons_q(user):
-    """The filter for lessons ``user`` may open: everything for staff, published for others."""
-    if user is not None and user.is_active and user.is_staff:
-        return Q()
-    return Q(status=Status.PUBLISHED, course__status=Status.PUBLISHED)
