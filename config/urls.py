@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("markdownx/", include("lessons.markdownx_urls")),
+    path("api/v1/", include("lessons.api_urls")),
     path("api/v1/", include("progress.api_urls")),
     path("api/v1/", include("comments.api_urls")),
     path("", include("progress.urls")),
