@@ -142,5 +142,12 @@ def reply_emails_send(*, reply_id: int, recipient_ids: list[int], site_url: str 
         ]
     if not messages:
         return 0
-    with mail.get_connection() as connection:
+    with _mail_connection() as connection:
         return connection.send_messages(messages) or 0
+
+
+def _mail_connection():
+    # Django 6.1 replaced get_connection() with the MAILERS setting and ``mail.mailers``; the
+    # default mailer falls back to EMAIL_BACKEND for sites that have not moved yet.
+    mailers = getattr(mail, "mailers", None)
+    return mailers.default if mailers is not None else mail.get_connection()
