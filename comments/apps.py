@@ -7,12 +7,20 @@ class CommentsConfig(AppConfig):
     label = "stream_comments"
     verbose_name = _("Stream comments")
     default_auto_field = "django.db.models.BigAutoField"
+    # What lessons.site_urls mounts for this app.
+    stream_urls = "comments.urls"
+    stream_api_urls = "comments.api_urls"
 
     def ready(self):
+        from django.core.checks import register
+
+        from lessons.checks import check_messages, lessons_installed_check
         from lessons.slots import slot_register
 
         from . import checks  # noqa: F401 (registers the system checks)
 
+        register(lessons_installed_check(self.label))
+        register(check_messages)
         slot_register("page_head", "stream/comments/page_head.html")
         slot_register("site_nav", "stream/comments/site_nav.html")
         slot_register("lesson_report", "stream/comments/lesson_report.html")

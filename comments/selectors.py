@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from lessons import selectors as lessons_selectors
+from lessons.adapter import get_adapter
 from lessons.models import Lesson, Status
 from lessons.selectors import user_is_staff
 
@@ -32,18 +34,36 @@ from .models import (
 
 
 def lesson_is_visible(lesson: Lesson, user) -> bool:
-    """Whether ``user`` may open ``lesson`` (published in a published course, or staff)."""
-    if user_is_staff(user):
-        return True
+    """Whether ``user`` may open ``lesson`` (published in a published course, or staff, and
+    allowed by the adapter's ``lessons_for_user``)."""
+    return lessons_selectors.lesson_is_visible(lesson=lesson, user=user)
+
+
+def lesson_is_public(lesson: Lesson) -> bool:
+    """Whether ``lesson`` and its course are published (whoever the adapter lets in)."""
     return lesson.status == Status.PUBLISHED and lesson.course.status == Status.PUBLISHED
 
 
+def user_may_comment(*, user, lesson: Lesson) -> bool:
+    """Whether ``user`` may post or reply on ``lesson``: signed in, active, and allowed by the
+    adapter's ``can_comment`` (the host's rule; anonymous visitors get False without asking)."""
+    return rules.user_is_learner(user) and get_adapter().can_comment(user=user, lesson=lesson)
+
+
 def author_display_name(user) -> str:
-    """How a comment's author is named on pages and in emails: short name, else username."""
+    """How a comment's author is named on pages and in emails: the adapter's
+    ``user_display_name`` (by default the short name, else the ``USERNAME_FIELD`` value)."""
     if user is None:
         return ""
-    short = getattr(user, "get_short_name", None)
-    return (short() if callable(short) else "") or user.get_username()
+    return get_adapter().user_display_name(user)
+
+
+def author_avatar_url(user) -> str:
+    """The picture beside a comment author's name: the adapter's ``user_avatar_url`` ("" for
+    none, the default)."""
+    if user is None:
+        return ""
+    return get_adapter().user_avatar_url(user)
 
 
 # --- What a user may see ------------------------------------------------------------------------
@@ -142,6 +162,7 @@ class CommentNode:
     children: list[CommentNode] = field(default_factory=list)
     placeholder: str = ""
     author_name: str = ""
+    author_avatar: str = ""
     is_instructor: bool = False
     is_mine: bool = False
     flagged_by_me: bool = False
@@ -174,6 +195,7 @@ def comment_node(comment: Comment, *, user, lesson: Lesson, comments_open: bool)
     if not readable:
         return node
     node.author_name = author_display_name(author)
+    node.author_avatar = author_avatar_url(author)
     node.is_instructor = bool(author is not None and author.is_staff)
     node.is_mine = rules.user_is_learner(user) and comment.author_id == user.pk
     node.earlier_version = comment.created_at < lesson.content_updated_at
@@ -210,6 +232,7 @@ class CommentPage:
     thread_total: int
     comments_open: bool
     subscribed: bool | None
+    may_comment: bool = True
 
     @property
     def has_previous(self):
@@ -266,8 +289,12 @@ def comment_tree_for_lesson(
         "created_at", "id"
     )
 
+    may_comment = user_may_comment(user=user, lesson=lesson)
+
     def make(comment):
-        return comment_node(comment, user=user, lesson=lesson, comments_open=state.comments_open)
+        return comment_node(
+            comment, user=user, lesson=lesson, comments_open=state.comments_open and may_comment
+        )
 
     for comment in page_top:
         comment.lesson = lesson
@@ -293,6 +320,7 @@ def comment_tree_for_lesson(
         thread_total=state.threads,
         comments_open=state.comments_open,
         subscribed=state.subscribed,
+        may_comment=may_comment,
     )
 
 

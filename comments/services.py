@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from lessons.models import Lesson
 from lessons.selectors import user_is_staff
 
-from . import emails, rules
+from . import emails, rules, signals
 from .conf import comments_settings
 from .exceptions import CommentsClosed, NotAllowed, RateLimited
 from .limits import rate_limit_hit
@@ -39,7 +39,13 @@ from .models import (
     ReportKind,
     ReportStatus,
 )
-from .selectors import comments_open_for_lesson, lesson_is_visible, lesson_sections
+from .selectors import (
+    comments_open_for_lesson,
+    lesson_is_public,
+    lesson_is_visible,
+    lesson_sections,
+    user_may_comment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +153,8 @@ def comment_post(
         raise NotAllowed(_("Please sign in to leave a comment."))
     if not lesson_is_visible(lesson, author):
         raise NotAllowed(_("This lesson is not available."))
+    if not user_may_comment(user=author, lesson=lesson):
+        raise NotAllowed(_("You cannot comment on this lesson."))
     body = comment_body_clean(body)
     if parent is not None:
         if parent.lesson_id != lesson.pk or not rules.comment_can_reply(parent, author):
@@ -172,6 +180,11 @@ def comment_post(
             ReplySubscription.objects.get_or_create(user=author, lesson=lesson)
         if comment.status == CommentStatus.PUBLISHED:
             _comment_published(comment=comment, site_url=site_url)
+        transaction.on_commit(
+            lambda: signals.comment_posted.send_robust(
+                Comment, comment=comment, lesson=lesson, user=author, parent=parent
+            )
+        )
     return comment
 
 
@@ -300,7 +313,7 @@ def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
     subscribers = ReplySubscription.objects.filter(
         lesson_id=lesson.pk, active=True, user_id__in=participants, user__is_active=True
     ).exclude(user_id=reply.author_id)
-    if not lesson_is_visible(lesson, None):
+    if not lesson_is_public(lesson):
         subscribers = subscribers.filter(user__is_staff=True)
     already = Notification.objects.filter(kind=NotificationKind.REPLY, comment=reply).values(
         "recipient_id"
@@ -459,7 +472,7 @@ def report_file(
             _("You have sent several reports in a short time. Please try again later."),
             wait=wait,
         )
-    return ProblemReport.objects.create(
+    report = ProblemReport.objects.create(
         lesson=lesson,
         lesson_revision=lesson.revision,
         lesson_updated_at=lesson.content_updated_at,
@@ -471,6 +484,12 @@ def report_file(
         page_url=(page_url or "")[:500],
         user_agent=(user_agent or "")[:300],
     )
+    transaction.on_commit(
+        lambda: signals.report_filed.send_robust(
+            ProblemReport, report=report, lesson=lesson, user=report.reporter
+        )
+    )
+    return report
 
 
 def report_resolve(

@@ -1,4 +1,4 @@
-"""URLs of the Stream demo site: Stream mounted at the root."""
+"""URLs of the Stream demo site: Stream mounted at the root, with one include."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -9,13 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
-    path("markdownx/", include("lessons.markdownx_urls")),
-    path("api/v1/", include("lessons.api_urls")),
-    path("api/v1/", include("progress.api_urls")),
-    path("api/v1/", include("comments.api_urls")),
-    path("", include("progress.urls")),
-    path("", include("comments.urls")),
-    path("", include("lessons.urls")),
+    # Every Stream app's pages, its API under api/v1/ and the editor's markdownx endpoints.
+    path("", include("lessons.site_urls")),
 ]
 
 if settings.DEBUG:

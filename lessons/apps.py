@@ -7,3 +7,9 @@ class LessonsConfig(AppConfig):
     label = "stream_lessons"
     verbose_name = _("Stream lessons")
     default_auto_field = "django.db.models.BigAutoField"
+    # What lessons.site_urls mounts for this app (each Stream app declares its own).
+    stream_urls = "lessons.urls"
+    stream_api_urls = "lessons.api_urls"
+
+    def ready(self):
+        from . import checks  # noqa: F401 (registers the system checks)

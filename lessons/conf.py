@@ -13,8 +13,21 @@ LESSONS_DEFAULTS = {
     "SITE_NAME": "Stream",
     "SECTION_NAME": "Stream",
     # The template every Stream page extends. Point it at your site's own base template; it
-    # must define the blocks "title", "extra_head", "content" and "scripts".
+    # must define the blocks "title", "extra_head", "content" and "scripts", unless
+    # BASE_TEMPLATE_BLOCKS names the blocks it has instead.
     "BASE_TEMPLATE": "stream/base.html",
+    # None: BASE_TEMPLATE is built for Stream (stream/base.html or a template extending it).
+    # A dict naming the blocks of your own base template that Stream's pages fill, e.g.
+    # {"title": "page_title", "head": "head_extra", "content": "body", "scripts": "footer_js"}:
+    # pages then extend a layout that puts the title, Stream's stylesheets and the page's
+    # content and scripts into those blocks ("title" may be None when the base has no such block).
+    "BASE_TEMPLATE_BLOCKS": None,
+    # Where the brand in Stream's own header links to: a path, URL or URL name.
+    "HOME_URL": "/",
+    # Dotted path of the adapter class: the host's policy (who sees a course or lesson, who may
+    # comment, how learners are named and pictured, what happens on awards and course
+    # completion). Subclass lessons.adapter.StreamAdapter.
+    "ADAPTER": "lessons.adapter.StreamAdapter",
     # Reading-time estimate: Latin-script words per minute, CJK characters per minute, and
     # lines of code per minute inside fenced code blocks.
     "READING_WORDS_PER_MINUTE": 220,
@@ -22,6 +35,33 @@ LESSONS_DEFAULTS = {
     "READING_CODE_LINES_PER_MINUTE": 12,
     # XP a new lesson is worth unless the instructor sets another value.
     "LESSON_DEFAULT_XP": 10,
+    # The anonymous lesson page is kept this many seconds in the cache named here (0: never);
+    # writes invalidate it at once (see lessons.page_cache). With several app servers the
+    # cache must be shared (Redis), or each keeps its own copy and invalidation reaches one.
+    "PAGE_CACHE_SECONDS": 60,
+    "PAGE_CACHE_ALIAS": "default",
+    # REST API (/api/v1/). Stream's API views declare all of these themselves and never read
+    # the host's REST_FRAMEWORK defaults, so a host on JWT or other pagination is unaffected.
+    # Dotted paths of the authentication classes. None: session (with CSRF) for browsers, plus
+    # DRF's token authentication when "rest_framework.authtoken" is in INSTALLED_APPS.
+    "API_AUTHENTICATION_CLASSES": None,
+    # Dotted paths of the throttle classes every endpoint applies, counted in Django's default
+    # cache (shared by all workers only if that cache is, e.g. Redis).
+    "API_THROTTLE_CLASSES": [
+        "lessons.api.StreamAnonRateThrottle",
+        "lessons.api.StreamUserRateThrottle",
+        "lessons.api.StreamScopedRateThrottle",
+    ],
+    # Rates per throttle scope ("<n>/second|minute|hour|day"); None or a missing scope: no
+    # limit. "anon" counts per IP address, "user" per signed-in learner, "auth_token" is the
+    # per-IP limit on POST auth/token/ (it checks passwords, so keep it low).
+    "API_THROTTLE_RATES": {"anon": "120/minute", "user": "300/minute", "auth_token": "10/hour"},
+    # Prefix of the throttles' cache keys.
+    "API_CACHE_PREFIX": "stream:api",
+    # Items per page of paginated lists (courses, notifications); clients may ask for fewer or
+    # more with ?page_size=, up to API_MAX_PAGE_SIZE.
+    "API_PAGE_SIZE": 20,
+    "API_MAX_PAGE_SIZE": 100,
 }
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
+from .adapter import adapter_overrides, get_adapter
 from .models import Course, Lesson, LessonLink, Status, Tag
 
 
@@ -13,15 +14,31 @@ def user_is_staff(user) -> bool:
 
 
 def courses_visible(*, user):
-    """Courses ``user`` may open: published ones; staff see drafts too."""
+    """Courses ``user`` may open: published ones; staff see drafts too; then the adapter's
+    ``courses_for_user`` (the host's enrolment rules)."""
     courses = Course.objects.all()
-    return courses if user_is_staff(user) else courses.published()
+    courses = courses if user_is_staff(user) else courses.published()
+    return get_adapter().courses_for_user(courses, user=user)
 
 
 def lessons_visible(*, user):
-    """Lessons ``user`` may open: published lessons of published courses; staff see all."""
+    """Lessons ``user`` may open: published lessons of published courses; staff see all; then
+    the adapter's ``lessons_for_user`` (the host's enrolment rules)."""
     lessons = Lesson.objects.select_related("course")
-    return lessons if user_is_staff(user) else lessons.published()
+    lessons = lessons if user_is_staff(user) else lessons.published()
+    return get_adapter().lessons_for_user(lessons, user=user)
+
+
+def lesson_is_visible(*, lesson: Lesson, user) -> bool:
+    """Whether ``user`` may open ``lesson`` (its ``course`` loaded). No query with the default
+    adapter; 1 query when the adapter narrows ``lessons_for_user``."""
+    if not user_is_staff(user) and not (
+        lesson.status == Status.PUBLISHED and lesson.course.status == Status.PUBLISHED
+    ):
+        return False
+    if not adapter_overrides("lessons_for_user"):
+        return True
+    return lessons_visible(user=user).filter(pk=lesson.pk).exists()
 
 
 def catalogue_courses(*, user) -> list[Course]:
@@ -42,7 +59,7 @@ def course_with_lessons(*, course_slug: str, user) -> tuple[Course, list[Lesson]
     lessons = course.lessons.order_by("position", "id")
     if not user_is_staff(user):
         lessons = lessons.filter(status=Status.PUBLISHED)
-    lessons = list(lessons)
+    lessons = list(get_adapter().lessons_for_user(lessons, user=user))
     for number, lesson in enumerate(lessons, start=1):
         lesson.number = number
         lesson.course = course
@@ -121,6 +138,7 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
     figures = counted.aggregate(total=Count("id"), before=Count("id", filter=before))
 
     neighbours = siblings if user_is_staff(user) else siblings.filter(status=Status.PUBLISHED)
+    neighbours = get_adapter().lessons_for_user(neighbours, user=user)
     previous = (
         neighbours.filter(before).order_by("-position", "-id").only(*_neighbour_fields()).first()
     )

@@ -4,12 +4,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import selectors
-from .conf import lessons_settings
+from .layout import base_template
 
 
 def page_context(**context):
-    """The context every Stream page gets: the base template to extend, then the page's own."""
-    return {"stream_base_template": lessons_settings.BASE_TEMPLATE, **context}
+    """The context every Stream page gets: the base template to extend (see ``lessons.layout``),
+    then the page's own."""
+    return {"stream_base_template": base_template(), **context}
 
 
 @require_safe

@@ -20,10 +20,14 @@ class ProgressConfig(AppConfig):
     label = "stream_progress"
     verbose_name = _("Stream progress")
     default_auto_field = "django.db.models.BigAutoField"
+    # What lessons.site_urls mounts for this app.
+    stream_urls = "progress.urls"
+    stream_api_urls = "progress.api_urls"
 
     def ready(self):
         from django.core import checks
 
+        from lessons.checks import lessons_installed_check
         from lessons.slots import slot_register
 
         from .checks import check_sync_urls
@@ -31,3 +35,4 @@ class ProgressConfig(AppConfig):
         for slot, template_name in SLOTS:
             slot_register(slot, template_name)
         checks.register(check_sync_urls, checks.Tags.urls)
+        checks.register(lessons_installed_check(self.label))

@@ -10,6 +10,7 @@ the cost of a sync does not grow with the number of events.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from lessons.models import Lesson
+from lessons.adapter import adapter_overrides, get_adapter
+from lessons.models import Course, Lesson
 
+from . import signals
 from .conf import progress_settings
 from .models import (
     Achievement,
@@ -47,6 +50,8 @@ from .selectors import (
     needs_tags,
     rules_build,
 )
+
+logger = logging.getLogger(__name__)
 
 EVENT_LESSON_COMPLETED = "lesson_completed"
 
@@ -247,8 +252,11 @@ class _LearnerProgress:
                 self.lowered_awards[slug] = moment
 
     def save(self) -> list[AchievementAward]:
-        """Write what changed (a query per kind of change) and return the new awards."""
+        """Write what changed (a query per kind of change) and return the new awards.
+
+        Once the transaction commits, announces what happened (see :func:`_announce`)."""
         user_id = self.user.pk
+        xp_before = self.profile.xp
         ledger = []
         if self.new_completions:
             LessonCompletion.objects.bulk_create(
@@ -310,7 +318,27 @@ class _LearnerProgress:
         if self.new_events:
             CompletionEvent.objects.bulk_create(self.new_events)
         awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
+        if self.new_completions or awarded:
+            announcement = _Announcement(
+                user=self.user,
+                completions=dict(self.new_completions),
+                awarded=list(awarded),
+                course_ids=self.courses_completed(),
+                xp_before=xp_before,
+                xp_after=self.profile.xp,
+            )
+            transaction.on_commit(announcement.send)
         return awarded
+
+    def courses_completed(self) -> list[int]:
+        """Courses whose last missing published lesson this change completed (in memory)."""
+        touched = {self.lessons[lesson_id].course_id for lesson_id in self.new_completions}
+        done = []
+        for course_id in sorted(touched):
+            course_lessons = [fact.id for fact in self.published if fact.course_id == course_id]
+            if course_lessons and all(lesson in self.completions for lesson in course_lessons):
+                done.append(course_id)
+        return done
 
     def award_times(self) -> dict[str, datetime]:
         times = {slug: moment for slug, (moment, _) in self.held.items()}
@@ -327,6 +355,65 @@ class _LearnerProgress:
             achievements=self.achievements,
             awards=self.award_times(),
         )
+
+
+# --- Announcing what happened to the host -------------------------------------------------------
+
+
+@dataclass
+class _Announcement:
+    """What one write did, told to the adapter and the receivers of ``progress.signals`` after
+    commit. Queries only for what someone listens to: with the default adapter and no receivers
+    it costs nothing."""
+
+    user: object
+    completions: dict[int, datetime]
+    awarded: list[AchievementAward]
+    course_ids: list[int]
+    xp_before: int
+    xp_after: int
+
+    def send(self) -> None:
+        adapter = get_adapter()
+        user = self.user
+        if self.completions and signals.lesson_completed.has_listeners(LessonCompletion):
+            lessons = Lesson.objects.select_related("course").in_bulk(list(self.completions))
+            for lesson_id, moment in self.completions.items():
+                if lesson_id in lessons:
+                    signals.lesson_completed.send_robust(
+                        LessonCompletion, user=user, lesson=lessons[lesson_id], completed_at=moment
+                    )
+        for award in self.awarded:
+            _call(adapter.achievement_awarded, user=user, award=award)
+            signals.achievement_awarded.send_robust(
+                AchievementAward, user=user, award=award, achievement=award.achievement
+            )
+        if self.xp_after > self.xp_before and signals.level_up.has_listeners(Level):
+            levels = levels_all()
+            reached = _level_for(levels, self.xp_after)
+            before = _level_for(levels, self.xp_before)
+            if reached is not None and (before is None or reached.number > before.number):
+                signals.level_up.send_robust(
+                    Level, user=user, level=reached, previous_level=before, xp=self.xp_after
+                )
+        if self.course_ids and (
+            signals.course_completed.has_listeners(Course) or adapter_overrides("course_completed")
+        ):
+            for course in Course.objects.filter(pk__in=self.course_ids).order_by("pk"):
+                _call(adapter.course_completed, user=user, course=course)
+                signals.course_completed.send_robust(Course, user=user, course=course)
+
+
+def _level_for(levels, xp: int):
+    reached = [level for level in levels if level.min_xp <= xp]
+    return max(reached, key=lambda level: (level.min_xp, level.number)) if reached else None
+
+
+def _call(method, **kwargs) -> None:
+    try:
+        method(**kwargs)
+    except Exception:
+        logger.exception("Stream adapter %s failed; the learner's progress is kept.", method)
 
 
 # --- Completions and sync ----------------------------------------------------------------------

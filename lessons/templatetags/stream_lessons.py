@@ -62,3 +62,10 @@ def stream_login_url(context, next_url="", fragment=""):
     if fragment:
         target = f"{target.split('#')[0]}#{fragment.lstrip('#')}"
     return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}"
+
+
+@register.simple_tag
+def stream_home_url():
+    """Where the brand in Stream's header links to: ``STREAM["HOME_URL"]`` (a path, URL or URL
+    name), resolved."""
+    return resolve_url(lessons_settings.HOME_URL)

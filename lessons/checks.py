@@ -1,0 +1,192 @@
+"""System checks: a host project configured in a way Stream cannot work with fails at start-up
+(``manage.py check``, ``runserver``, ``migrate``) with a message that says what to change.
+
+====================  ====================================================================
+id                    problem
+====================  ====================================================================
+stream_lessons.E001   ``STREAM["BASE_TEMPLATE"]`` cannot be found or loaded
+stream_lessons.E002   ``STREAM["BASE_TEMPLATE_BLOCKS"]`` is malformed
+stream_lessons.E003   ``STREAM["ADAPTER"]`` cannot be imported or is not a ``StreamAdapter``
+stream_lessons.E004   no DjangoTemplates engine has the ``request`` context processor
+stream_lessons.E005   auth, contenttypes or sessions is not in ``INSTALLED_APPS``
+stream_lessons.E006   ``SessionMiddleware`` or ``AuthenticationMiddleware`` is missing
+stream_lessons.W001   the lesson pages are not in the URLconf
+stream_progress.E010  progress installed without lessons
+stream_comments.E010  comments installed without lessons
+stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
+====================  ====================================================================
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as CheckWarning
+from django.core.exceptions import ImproperlyConfigured
+from django.template import TemplateDoesNotExist, engines
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+
+from .conf import lessons_settings
+from .layout import blocks_problems
+
+REQUEST_PROCESSOR = "django.template.context_processors.request"
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+MESSAGE_MIDDLEWARE = "django.contrib.messages.middleware.MessageMiddleware"
+
+
+@register(Tags.templates)
+def check_base_template(app_configs=None, **kwargs):
+    """The base template must exist, and a block mapping must be well formed."""
+    errors = []
+    base = lessons_settings.BASE_TEMPLATE
+    try:
+        get_template(base)
+    except TemplateDoesNotExist:
+        errors.append(
+            Error(
+                f"STREAM['BASE_TEMPLATE'] is {base!r}, and no template has that name.",
+                hint="Name your site's base template (e.g. 'base.html'), or remove the key to "
+                "use Stream's own 'stream/base.html'.",
+                id="stream_lessons.E001",
+            )
+        )
+    except Exception as error:  # a syntax error in the host's template: Django reports it too
+        errors.append(
+            Error(
+                f"STREAM['BASE_TEMPLATE'] {base!r} cannot be loaded: {error}",
+                id="stream_lessons.E001",
+            )
+        )
+    problems = blocks_problems(lessons_settings.BASE_TEMPLATE_BLOCKS)
+    if problems:
+        errors.append(
+            Error(
+                "STREAM['BASE_TEMPLATE_BLOCKS'] is malformed: " + "; ".join(problems) + ".",
+                hint="Map Stream's roles to your base template's blocks, e.g. {\"title\": "
+                '"page_title", "head": "head_extra", "content": "body", "scripts": "footer_js"}, '
+                "or set it to None.",
+                id="stream_lessons.E002",
+            )
+        )
+    return errors
+
+
+@register()
+def check_adapter(app_configs=None, **kwargs):
+    """``STREAM["ADAPTER"]`` must name a :class:`~lessons.adapter.StreamAdapter` subclass."""
+    from .adapter import get_adapter
+
+    try:
+        get_adapter()
+    except ImproperlyConfigured as error:
+        return [
+            Error(
+                str(error),
+                hint="Give the dotted path of a subclass of lessons.adapter.StreamAdapter.",
+                id="stream_lessons.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.templates)
+def check_request_context_processor(app_configs=None, **kwargs):
+    """Stream's pages and tags read ``request`` (sign-in links back to the page, CSRF for the
+    browser's sync, the learner's progress)."""
+    for engine in engines.all():
+        if engine.__class__.__name__ != "DjangoTemplates":
+            continue
+        if REQUEST_PROCESSOR in engine.engine.context_processors:
+            return []
+    return [
+        Error(
+            "Stream's pages need the request in their template context.",
+            hint=f"Add {REQUEST_PROCESSOR!r} to TEMPLATES[...]['OPTIONS']['context_processors'].",
+            id="stream_lessons.E004",
+        )
+    ]
+
+
+@register()
+def check_required_apps(app_configs=None, **kwargs):
+    """Learners are users with sessions: auth, contenttypes and sessions must be installed."""
+    needed = ("django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions")
+    return [
+        Error(
+            f"Stream needs {name!r} in INSTALLED_APPS.",
+            hint=f"Add {name!r} to INSTALLED_APPS.",
+            id="stream_lessons.E005",
+        )
+        for name in needed
+        if not apps.is_installed(name)
+    ]
+
+
+@register()
+def check_middleware(app_configs=None, **kwargs):
+    """Signed-in learners are known through the session and authentication middleware."""
+    return [
+        Error(
+            f"Stream needs {name!r} in MIDDLEWARE.",
+            hint="Add it in Django's usual order (sessions, then authentication).",
+            id="stream_lessons.E006",
+        )
+        for name in (SESSION_MIDDLEWARE, AUTH_MIDDLEWARE)
+        if name not in settings.MIDDLEWARE
+    ]
+
+
+@register(Tags.urls)
+def check_pages_mounted(app_configs=None, **kwargs):
+    """Without the lessons pages, nothing links to a lesson."""
+    try:
+        reverse("stream_lessons:catalogue")
+    except NoReverseMatch:
+        return [
+            CheckWarning(
+                "Stream's lesson pages are not in the URLconf.",
+                hint='Add path("learn/", include("lessons.site_urls")) to your URLconf.',
+                id="stream_lessons.W001",
+            )
+        ]
+    return []
+
+
+def lessons_installed_check(app_label: str):
+    """A check for ``progress`` and ``comments``: both are built on ``lessons``."""
+
+    def check(app_configs=None, **kwargs):
+        if apps.is_installed("lessons"):
+            return []
+        return [
+            Error(
+                f"The Stream app {app_label!r} needs the lessons app.",
+                hint="Add 'lessons.apps.LessonsConfig' to INSTALLED_APPS, before it.",
+                id=f"{app_label}.E010",
+            )
+        ]
+
+    return check
+
+
+def check_messages(app_configs=None, **kwargs):
+    """The comment and report forms tell the learner what happened through Django's messages."""
+    errors = []
+    if not apps.is_installed("django.contrib.messages"):
+        errors.append(
+            Error(
+                "Stream's comments need 'django.contrib.messages' in INSTALLED_APPS.",
+                hint="Add it; the comment and report forms confirm through messages.",
+                id="stream_comments.E011",
+            )
+        )
+    if MESSAGE_MIDDLEWARE not in settings.MIDDLEWARE:
+        errors.append(
+            Error(
+                f"Stream's comments need {MESSAGE_MIDDLEWARE!r} in MIDDLEWARE.",
+                hint="Add it after SessionMiddleware.",
+                id="stream_comments.E011",
+            )
+        )
+    return errors
