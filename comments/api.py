@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import (
     NotFound,
@@ -19,15 +20,22 @@ from rest_framework.exceptions import (
 )
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.views import APIView
 
+from lessons.api import SCHEMA_ENUM_NAMES, StreamAPIView, stream_schema
 from lessons.models import Lesson
 from lessons.selectors import lessons_visible
 
 from . import rules, selectors, services
 from .exceptions import CommentsClosed, CommentsError, RateLimited
 from .limits import client_ip
-from .models import FlagReason, NotificationKind, ProblemReport, ReportKind, ReportStatus
+from .models import (
+    CommentStatus,
+    FlagReason,
+    NotificationKind,
+    ProblemReport,
+    ReportKind,
+    ReportStatus,
+)
 
 # --- Errors --------------------------------------------------------------------------------------
 
@@ -135,6 +143,141 @@ class ReportResolveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+# --- Response schemas (the payloads above, described for the OpenAPI schema) -------------------
+
+
+class AuthorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    is_instructor = serializers.BooleanField()
+
+
+class CommentAbilitiesSerializer(serializers.Serializer):
+    reply = serializers.BooleanField()
+    edit = serializers.BooleanField()
+    delete = serializers.BooleanField()
+    flag = serializers.BooleanField()
+
+
+class CommentSerializer(serializers.Serializer):
+    """A comment with its replies. A comment the requester may not read (deleted, hidden,
+    awaiting moderation) that still has readable replies is a placeholder: ``placeholder``
+    names its status and ``author``, ``body``, ``body_html`` and ``edited_at`` are null."""
+
+    id = serializers.IntegerField()
+    parent = serializers.IntegerField(allow_null=True)
+    depth = serializers.IntegerField(help_text="0 for a top-level comment.")
+    status = serializers.ChoiceField(choices=CommentStatus.choices)
+    placeholder = serializers.ChoiceField(choices=CommentStatus.choices, allow_null=True)
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField(help_text="The comment on the lesson page.")
+    author = AuthorSerializer(allow_null=True)
+    body = serializers.CharField(allow_null=True, help_text="Markdown source.")
+    body_html = serializers.CharField(allow_null=True, help_text="Rendered and sanitised.")
+    edited_at = serializers.DateTimeField(allow_null=True)
+    earlier_version = serializers.BooleanField(
+        required=False, help_text="Posted before the lesson's latest content change."
+    )
+    is_mine = serializers.BooleanField(required=False)
+    flagged_by_me = serializers.BooleanField(required=False)
+    can = CommentAbilitiesSerializer(required=False, help_text="What the requester may do.")
+
+
+# A tree: each comment's replies are comments.
+CommentSerializer._declared_fields["replies"] = CommentSerializer(many=True)
+
+
+class CommentPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Comments shown, replies included.")
+    threads = serializers.IntegerField(help_text="Top-level comments (threads).")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    comments_open = serializers.BooleanField()
+    subscribed = serializers.BooleanField(allow_null=True, help_text="null when signed out.")
+    results = CommentSerializer(many=True, help_text="This page's threads.")
+
+
+class FlagResultSerializer(serializers.Serializer):
+    comment = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=FlagReason.choices)
+    created = serializers.BooleanField()
+
+
+class SubscriptionStateSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField()
+    subscribed = serializers.BooleanField()
+
+
+class NotificationLessonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class NotificationReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    author = serializers.CharField(allow_null=True)
+    body_html = serializers.CharField()
+
+
+class NotificationReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    lesson = NotificationLessonSerializer()
+    reply = NotificationReplySerializer(required=False, help_text="When kind is reply.")
+    report = NotificationReportSerializer(required=False, help_text="When kind is report_resolved.")
+
+
+class NotificationPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    unread = serializers.IntegerField()
+    results = NotificationSerializer(many=True)
+
+
+class NotificationReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class ReportCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+
+
+SCHEMA_ENUM_NAMES.update(
+    {
+        "CommentStatusEnum": CommentStatus.choices,
+        "ReportStatusEnum": ReportStatus.choices,
+        "FlagReasonEnum": FlagReason.choices,
+    }
+)
+
+
+def _lesson_id(description="The lesson's id."):
+    return OpenApiParameter("lesson_id", int, OpenApiParameter.PATH, description=description)
+
+
+PAGE_PARAMETER = OpenApiParameter("page", int, description="Page number, from 1.")
+PAGE_SIZE_PARAMETER = OpenApiParameter(
+    "page_size", int, description="Items per page (STREAM API_PAGE_SIZE by default)."
+)
+
+
+def _comment_id():
+    return OpenApiParameter("id", int, OpenApiParameter.PATH, description="The comment's id.")
+
+
 # --- Permissions ---------------------------------------------------------------------------------
 
 
@@ -169,12 +312,18 @@ def _visible_lesson(request, lesson_id) -> Lesson:
     return lesson
 
 
-class LessonCommentsView(APIView):
+class LessonCommentsView(StreamAPIView):
     """``GET``: the lesson's comment tree, one page of top-level comments (``?page=``) with
     all their replies. ``POST``: a comment, or a reply with ``parent``."""
 
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
+    @stream_schema(
+        operation_id="lesson_comments_list",
+        parameters=[_lesson_id(), PAGE_PARAMETER],
+        responses=CommentPageSerializer,
+        errors=(404,),
+    )
     def get(self, request, lesson_id):
         lesson = _visible_lesson(request, lesson_id)
         page = selectors.comment_tree_for_lesson(
@@ -195,6 +344,13 @@ class LessonCommentsView(APIView):
             }
         )
 
+    @stream_schema(
+        operation_id="lesson_comments_create",
+        parameters=[_lesson_id()],
+        request=CommentWriteSerializer,
+        responses={201: CommentSerializer},
+        errors=(400, 403, 404),
+    )
     def post(self, request, lesson_id):
         lesson = _visible_lesson(request, lesson_id)
         serializer = CommentWriteSerializer(data=request.data)
@@ -227,7 +383,7 @@ def _single(comment, request, lesson) -> dict:
     return _node_data(node)
 
 
-class CommentObjectView(APIView):
+class CommentObjectView(StreamAPIView):
     permission_classes = [IsSignedIn, CommentPermission]
     action_name = ""
 
@@ -242,6 +398,13 @@ class CommentObjectView(APIView):
 class CommentDetailView(CommentObjectView):
     """``PATCH``: the author edits. ``DELETE``: the author, or staff, deletes (soft)."""
 
+    @stream_schema(
+        operation_id="comment_update",
+        parameters=[_comment_id()],
+        request=CommentEditSerializer,
+        responses=CommentSerializer,
+        errors=(400, 403, 404),
+    )
     def patch(self, request, pk):
         comment = self.get_object(pk)
         serializer = CommentEditSerializer(data=request.data)
@@ -254,6 +417,12 @@ class CommentDetailView(CommentObjectView):
         )
         return Response(_single(comment, request, comment.lesson))
 
+    @stream_schema(
+        operation_id="comment_destroy",
+        parameters=[_comment_id()],
+        responses={204: None},
+        errors=(403, 404),
+    )
     def delete(self, request, pk):
         comment = self.get_object(pk)
         _call(services.comment_delete, comment=comment, user=request.user)
@@ -266,6 +435,13 @@ class CommentFlagView(CommentObjectView):
 
     action_name = "flag"
 
+    @stream_schema(
+        operation_id="comment_flag",
+        parameters=[_comment_id()],
+        request=FlagSerializer,
+        responses={200: FlagResultSerializer, 201: FlagResultSerializer},
+        errors=(400, 403, 404),
+    )
     def post(self, request, pk):
         comment = self.get_object(pk)
         serializer = FlagSerializer(data=request.data)
@@ -282,7 +458,7 @@ class CommentFlagView(CommentObjectView):
         )
 
 
-class LessonSubscriptionView(APIView):
+class LessonSubscriptionView(StreamAPIView):
     """``GET``/``PUT``/``DELETE``: the requester's reply notifications on this lesson."""
 
     permission_classes = [IsSignedIn]
@@ -291,43 +467,60 @@ class LessonSubscriptionView(APIView):
         state = selectors.comment_section_state(lesson=lesson, user=self.request.user)
         return Response({"lesson": lesson.pk, "subscribed": bool(state.subscribed)})
 
+    @stream_schema(
+        operation_id="lesson_subscription_retrieve",
+        parameters=[_lesson_id()],
+        responses=SubscriptionStateSerializer,
+        errors=(403, 404),
+    )
     def get(self, request, lesson_id):
         return self._state(_visible_lesson(request, lesson_id))
 
+    @stream_schema(
+        operation_id="lesson_subscription_update",
+        parameters=[_lesson_id()],
+        request=None,
+        responses=SubscriptionStateSerializer,
+        errors=(403, 404),
+    )
     def put(self, request, lesson_id):
         lesson = _visible_lesson(request, lesson_id)
         _call(services.subscription_set, user=request.user, lesson=lesson, active=True)
         return self._state(lesson)
 
+    @stream_schema(
+        operation_id="lesson_subscription_destroy",
+        parameters=[_lesson_id()],
+        responses=SubscriptionStateSerializer,
+        errors=(403, 404),
+    )
     def delete(self, request, lesson_id):
         lesson = _visible_lesson(request, lesson_id)
         _call(services.subscription_set, user=request.user, lesson=lesson, active=False)
         return self._state(lesson)
 
 
-class NotificationListView(APIView):
-    """``GET``: the requester's notifications, newest first (``?page=``, 30 a page)."""
+class NotificationListView(StreamAPIView):
+    """``GET``: the requester's notifications, newest first, paginated (``?page=``,
+    ``?page_size=``), with the number still unread."""
 
     permission_classes = [IsSignedIn]
-    page_size = 30
 
+    @stream_schema(
+        operation_id="notifications_list",
+        parameters=[PAGE_PARAMETER, PAGE_SIZE_PARAMETER],
+        responses=NotificationPageSerializer,
+        errors=(403, 404),
+    )
     def get(self, request):
-        try:
-            number = max(1, int(request.query_params.get("page", 1)))
-        except ValueError:
-            number = 1
-        start = (number - 1) * self.page_size
-        rows = list(
-            selectors.notifications_for_user(user=request.user)[start : start + self.page_size + 1]
+        # Queries: 1 count, 2 the page (with lessons, replies, authors, reports), 3 unread.
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.notifications_for_user(user=request.user), request, view=self
         )
-        return Response(
-            {
-                "unread": selectors.unread_count(user=request.user),
-                "page": number,
-                "has_next": len(rows) > self.page_size,
-                "results": [self._data(n) for n in rows[: self.page_size]],
-            }
-        )
+        response = paginator.get_paginated_response([self._data(n) for n in page])
+        response.data["unread"] = selectors.unread_count(user=request.user)
+        return response
 
     def _data(self, notification):
         data = {
@@ -356,12 +549,18 @@ class NotificationListView(APIView):
         return data
 
 
-class NotificationReadView(APIView):
+class NotificationReadView(StreamAPIView):
     """``POST {"ids": [...]}``: mark those (or, without ``ids``, all) read. Ids that are not the
     requester's are ignored."""
 
     permission_classes = [IsSignedIn]
 
+    @stream_schema(
+        operation_id="notifications_read",
+        request=NotificationReadSerializer,
+        responses=NotificationReadResultSerializer,
+        errors=(400, 403),
+    )
     def post(self, request):
         serializer = NotificationReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -373,11 +572,18 @@ class NotificationReadView(APIView):
         return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
 
 
-class LessonReportsView(APIView):
+class LessonReportsView(StreamAPIView):
     """``POST``: report a problem with the lesson; anyone who can open it, rate-limited."""
 
     permission_classes = [permissions.AllowAny]
 
+    @stream_schema(
+        operation_id="lesson_reports_create",
+        parameters=[_lesson_id()],
+        request=ReportSerializer,
+        responses={201: ReportCreatedSerializer},
+        errors=(400, 404),
+    )
     def post(self, request, lesson_id):
         lesson = _visible_lesson(request, lesson_id)
         serializer = ReportSerializer(data=request.data)
@@ -400,11 +606,20 @@ class LessonReportsView(APIView):
         return Response({"id": report.pk, "status": report.status}, status=201)
 
 
-class ReportResolveView(APIView):
+class ReportResolveView(StreamAPIView):
     """``POST {"status": "resolved" | "wont_fix" | "open", "note": ...}``: staff only."""
 
     permission_classes = [permissions.IsAdminUser]
 
+    @stream_schema(
+        operation_id="report_resolve",
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The report's id.")
+        ],
+        request=ReportResolveSerializer,
+        responses=ReportCreatedSerializer,
+        errors=(400, 403, 404),
+    )
     def post(self, request, pk):
         report = ProblemReport.objects.select_related("reporter").filter(pk=pk).first()
         if report is None:

@@ -1,13 +1,46 @@
-"""The REST API's shared pieces: the JSON error shape every Stream endpoint answers with."""
+"""The REST API's shared pieces and the lessons app's endpoints.
 
+Every Stream endpoint derives from :class:`StreamAPIView`, which declares its authentication,
+throttling, pagination, renderers, parsers and exception handler itself (from ``STREAM``
+settings, see ``lessons.conf``) instead of inheriting the host's ``REST_FRAMEWORK`` defaults:
+a host that runs JWT only, another paginator or no exception handler gets the same Stream API.
+"""
+
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions, serializers, status, throttling
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import selectors
+from .conf import lessons_settings
+from .models import Status
+
+# Primary keys are 64-bit; a larger number in a path names nothing (and would overflow the
+# database driver), so it is a 404 before any query.
+MAX_ID = 2**63 - 1
 
 
 def exception_handler(exc, context):
     """DRF's handler, with every error body shaped ``{"detail": ..., "code": ...}``.
 
     Field errors keep DRF's ``{"field": ["message"]}`` mapping under ``"errors"`` so clients can
-    show them next to their inputs. Set ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` to this.
+    show them next to their inputs. Stream's views use it whatever the host's
+    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; a host may point that setting here too.
     """
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -24,3 +57,506 @@ def exception_handler(exc, context):
             "errors": data,
         }
     return response
+
+
+# --- Authentication, throttling, pagination ------------------------------------------------------
+
+
+def authentication_classes() -> list[type]:
+    """The authentication classes Stream's endpoints use (``API_AUTHENTICATION_CLASSES``)."""
+    paths = lessons_settings.API_AUTHENTICATION_CLASSES
+    if paths is None:
+        paths = ["rest_framework.authentication.SessionAuthentication"]
+        if apps.is_installed("rest_framework.authtoken"):
+            paths.append("rest_framework.authentication.TokenAuthentication")
+    return [import_string(path) for path in paths]
+
+
+class StreamRateMixin:
+    """Rates from ``STREAM["API_THROTTLE_RATES"]`` and Stream's own cache-key prefix.
+
+    A scope without a rate is not limited. Counters live in Django's default cache, so several
+    workers share them only if that cache is shared (Redis), as DESIGN.md's security notes say.
+    """
+
+    cache = cache
+
+    def get_rate(self):
+        rates = lessons_settings.API_THROTTLE_RATES or {}
+        return rates.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        key = super().get_cache_key(request, view)
+        return None if key is None else f"{lessons_settings.API_CACHE_PREFIX}:{key}"
+
+
+class StreamAnonRateThrottle(StreamRateMixin, throttling.AnonRateThrottle):
+    """Anonymous requests, per IP address: the ``anon`` rate."""
+
+
+class StreamUserRateThrottle(StreamRateMixin, throttling.UserRateThrottle):
+    """Every request, per signed-in learner (per IP address when anonymous): the ``user`` rate."""
+
+
+class StreamScopedRateThrottle(StreamRateMixin, throttling.ScopedRateThrottle):
+    """Views that name a ``throttle_scope``, per learner or IP: that scope's rate."""
+
+    def allow_request(self, request, view):
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return throttling.SimpleRateThrottle.allow_request(self, request, view)
+
+
+class StreamPagination(PageNumberPagination):
+    """``?page=`` and ``?page_size=``; answers ``{"count", "next", "previous", "results"}``."""
+
+    page_size_query_param = "page_size"
+    invalid_page_message = gettext_lazy("No such page.")
+
+    def get_page_size(self, request):
+        self.page_size = lessons_settings.API_PAGE_SIZE
+        self.max_page_size = lessons_settings.API_MAX_PAGE_SIZE
+        return super().get_page_size(request)
+
+
+class StreamAPIView(APIView):
+    """The base of every Stream endpoint: its own policies, never the host's DRF defaults."""
+
+    schema = AutoSchema()
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    permission_classes = [AllowAny]
+    content_negotiation_class = DefaultContentNegotiation
+    metadata_class = SimpleMetadata
+    versioning_class = None
+    pagination_class = StreamPagination
+
+    def get_authenticators(self):
+        return [auth() for auth in authentication_classes()]
+
+    def get_throttles(self):
+        return [import_string(path)() for path in lessons_settings.API_THROTTLE_CLASSES]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, int) and not 0 <= value <= MAX_ID:
+                raise exceptions.NotFound()
+
+    def paginate(self, items, serializer_class, **extra):
+        """One page of ``items`` serialised, in the paginated shape (plus ``extra`` keys)."""
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(items, self.request, view=self)
+        response = paginator.get_paginated_response(serializer_class(page, many=True).data)
+        response.data.update(extra)
+        return response
+
+
+# --- Schemas of the shared responses -------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error: a message for people and a stable code for programs."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Field errors, {field: [message, ...]}, when the input was invalid.",
+    )
+
+
+def error_responses(*codes: int) -> dict:
+    """``extend_schema`` responses for the given error statuses, all in the error shape."""
+    descriptions = {
+        400: "Invalid input (field errors under errors) or malformed JSON.",
+        401: "Invalid token.",
+        403: "Not signed in, CSRF token missing, or not allowed.",
+        404: "Not found, or not visible to the requester.",
+        405: "Method not allowed.",
+        409: "Conflict.",
+        415: "Unsupported media type: send JSON.",
+        429: "Too many requests; see the Retry-After header.",
+    }
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions.get(code, ""))
+        for code in codes
+    }
+
+
+# Every endpoint may answer these: bad JSON or an unsupported media type (415), a wrong method
+# (405), an invalid token (401), throttling (429).
+COMMON_ERRORS = (401, 405, 415, 429)
+
+
+def stream_schema(**kwargs):
+    """``extend_schema`` with the error responses every Stream endpoint may give added."""
+    errors = set(kwargs.pop("errors", ())) | set(COMMON_ERRORS)
+    responses = kwargs.pop("responses")
+    if not isinstance(responses, dict):
+        responses = {200: responses}
+    extend = extend_schema(responses={**responses, **error_responses(*sorted(errors))}, **kwargs)
+
+    def decorator(method):
+        # extend_schema builds on the function's own schema class if it has one, and otherwise
+        # on the host's REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"], which may not be spectacular's.
+        method.schema = AutoSchema
+        return extend(method)
+
+    return decorator
+
+
+# --- Courses and lessons -------------------------------------------------------------------------
+
+
+class TagSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    url = serializers.CharField(source="get_absolute_url", help_text="The tag's page.")
+
+
+class LinkSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.URLField()
+
+
+class LessonSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    number = serializers.IntegerField(help_text="Place in the course as the requester sees it.")
+    status = serializers.ChoiceField(
+        choices=Status.choices, help_text="Drafts are listed to staff only."
+    )
+    xp = serializers.IntegerField()
+    reading_minutes = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url", help_text="The lesson's page.")
+
+
+class CourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=Status.choices, help_text="Drafts are listed to staff only."
+    )
+    url = serializers.CharField(source="get_absolute_url", help_text="The course's page.")
+    lessons = LessonSummarySerializer(
+        many=True, source="visible_lessons", help_text="In course order."
+    )
+
+
+class CourseRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
+class LessonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    course = CourseRefSerializer()
+    xp = serializers.IntegerField()
+    reading_minutes = serializers.IntegerField()
+    tags = TagSerializer(many=True, source="tags_in_order", help_text="In the instructor's order.")
+    links = LinkSerializer(many=True, source="links_in_order")
+    body_html = serializers.CharField(help_text="The lesson rendered and sanitised.")
+    exercise_html = serializers.CharField(help_text="The exercise, or an empty string.")
+    revision = serializers.IntegerField(help_text="Goes up by one on every content change.")
+    content_updated_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(source="get_absolute_url", help_text="The lesson's page.")
+
+
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The lesson's id.")
+
+
+class CourseListView(StreamAPIView):
+    """Courses the requester may open, in catalogue order, each with its lessons in order."""
+
+    @stream_schema(
+        operation_id="courses_list",
+        responses=CourseSerializer(many=True),
+        errors=(404,),
+        tags=["lessons"],
+    )
+    def get(self, request):
+        # Queries: 1 the courses, 2 the page's visible lessons (whatever the page's size).
+        courses = selectors.catalogue_courses(user=request.user)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(courses, request, view=self)
+        by_course = {course.pk: [] for course in page}
+        lessons = selectors.lessons_visible(user=request.user).filter(course__in=list(by_course))
+        for lesson in lessons.order_by("position", "id"):
+            by_course[lesson.course_id].append(lesson)
+        for course in page:
+            course.visible_lessons = by_course[course.pk]
+            for number, lesson in enumerate(course.visible_lessons, start=1):
+                lesson.number, lesson.course = number, course
+        return paginator.get_paginated_response(CourseSerializer(page, many=True).data)
+
+
+class CourseDetailView(StreamAPIView):
+    """A course the requester may open, with its lessons in order (drafts for staff only)."""
+
+    @stream_schema(
+        operation_id="courses_retrieve",
+        responses=CourseSerializer,
+        errors=(404,),
+        tags=["lessons"],
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The course's slug.")
+        ],
+    )
+    def get(self, request, slug):
+        course, lessons = selectors.course_with_lessons(course_slug=slug, user=request.user)
+        course.visible_lessons = lessons
+        return Response(CourseSerializer(course).data)
+
+
+class LessonDetailView(StreamAPIView):
+    """A lesson the requester may open, with its rendered HTML, tags and links."""
+
+    @stream_schema(
+        operation_id="lessons_retrieve",
+        responses=LessonSerializer,
+        errors=(404,),
+        tags=["lessons"],
+        parameters=[ID_PARAMETER],
+    )
+    def get(self, request, lesson_id):
+        # Queries: 1 the lesson with its course, 2 its links, 3 its tags.
+        lesson = (
+            selectors.lessons_visible(user=request.user)
+            .filter(pk=lesson_id)
+            .prefetch_related("links")
+            .first()
+        )
+        if lesson is None:
+            raise exceptions.NotFound(_("No such lesson."))
+        lesson.tags_in_order = selectors.lesson_tags_in_order(lesson=lesson)
+        lesson.links_in_order = sorted(
+            lesson.links.all(), key=lambda link: (link.position, link.pk)
+        )
+        return Response(LessonSerializer(lesson).data)
+
+
+# --- Tokens --------------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    login = serializers.CharField(
+        max_length=254,
+        help_text="What the learner signs in with: their email address on most sites.",
+    )
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text='Send it as the header "Authorization: Token <token>".')
+
+
+def _login_user(request, login, password):
+    """The active user ``login`` and ``password`` name, through the site's backends.
+
+    Tried as the email address (allauth's backend and email-as-username user models read
+    ``email``) and as the user model's own login field, so both kinds of site work.
+    """
+    user = authenticate(request, email=login, password=password)
+    if user is None:
+        user = authenticate(request, username=login, password=password)
+    return user if user is not None and user.is_active else None
+
+
+def _email_unverified(user) -> bool:
+    """With allauth's mandatory email verification, a token needs a verified address too."""
+    if not apps.is_installed("allauth.account"):
+        return False
+    from allauth.account import app_settings as account_settings
+    from allauth.account.models import EmailAddress
+
+    if account_settings.EMAIL_VERIFICATION != account_settings.EmailVerificationMethod.MANDATORY:
+        return False
+    return not EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+class InvalidCredentials(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_credentials"
+
+
+class AuthTokenView(StreamAPIView):
+    """``POST``: exchange a login and password for the learner's API token (the same token on
+    every call until it is revoked). ``DELETE``: revoke the token the request was made with.
+
+    Mounted only when ``rest_framework.authtoken`` is installed. ``POST`` is throttled per IP
+    address by the ``auth_token`` rate, because it checks passwords.
+    """
+
+    throttle_scope = "auth_token"
+
+    def get_permissions(self):
+        if self.request is not None and self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request is not None and self.request.method == "DELETE":
+            return [t for t in throttles if not isinstance(t, StreamScopedRateThrottle)]
+        return throttles
+
+    @stream_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses=TokenSerializer,
+        errors=(400, 403),
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        from rest_framework.authtoken.models import Token
+
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _login_user(request, **serializer.validated_data)
+        if user is None:
+            raise InvalidCredentials(_("Unable to sign in with that login and password."))
+        if _email_unverified(user):
+            raise exceptions.PermissionDenied(
+                _("Please verify your email address first."), code="email_unverified"
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @stream_schema(
+        operation_id="auth_token_destroy",
+        request=None,
+        responses={204: None},
+        errors=(403,),
+        tags=["auth"],
+    )
+    def delete(self, request):
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Schema and its docs page --------------------------------------------------------------------
+
+
+def stream_endpoints_only(endpoints, **kwargs):
+    """drf-spectacular preprocessing hook: only Stream's own endpoints go into its schema."""
+    return [
+        endpoint
+        for endpoint in endpoints
+        if isinstance(getattr(endpoint[3], "cls", None), type)
+        and issubclass(endpoint[3].cls, StreamAPIView)
+    ]
+
+
+# Names of the schema's enums, {component name: choices}; each app adds its own (a choice set
+# used by several fields, such as a status, needs one name or the generator warns).
+SCHEMA_ENUM_NAMES = {"PublicationStatusEnum": Status.choices}
+
+SCHEMA_SETTINGS = {
+    "TITLE": "Stream API",
+    "DESCRIPTION": (
+        "Courses and lessons, the learner's progress and its sync, lesson comments, reply "
+        "notifications and problem reports. Errors answer "
+        '{"detail": "...", "code": "..."} (field errors under "errors").'
+    ),
+    "VERSION": "1",
+    # Pinned, so that a host's own SPECTACULAR_SETTINGS do not change Stream's schema.
+    "PREPROCESSING_HOOKS": ["lessons.api.stream_endpoints_only"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": True,
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "SCHEMA_PATH_PREFIX": None,
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "AUTHENTICATION_WHITELIST": None,
+    "RENDERER_WHITELIST": None,
+    "PARSER_WHITELIST": None,
+    "SORT_OPERATIONS": True,
+    "CAMELIZE_NAMES": False,
+}
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema of Stream's endpoints only, wherever the host mounted them (YAML;
+    ``?format=json`` for JSON)."""
+
+    @property
+    def custom_settings(self):
+        return {**SCHEMA_SETTINGS, "ENUM_NAME_OVERRIDES": dict(SCHEMA_ENUM_NAMES)}
+
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    versioning_class = None
+    content_negotiation_class = DefaultContentNegotiation
+
+    def get_authenticators(self):
+        return [auth() for auth in authentication_classes()]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI over the schema, from local static files (drf-spectacular-sidecar) and with
+    its start-up script served as a separate file, so a strict CSP without inline scripts or
+    styles holds."""
+
+    template_name = "stream/lessons/api_docs.html"
+    url_name = "stream_lessons_api:schema"
+    title = "Stream API"
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    versioning_class = None
+    content_negotiation_class = DefaultContentNegotiation
+
+    def get_authenticators(self):
+        return [auth() for auth in authentication_classes()]
+
+    @property
+    def authentication_classes(self):
+        return authentication_classes()
+
+    @staticmethod
+    def _swagger_ui_resource(filename):
+        from django.templatetags.static import static
+
+        return static(f"drf_spectacular_sidecar/swagger-ui-dist/{filename}")
+
+    @staticmethod
+    def _swagger_ui_favicon():
+        from django.templatetags.static import static
+
+        return static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png")
+
+
+__all__ = [
+    "AuthTokenView",
+    "CourseDetailView",
+    "CourseListView",
+    "DocsView",
+    "LessonDetailView",
+    "SchemaView",
+    "StreamAPIView",
+    "exception_handler",
+]

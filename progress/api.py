@@ -9,16 +9,83 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from lessons.api import ErrorSerializer, StreamAPIView, stream_schema
 
 from . import services
 from .selectors import learner_state
 
 
 class SyncRequestSerializer(serializers.Serializer):
-    # Each event is checked by the service, which answers per event (rejected + reason).
-    events = serializers.ListField(child=serializers.JSONField(allow_null=True), allow_empty=True)
-    time_zone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    # Each event is checked by the service, which answers per event (rejected + reason), so the
+    # schema does not constrain an event's shape: a malformed one is a result, not a 400.
+    events = serializers.ListField(
+        child=serializers.JSONField(allow_null=True),
+        allow_empty=True,
+        help_text=(
+            'Client events: {"id": "<uuid>", "type": "lesson_completed", "lesson": <lesson id>, '
+            '"at": "<ISO 8601 time>"}. Each is answered in results; malformed or unknown ones '
+            "are rejected with a reason while the rest apply."
+        ),
+    )
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="The browser's IANA time zone, for day-based achievements.",
+    )
+
+
+class LevelSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+    min_xp = serializers.IntegerField()
+
+
+class CompletedSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField()
+    at = serializers.DateTimeField()
+
+
+class AchievedSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class TotalsSerializer(serializers.Serializer):
+    lessons = serializers.IntegerField(help_text="Published lessons.")
+    achievements = serializers.IntegerField(help_text="Active achievements.")
+
+
+class ProgressStateSerializer(serializers.Serializer):
+    xp = serializers.IntegerField()
+    level = LevelSerializer(allow_null=True)
+    next_level = LevelSerializer(allow_null=True)
+    completed = CompletedSerializer(many=True)
+    achievements = AchievedSerializer(many=True)
+    totals = TotalsSerializer()
+
+
+class SyncEventResultSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True, help_text="The event's id; null if it had none.")
+    status = serializers.ChoiceField(choices=["applied", "duplicate", "rejected"])
+    reason = serializers.CharField(required=False, help_text="Why, when rejected.")
+
+
+class AwardSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    xp = serializers.IntegerField()
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    results = SyncEventResultSerializer(many=True)
+    state = ProgressStateSerializer()
+    awarded = AwardSerializer(many=True)
+
+
+class SyncConflictSerializer(ErrorSerializer):
+    conflicts = serializers.ListField(child=serializers.CharField())
 
 
 class BatchTooLarge(APIException):
@@ -30,20 +97,29 @@ def award_payload(award) -> dict:
     return {"slug": award.achievement.slug, "name": award.achievement.name, "xp": award.xp}
 
 
-class ProgressStateView(APIView):
+class ProgressStateView(StreamAPIView):
     """The signed-in learner's state: XP, level, next level, completions, achievements, totals."""
 
     permission_classes = [IsAuthenticated]
 
+    @stream_schema(
+        operation_id="progress_retrieve", responses=ProgressStateSerializer, errors=(403,)
+    )
     def get(self, request):
         return Response(learner_state(user=request.user).as_payload())
 
 
-class ProgressSyncView(APIView):
+class ProgressSyncView(StreamAPIView):
     """Apply a batch of the learner's events; per-event results, the state, the new awards."""
 
     permission_classes = [IsAuthenticated]
 
+    @stream_schema(
+        operation_id="progress_sync",
+        request=SyncRequestSerializer,
+        responses={200: SyncResponseSerializer, 409: SyncConflictSerializer},
+        errors=(400, 403),
+    )
     def post(self, request):
         serializer = SyncRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

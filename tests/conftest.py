@@ -22,3 +22,15 @@ def staff(db):
 def fast_password_hashing(settings):
     """Tests make hundreds of users; Django's production hasher costs ~0.5 s each here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_api_throttles(settings):
+    """Each test counts its own API requests: a fresh throttle cache-key prefix rather than a
+    flushed cache (the cache may be a Redis that other test processes share)."""
+    import uuid
+
+    settings.STREAM = {
+        **(getattr(settings, "STREAM", None) or {}),
+        "API_CACHE_PREFIX": f"test-api-{uuid.uuid4().hex}",
+    }
