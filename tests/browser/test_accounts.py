@@ -1,0 +1,178 @@
+"""Accounts in Chromium: every allauth page in the site's layout at 1280 and 360 px (axe, no
+sideways scrolling), sign-in by keyboard alone from a lesson back to that lesson with the
+browser's progress synced, and a password reset followed through the mail."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+
+from lessons.lesson_files import lessons_import
+from progress import services
+from progress.models import LessonCompletion
+from tests.accounts.conftest import link_in
+from tests.factories import UserFactory
+
+DEMO_CONTENT = Path(__file__).resolve().parents[2] / "config" / "demo_content"
+DEMO_LESSON = "/courses/dense-families/llama/"
+STORAGE_KEY = "stream.progress.v1"
+PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "a different and longer passphrase"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(transactional_db):
+    lessons_import(directory=DEMO_CONTENT)
+    services.definitions_load(**yaml.safe_load((DEMO_CONTENT / "progress.yml").read_text()))
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def learner_with_address(email="ada@example.com", *, verified=True):
+    user = UserFactory(email=email)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+def tab_to(page, selector, *, limit=40):
+    """Press Tab until ``selector`` has the focus; fail if it never gets it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"{selector} never received the keyboard focus")
+
+
+def focus_is_visible(page):
+    return page.evaluate(
+        "getComputedStyle(document.activeElement).outlineStyle !== 'none'"
+        " && parseFloat(getComputedStyle(document.activeElement).outlineWidth) >= 2"
+    )
+
+
+def check_page(page, name, width, *, screenshot, assert_accessible, heading):
+    assert page.locator("h1").first.inner_text().strip() == heading
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.errors == []
+    screenshot(page, f"accounts-{name}-{width}")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_every_account_page_is_styled_and_accessible(
+    width, page, phone_page, live_server, sign_in, screenshot, assert_accessible
+):
+    current = page if width == 1280 else phone_page
+    learner = learner_with_address()
+    unconfirmed = EmailAddress.objects.create(user=learner, email="ada.work@example.com")
+    check = {"screenshot": screenshot, "assert_accessible": assert_accessible}
+
+    anonymous = [
+        ("login", "/accounts/login/", "로그인"),
+        ("signup", "/accounts/signup/", "회원가입"),
+        ("password-reset", "/accounts/password/reset/", "비밀번호 초기화"),
+        ("password-reset-done", "/accounts/password/reset/done/", "비밀번호 초기화"),
+        ("verification-sent", "/accounts/confirm-email/", "이메일을 인증하세요"),
+        (
+            "confirm-email",
+            f"/accounts/confirm-email/{EmailConfirmationHMAC(unconfirmed).key}/",
+            "이메일 확인",
+        ),
+    ]
+    for name, url, heading in anonymous:
+        current.goto(url)
+        check_page(current, name, width, heading=heading, **check)
+
+    # a sign-in that fails shows its error inside the form
+    current.goto("/accounts/login/")
+    current.locator("#id_login").fill("ada@example.com")
+    current.locator("#id_password").fill("not the password")
+    current.locator("#id_password").press("Enter")
+    current.locator(".form-errors").wait_for()
+    check_page(current, "login-error", width, heading="로그인", **check)
+
+    # the reset link's page, where the new password is chosen
+    key = default_token_generator.make_token(learner)
+    current.goto(f"/accounts/password/reset/key/{user_pk_to_url_str(learner)}-{key}/")
+    check_page(current, "password-reset-key", width, heading="비밀번호 변경", **check)
+
+    sign_in(current, learner)
+    for name, url, heading in [
+        ("email", "/accounts/email/", "이메일 계정"),
+        ("password-change", "/accounts/password/change/", "비밀번호 변경"),
+        ("logout", "/accounts/logout/", "로그아웃"),
+    ]:
+        current.goto(url)
+        check_page(current, name, width, heading=heading, **check)
+        assert current.locator(".account-tabs [aria-current=page]").count() == 1
+
+
+def test_sign_in_by_keyboard_returns_to_the_lesson_and_syncs_local_progress(page, demo, screenshot):
+    learner = learner_with_address()
+
+    # given an anonymous completion kept in this browser
+    page.goto(DEMO_LESSON)
+    page.get_by_role("button", name="완료로 표시").click()
+    page.get_by_role("button", name="✓ 완료").wait_for()
+    assert not LessonCompletion.objects.exists()
+
+    # when the learner reaches "Sign in" in the header with Tab and opens it with Enter
+    page.locator("body").focus()
+    tab_to(page, "a.site-nav__login")
+    assert focus_is_visible(page)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/accounts/login/?next=*")
+
+    # and fills in the form with the keyboard alone
+    tab_to(page, "#id_login")
+    assert focus_is_visible(page)
+    page.keyboard.type("ada@example.com")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+
+    # then they are back on the lesson, signed in, and the browser's completion reached the account
+    page.wait_for_url(f"**{DEMO_LESSON}")
+    page.wait_for_function(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
+    assert [c.lesson.slug for c in LessonCompletion.objects.filter(learner=learner)] == ["llama"]
+    assert page.locator(".site-nav__user").inner_text() == learner.get_username()
+    assert page.get_by_role("button", name="✓ 완료").is_disabled()
+    screenshot(page, "accounts-back-on-the-lesson", full_page=False)
+
+
+def test_password_reset_through_the_mail(page, live_server, mailoutbox):
+    learner = learner_with_address()
+
+    # when the learner asks for a reset from the sign-in page
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="비밀번호를 잊으셨나요?").click()
+    page.locator("#id_email").fill("ada@example.com")
+    page.get_by_role("button", name="비밀번호 초기화").click()
+    page.wait_for_url("**/accounts/password/reset/done/")
+
+    # and follows the link in the mail and sets a new password
+    assert len(mailoutbox) == 1
+    page.goto(link_in(mailoutbox[0], "/accounts/password/reset/key/"))
+    page.locator("#id_password1").fill(NEW_PASSWORD)
+    page.locator("#id_password2").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="비밀번호 변경").click()
+    page.wait_for_url("**/accounts/password/reset/key/done/")
+
+    # then the new password signs in
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill("ada@example.com")
+    page.locator("#id_password").fill(NEW_PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator(".site-nav__user").inner_text() == learner.get_username()
