@@ -9,6 +9,7 @@ a host that runs JWT only, another paginator or no exception handler gets the sa
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django.http import Http404
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -322,7 +323,10 @@ class CourseDetailView(StreamAPIView):
         ],
     )
     def get(self, request, slug):
-        course, lessons = selectors.course_with_lessons(course_slug=slug, user=request.user)
+        try:
+            course, lessons = selectors.course_with_lessons(course_slug=slug, user=request.user)
+        except Http404 as missing:
+            raise exceptions.NotFound(_("No such course.")) from missing
         course.visible_lessons = lessons
         return Response(CourseSerializer(course).data)
 
