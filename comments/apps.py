@@ -26,3 +26,11 @@ class CommentsConfig(AppConfig):
         slot_register("lesson_report", "stream/comments/lesson_report.html")
         slot_register("lesson_comments", "stream/comments/lesson_comments.html")
         slot_register("page_scripts", "stream/comments/page_scripts.html")
+
+        # A comment's lesson page changes with it; course-wide settings change many pages.
+        from lessons.page_cache import invalidate_on_save
+
+        from .models import Comment, CommentSettings
+
+        invalidate_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
+        invalidate_on_save(CommentSettings, lesson_of=lambda row: row.lesson_id)

@@ -13,3 +13,6 @@ class LessonsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 (registers the system checks)
+        from .page_cache import connect_invalidation
+
+        connect_invalidation()

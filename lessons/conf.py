@@ -62,6 +62,13 @@ LESSONS_DEFAULTS = {
     # more with ?page_size=, up to API_MAX_PAGE_SIZE.
     "API_PAGE_SIZE": 20,
     "API_MAX_PAGE_SIZE": 100,
+    # The admin sign-in lock (lessons.admin_login.AdminLoginForm, opt-in): after this many
+    # failed sign-ins for one username, or from one IP address, within the window, every
+    # sign-in for that username or from that address is refused, the right password too,
+    # until ADMIN_LOGIN_WINDOW seconds after the first failure. None: no limit of that kind.
+    "ADMIN_LOGIN_FAILURES_PER_USERNAME": 5,
+    "ADMIN_LOGIN_FAILURES_PER_IP": 20,
+    "ADMIN_LOGIN_WINDOW": 15 * 60,
 }
 
 

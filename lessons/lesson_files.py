@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .models import Course, Lesson, LessonLink, Status, Tag
+from .page_cache import pages_changed
 from .selectors import tags_by_lesson
 from .services import lesson_set_tags
 
@@ -1024,6 +1025,7 @@ def _parking_slug(instance) -> str:
 
 
 def _apply(course_plans: list[_CoursePlan], tags: dict[str, Tag], lesson_plans: list[_LessonPlan]):
+    pages_changed()  # slug moves and links go through update() and bulk_create(): no signals
     # Slugs are unique (per site for courses, per course for lessons) and the database checks
     # each row as it is written, so a swap would collide halfway. Every row whose slug moves is
     # parked on a slug of its own first; then every row is saved with its final values.

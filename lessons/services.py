@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Lesson, Status, Tag
+from .page_cache import pages_changed
 from .selectors import lesson_tags_in_order
 
 
@@ -40,7 +41,10 @@ def courses_set_status(*, courses, status: str) -> int:
     A course's lessons keep their own status: unpublishing a course hides them all from
     learners, and publishing it again brings back exactly the ones that were published.
     """
-    return courses.exclude(status=status).update(status=status, updated_at=timezone.now())
+    changed = courses.exclude(status=status).update(status=status, updated_at=timezone.now())
+    if changed:
+        pages_changed()  # update() sends no signal; every page's totals and JSON block change
+    return changed
 
 
 @transaction.atomic
@@ -56,3 +60,4 @@ def lesson_set_tags(*, lesson: Lesson, tags: list[Tag]) -> None:
     through = Lesson.tags.through
     through.objects.filter(lesson_id=lesson.pk).delete()
     through.objects.bulk_create(through(lesson_id=lesson.pk, tag_id=tag.pk) for tag in unique)
+    pages_changed()  # bulk_create sends no signal

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .layout import base_template
+from .page_cache import CachedLessonPage
 
 
 def page_context(**context):
@@ -35,9 +36,20 @@ def tag_detail(request, tag):
 
 @require_safe
 def lesson_detail(request, course, lesson):
-    page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=request.user)
-    return render(
+    # Anonymous visitors share one cached page per lesson and language (see page_cache).
+    cached = CachedLessonPage.for_request(
         request,
-        "stream/lessons/lesson_detail.html",
-        page_context(page=page, lesson=page.lesson, course=page.course),
+        lessons=selectors.lessons_visible(user=request.user).filter(
+            course__slug=course, slug=lesson
+        ),
     )
+    if cached is not None and cached.hit:
+        return cached.respond()
+    page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=request.user)
+    context = page_context(page=page, lesson=page.lesson, course=page.course)
+    if cached is None:
+        return render(request, "stream/lessons/lesson_detail.html", context)
+    response = render(
+        request, "stream/lessons/lesson_detail.html", {**context, **cached.render_context()}
+    )
+    return cached.store(response)

@@ -36,3 +36,11 @@ class ProgressConfig(AppConfig):
             slot_register(slot, template_name)
         checks.register(check_sync_urls, checks.Tags.urls)
         checks.register(lessons_installed_check(self.label))
+
+        # The lesson page embeds every level and active achievement for the status bar.
+        from lessons.page_cache import invalidate_on_save
+
+        from .models import Achievement, Level
+
+        invalidate_on_save(Level)
+        invalidate_on_save(Achievement)

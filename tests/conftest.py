@@ -25,6 +25,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Each test starts with no cached lesson page (the cache outlives a test's database)."""
+    from lessons.page_cache import pages_reset
+
+    pages_reset()
+
+
+@pytest.fixture(autouse=True)
 def fresh_api_throttles(settings):
     """Each test counts its own API requests: a fresh throttle cache-key prefix rather than a
     flushed cache (the cache may be a Redis that other test processes share)."""

@@ -1,9 +1,16 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from lessons.models import Status
 from lessons.slots import slot_register, slot_unregister
-from tests.factories import CourseFactory, LessonFactory, LessonLinkFactory, TagFactory
+from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    LessonLinkFactory,
+    StaffFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -214,8 +221,20 @@ def test_lesson_page_query_count_does_not_grow(
     LessonLinkFactory.create_batch(3, lesson=lesson)
 
     # when an anonymous visitor opens it, then the page costs:
-    # 1 lesson + course, 2 tags, 3 links, 4 number/total, 5 previous, 6 next
-    with django_assert_num_queries(6):
+    # 1 visibility and versions for the page cache (a miss), 2 lesson + course, 3 tags,
+    # 4 links, 5 number/total, 6 previous, 7 next
+    with django_assert_num_queries(7):
+        response = client.get(lesson_url(lesson))
+    assert response.status_code == 200
+
+    # and the next anonymous visitor gets the cached page: the visibility check alone
+    with django_assert_num_queries(1):
+        response = Client().get(lesson_url(lesson))
+    assert response.status_code == 200
+
+    # while staff always get the page rendered for them: session and user, then the six
+    client.force_login(StaffFactory())
+    with django_assert_num_queries(8):
         response = client.get(lesson_url(lesson))
     assert response.status_code == 200
 

@@ -1,0 +1,273 @@
+"""The anonymous lesson page, served from Django's cache.
+
+Every anonymous visitor of a lesson sees the same page (progress lives in their browser), so
+the rendered page is kept in the cache named by ``STREAM["PAGE_CACHE_ALIAS"]`` for
+``STREAM["PAGE_CACHE_SECONDS"]``. What keeps it correct:
+
+- **Visibility first.** A cached page is served only after the same visibility check as a
+  rendered one (``selectors.lessons_visible``, one query that also reads the lesson's and its
+  course's ``updated_at``). A draft is never looked up for an anonymous visitor, so never cached.
+- **Who gets it.** Only anonymous ``GET``/``HEAD`` requests without pending messages, whose
+  query string is empty or only ``comments_page``. Staff and signed-in learners always get a
+  fresh page; nothing that sets a cookie or touches the session while rendering is stored.
+- **The key** holds the lesson, the host name, the path and ``comments_page``, the active
+  language (``LocaleMiddleware`` picks it from the cookie or ``Accept-Language``), a fingerprint
+  of the ``STREAM`` settings, and the lesson's and course's ``updated_at``. The entry also
+  records two version tokens it was rendered at: the site's (any course, lesson, tag, link,
+  level, achievement or user-name change: numbers, pager, tag links, the status bar's JSON
+  block) and the lesson's (its comments and comment settings). Writers call
+  :func:`pages_changed` or :func:`lesson_pages_changed`, after the transaction commits; an entry
+  whose tokens differ from the current ones is a miss.
+- **CSRF.** The page has forms anonymous visitors may post (report a problem, language switch,
+  mark complete). The stored body holds a random per-entry placeholder where the token goes;
+  each response gets the visitor's own token (and cookie) put in its place, so the no-JS forms
+  work for every visitor.
+- **Conditional GETs.** A weak ``ETag`` (the entry and the visitor's CSRF secret, so a page
+  kept by the browser never carries someone else's or a rotated token) and ``Last-Modified``
+  (when the entry was rendered) answer ``If-None-Match``/``If-Modified-Since`` with 304.
+  ``Cache-Control: private, no-cache``: browsers keep the page and ask again; shared caches
+  must not keep it (the body carries a token).
+- Relative times ("3 minutes ago") age by at most ``PAGE_CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+from .conf import lessons_settings
+
+SITE_VERSION_KEY = "stream:pages:site"
+CACHEABLE_QUERY = frozenset({"comments_page"})
+
+
+def _cache():
+    return caches[lessons_settings.PAGE_CACHE_ALIAS]
+
+
+def _lesson_version_key(lesson_id) -> str:
+    return f"stream:pages:lesson:{lesson_id}"
+
+
+def _bump(keys) -> None:
+    # A fresh random token, never a counter: an evicted or expired token reads as None, which
+    # differs from every stored one, so eviction can only cause a miss, never a stale hit.
+    _cache().set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+
+
+def _bump_now_and_on_commit(keys) -> None:
+    # Now, so this transaction's own next read misses; and again once it commits, so a page
+    # that another request rendered meanwhile from the old rows is not kept.
+    _bump(keys)
+    transaction.on_commit(lambda: _bump(keys), robust=True)
+
+
+def pages_changed() -> None:
+    """Every cached page is out of date (a course, lesson, tag, level, achievement or learner
+    name changed). Call it from code that writes without sending ``post_save``."""
+    _bump_now_and_on_commit([SITE_VERSION_KEY])
+
+
+def pages_reset() -> None:
+    """Forget every cached page at once, outside any transaction (tests; after a deploy that
+    changed templates, since template changes are not part of the key)."""
+    _bump([SITE_VERSION_KEY])
+
+
+def lesson_pages_changed(*, lesson_id) -> None:
+    """The cached pages of one lesson are out of date (its comments or comment settings)."""
+    if lesson_id is not None:
+        _bump_now_and_on_commit([_lesson_version_key(lesson_id)])
+
+
+def _settings_fingerprint() -> str:
+    stream = getattr(settings, "STREAM", None) or {}
+    text = repr(sorted(stream.items(), key=str))
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def request_is_cacheable(request) -> bool:
+    """Whether this request may get (and fill) the shared anonymous page."""
+    if lessons_settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
+        return False
+    if not set(request.GET) <= CACHEABLE_QUERY:
+        return False
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    return not len(get_messages(request))
+
+
+@dataclass
+class CachedLessonPage:
+    """One anonymous request's handle on the cache: a hit to serve, or a miss to fill."""
+
+    request: object
+    key: str
+    versions: tuple
+    entry: dict | None
+    placeholder: str
+
+    @classmethod
+    def for_request(cls, request, *, lessons) -> CachedLessonPage | None:
+        """The cache handle for this request, or ``None`` when the page must be rendered for
+        this visitor alone. ``lessons`` is the queryset of lessons the visitor may see, already
+        narrowed to the one asked for (1 query)."""
+        if not request_is_cacheable(request):
+            return None
+        found = lessons.values_list("id", "updated_at", "course__updated_at").first()
+        if found is None:
+            return None  # the view answers 404 as usual
+        lesson_id, lesson_updated, course_updated = found
+        parts = (
+            lesson_id,
+            request.get_host(),
+            request.path,
+            request.GET.get("comments_page", ""),
+            translation.get_language(),
+            _settings_fingerprint(),
+            lesson_updated.isoformat(),
+            course_updated.isoformat(),
+        )
+        key = "stream:pages:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        lesson_key = _lesson_version_key(lesson_id)
+        found = _cache().get_many([key, SITE_VERSION_KEY, lesson_key])
+        versions = (found.get(SITE_VERSION_KEY), found.get(lesson_key))
+        entry = found.get(key)
+        if entry is not None and entry.get("versions") != versions:
+            entry = None
+        return cls(request, key, versions, entry, secrets.token_hex(16))
+
+    @property
+    def hit(self) -> bool:
+        return self.entry is not None
+
+    def render_context(self) -> dict:
+        """Context for rendering the page to store: the token placeholder instead of a token."""
+        return {"csrf_token": self.placeholder}
+
+    def respond(self) -> HttpResponse:
+        """The stored page for this visitor, or 304 when their copy is still current."""
+        return self._response(self.entry)
+
+    def store(self, response) -> HttpResponse:
+        """Keep the page just rendered (when nothing in it is this visitor's own) and answer."""
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return self._personal(response)
+        session = getattr(self.request, "session", None)
+        if session is not None and session.modified:
+            return self._personal(response)
+        if self.request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            # Something called get_token() itself: the body holds a real token.
+            return self._personal(response)
+        entry = {
+            "versions": self.versions,
+            "body": response.content.decode(response.charset),
+            "placeholder": self.placeholder,
+            "content_type": response["Content-Type"],
+            "rendered_at": int(time.time()),
+            "etag": secrets.token_hex(8),
+        }
+        _cache().set(self.key, entry, timeout=lessons_settings.PAGE_CACHE_SECONDS)
+        return self._response(entry, conditional=False)
+
+    def _personal(self, response):
+        # Rendered for this visitor only: put a real token where the placeholder went.
+        if not response.streaming:
+            body = response.content.decode(response.charset)
+            response.content = body.replace(self.placeholder, get_token(self.request))
+        return response
+
+    def _response(self, entry, *, conditional=True) -> HttpResponse:
+        token = get_token(self.request)
+        secret = self.request.META.get("CSRF_COOKIE", "")
+        visitor = hashlib.sha256(secret.encode()).hexdigest()[:12]
+        etag = f'W/"{entry["etag"]}-{visitor}"'
+        last_modified = entry["rendered_at"]
+        if conditional:
+            not_modified = get_conditional_response(
+                self.request, etag=etag, last_modified=last_modified
+            )
+            if not_modified is not None:
+                return self._headers(not_modified, etag, last_modified)
+        response = HttpResponse(
+            entry["body"].replace(entry["placeholder"], token),
+            content_type=entry["content_type"],
+        )
+        return self._headers(response, etag, last_modified)
+
+    def _headers(self, response, etag, last_modified):
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        response["Cache-Control"] = "private, no-cache"
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        return response
+
+
+# --- Invalidation on every write ---------------------------------------------------------------
+# Receivers rather than calls in each service: a stale page must not survive any write path,
+# including the admin's inlines, import_lessons, loaddata and the shell. Writes that send no
+# signal (QuerySet.update, bulk_create) call pages_changed() themselves.
+
+
+def invalidate_on_save(model, *, lesson_of=None) -> None:
+    """Invalidate cached pages whenever a ``model`` row is saved or deleted: one lesson's pages
+    when ``lesson_of(instance)`` names a lesson id, otherwise every page."""
+
+    def changed(sender, instance, **kwargs):
+        lesson_id = lesson_of(instance) if lesson_of is not None else None
+        if lesson_id is None:
+            pages_changed()
+        else:
+            lesson_pages_changed(lesson_id=lesson_id)
+
+    uid = f"stream-page-cache-{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+
+
+# A login writes last_login (and an upgraded hash writes password): nothing a page shows.
+_USER_FIELDS_NOT_SHOWN = frozenset({"last_login", "password"})
+
+
+def _user_saved(sender, instance, created, update_fields=None, **kwargs):
+    if created or (update_fields is not None and set(update_fields) <= _USER_FIELDS_NOT_SHOWN):
+        return
+    pages_changed()  # comment author names come from the user row
+
+
+def _tags_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        pages_changed()
+
+
+def connect_invalidation() -> None:
+    """Connect the lessons app's own models (called from ``LessonsConfig.ready``)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Course, Lesson, LessonLink, Tag
+
+    for model in (Course, Lesson, Tag, LessonLink):
+        invalidate_on_save(model)
+    m2m_changed.connect(_tags_changed, sender=Lesson.tags.through, dispatch_uid="stream-tags")
+    user_model = get_user_model()
+    post_save.connect(_user_saved, sender=user_model, dispatch_uid="stream-page-cache-user")
+    post_delete.connect(
+        lambda **kwargs: pages_changed(),
+        sender=user_model,
+        weak=False,
+        dispatch_uid="stream-page-cache-user-deleted",
+    )

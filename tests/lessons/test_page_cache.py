@@ -1,0 +1,389 @@
+"""The anonymous lesson page comes from the cache, and every write that changes it is seen.
+
+Each test: a visitor opens the page (filling the cache), something changes, and the next
+anonymous visitor must see the change. Query counts prove hit or miss: a hit costs exactly the
+visibility check (1 query); a miss renders the page (many more).
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from comments import services as comment_services
+from comments.models import CommentSettings, ProblemReport
+from lessons import services
+from lessons.models import Status
+from tests.factories import (
+    AchievementFactory,
+    CommentFactory,
+    CourseFactory,
+    LessonFactory,
+    LevelFactory,
+    StaffFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HIT_QUERIES = 1  # the lesson's visibility (with the updated_at stamps in the key)
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def lesson_url(lesson):
+    return reverse(
+        "stream_lessons:lesson", kwargs={"course": lesson.course.slug, "lesson": lesson.slug}
+    )
+
+
+@pytest.fixture
+def course():
+    course = CourseFactory(slug="dense", title="Dense families", status=Status.PUBLISHED)
+    for position in range(1, 4):
+        LessonFactory(
+            course=course,
+            position=position,
+            slug=f"l{position}",
+            title=f"Title {position}",
+            status=Status.PUBLISHED,
+        )
+    return course
+
+
+@pytest.fixture
+def lesson(course):
+    return course.lessons.get(slug="l2")
+
+
+def visit(url, **headers):
+    """One new anonymous visitor; returns the response and the queries it cost."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    visitor = Client(headers=headers)
+    with CaptureQueriesContext(connection) as queries:
+        response = visitor.get(url)
+    return response, len(queries)
+
+
+def assert_hit(url, **headers):
+    response, queries = visit(url, **headers)
+    assert response.status_code == 200
+    assert queries == HIT_QUERIES, f"expected a cache hit, got {queries} queries"
+    return response
+
+
+def assert_miss(url, **headers):
+    response, queries = visit(url, **headers)
+    assert queries > HIT_QUERIES, "expected the page to be rendered again"
+    return response
+
+
+def text(response):
+    return response.content.decode()
+
+
+# --- Hits, misses, who gets the shared page ----------------------------------------------------
+
+
+def test_second_anonymous_visitor_gets_the_cached_page(lesson):
+    # given one visitor who opened the lesson
+    first = assert_miss(lesson_url(lesson))
+    # when another opens it, then it costs the visibility check alone and reads the same
+    second = assert_hit(lesson_url(lesson))
+    assert TOKEN.sub("", text(first)) == TOKEN.sub("", text(second))
+    assert "Title 2" in text(second)
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_cookie(lesson):
+    assert_miss(lesson_url(lesson))
+    tokens, cookies = set(), set()
+    for _ in range(2):
+        response = assert_hit(lesson_url(lesson))
+        found = set(TOKEN.findall(text(response)))
+        assert len(found) == 1  # every form on the page carries the same token
+        tokens |= found
+        cookies.add(response.cookies["csrftoken"].value)
+    assert len(tokens) == 2
+    assert len(cookies) == 2
+
+
+def test_two_anonymous_visitors_can_both_send_the_report_form_from_the_cached_page(lesson):
+    # given the page in the cache
+    assert_miss(lesson_url(lesson))
+    for message in ("First visitor's report", "Second visitor's report"):
+        # when a new visitor (CSRF enforced, as in a browser) reads it and sends the form
+        visitor = Client(enforce_csrf_checks=True)
+        page = visitor.get(lesson_url(lesson))
+        token = TOKEN.search(text(page)).group(1)
+        response = visitor.post(
+            reverse("stream_comments:report", kwargs={"lesson_id": lesson.pk}),
+            {"csrfmiddlewaretoken": token, "kind": "content", "message": message},
+        )
+        # then the report is accepted
+        assert response.status_code == 302, response.content[:300]
+    assert sorted(ProblemReport.objects.values_list("message", flat=True)) == [
+        "First visitor's report",
+        "Second visitor's report",
+    ]
+
+
+def test_a_token_from_someone_elses_copy_is_refused(lesson):
+    # the reason tokens are put in per visitor: a page cached with one visitor's token
+    # would be useless to everyone else
+    first = Client(enforce_csrf_checks=True)
+    token = TOKEN.search(text(first.get(lesson_url(lesson)))).group(1)
+    other = Client(enforce_csrf_checks=True)
+    other.get(lesson_url(lesson))
+    response = other.post(
+        reverse("stream_comments:report", kwargs={"lesson_id": lesson.pk}),
+        {"csrfmiddlewaretoken": token, "kind": "content", "message": "x"},
+    )
+    assert response.status_code == 403
+
+
+def test_signed_in_learners_and_staff_never_get_the_anonymous_copy(client, lesson):
+    assert_miss(lesson_url(lesson))
+    learner = UserFactory(first_name="Mina")
+    client.force_login(learner)
+    page = text(client.get(lesson_url(lesson)))
+    assert "Mina" in page
+    assert "Please sign in to leave a comment." not in page
+
+    staff = StaffFactory(first_name="Boss")
+    client.force_login(staff)
+    page = text(client.get(lesson_url(lesson)))
+    assert "Boss" in page
+    assert reverse("admin:index") in page
+
+
+def test_draft_lesson_is_never_cached_for_anonymous_visitors(lesson, client):
+    services.lesson_unpublish(lesson=lesson)
+    for _ in range(2):
+        assert visit(lesson_url(lesson))[0].status_code == 404
+    # staff preview the draft; the preview is not kept for anyone
+    client.force_login(StaffFactory())
+    assert client.get(lesson_url(lesson)).status_code == 200
+    assert visit(lesson_url(lesson))[0].status_code == 404
+
+
+def test_languages_are_cached_apart(lesson):
+    korean = assert_miss(lesson_url(lesson), **{"Accept-Language": "ko"})
+    english = assert_miss(lesson_url(lesson), **{"Accept-Language": "en"})
+    assert 'lang="ko"' in text(korean)
+    assert 'lang="en"' in text(english)
+    assert 'lang="en"' in text(assert_hit(lesson_url(lesson), **{"Accept-Language": "en"}))
+    assert 'lang="ko"' in text(assert_hit(lesson_url(lesson), **{"Accept-Language": "ko"}))
+    # the language cookie wins over the header, as LocaleMiddleware decides
+    visitor = Client(headers={"Accept-Language": "ko"})
+    visitor.cookies["django_language"] = "en"
+    assert 'lang="en"' in text(visitor.get(lesson_url(lesson)))
+
+
+def test_response_says_it_varies_by_cookie_and_language(lesson):
+    assert_miss(lesson_url(lesson))
+    response = assert_hit(lesson_url(lesson))
+    vary = {part.strip() for part in response["Vary"].split(",")}
+    assert {"Cookie", "Accept-Language"} <= vary
+    assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_pages_of_comments_are_cached_apart_and_other_queries_bypass_the_cache(lesson):
+    assert_miss(lesson_url(lesson))
+    assert_miss(lesson_url(lesson) + "?comments_page=2")
+    assert_hit(lesson_url(lesson) + "?comments_page=2")
+    # an unknown parameter (a tracking tag, a cache-busting attempt) is rendered each time
+    assert_miss(lesson_url(lesson) + "?utm_source=x")
+    assert_miss(lesson_url(lesson) + "?utm_source=x")
+
+
+def test_a_pending_message_is_shown_to_its_visitor_and_never_cached(lesson):
+    assert_miss(lesson_url(lesson), **{"Accept-Language": "en"})
+    # given a visitor who just sent a report without JavaScript
+    visitor = Client(headers={"Accept-Language": "en"})
+    visitor.post(
+        reverse("stream_comments:report", kwargs={"lesson_id": lesson.pk}),
+        {"kind": "content", "message": "A typo"},
+    )
+    # when they land back on the page, then they see the thanks
+    thanks = "Your report reached the instructors"
+    assert thanks in text(visitor.get(lesson_url(lesson)))
+    # and the next visitor does not
+    assert thanks not in text(assert_hit(lesson_url(lesson), **{"Accept-Language": "en"}))
+
+
+# --- Conditional GETs ------------------------------------------------------------------------
+
+
+def test_etag_and_last_modified_answer_conditional_gets_with_304(lesson):
+    visitor = Client()
+    first = visitor.get(lesson_url(lesson))
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('W/"')
+
+    again = visitor.get(lesson_url(lesson), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+    since = visitor.get(lesson_url(lesson), headers={"If-Modified-Since": modified})
+    assert since.status_code == 304
+
+    earlier = http_date((timezone.now() - timedelta(days=1)).timestamp())
+    assert visitor.get(lesson_url(lesson), headers={"If-Modified-Since": earlier}).status_code == (
+        200
+    )
+
+
+def test_a_changed_page_answers_200_to_the_old_etag(lesson):
+    visitor = Client()
+    etag = visitor.get(lesson_url(lesson))["ETag"]
+    CommentFactory(lesson=lesson, body="Fresh remark")
+    response = visitor.get(lesson_url(lesson), headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "Fresh remark" in text(response)
+
+
+def test_another_visitors_etag_does_not_match(lesson):
+    # the body carries the visitor's token, so the tag is per visitor: a copy made for
+    # someone else (or before the CSRF cookie rotated) is never confirmed with a 304
+    etag = Client().get(lesson_url(lesson))["ETag"]
+    response = Client().get(lesson_url(lesson), headers={"If-None-Match": etag})
+    assert response.status_code == 200
+
+
+# --- Every write that changes the page --------------------------------------------------------
+
+
+def test_editing_the_lesson_shows_the_new_text(lesson):
+    assert_miss(lesson_url(lesson))
+    lesson.body = "A completely new paragraph."
+    lesson.save()
+    assert "A completely new paragraph." in text(assert_miss(lesson_url(lesson)))
+
+
+def test_unpublishing_the_lesson_or_its_course_is_404_at_once(lesson, course):
+    assert_miss(lesson_url(lesson))
+    services.lesson_unpublish(lesson=lesson)
+    assert visit(lesson_url(lesson))[0].status_code == 404
+    services.lesson_publish(lesson=lesson)
+    assert visit(lesson_url(lesson))[0].status_code == 200
+    services.courses_set_status(courses=type(course).objects.all(), status=Status.DRAFT)
+    assert visit(lesson_url(lesson))[0].status_code == 404
+
+
+def test_publishing_a_sibling_renumbers_and_relinks(lesson, course):
+    page = text(assert_miss(lesson_url(lesson)))
+    assert "03" in page
+    newcomer = LessonFactory(
+        course=course, position=0, slug="l0", title="Intro", status=Status.DRAFT
+    )
+    assert "03" in text(assert_miss(lesson_url(lesson)))
+    services.lesson_publish(lesson=newcomer)
+    page = text(assert_miss(lesson_url(lesson)))
+    assert "04" in page  # Lesson 03 of 04
+
+
+def test_reordering_and_renaming_siblings_updates_the_pager(lesson, course):
+    assert_miss(lesson_url(lesson))
+    following = course.lessons.get(slug="l3")
+    following.title = "Renamed neighbour"
+    following.save()
+    assert "Renamed neighbour" in text(assert_miss(lesson_url(lesson)))
+    first = course.lessons.get(slug="l1")
+    first.position = 10
+    first.save()
+    page = text(assert_miss(lesson_url(lesson)))
+    assert page.index("Renamed neighbour") < page.index("Title 1")
+
+
+def test_tag_changes_show(lesson):
+    assert_miss(lesson_url(lesson))
+    tag = TagFactory(name="llama", slug="llama")
+    services.lesson_set_tags(lesson=lesson, tags=[tag])
+    assert "llama" in text(assert_miss(lesson_url(lesson)))
+    tag.name = "renamed-tag"
+    tag.save()
+    assert "renamed-tag" in text(assert_miss(lesson_url(lesson)))
+    lesson.tags.clear()
+    assert "renamed-tag" not in text(assert_miss(lesson_url(lesson)))
+
+
+def test_comment_post_edit_delete_show(lesson):
+    author = UserFactory()
+    assert_miss(lesson_url(lesson))
+    comment = comment_services.comment_post(lesson=lesson, author=author, body="First words")
+    assert "First words" in text(assert_miss(lesson_url(lesson)))
+    comment_services.comment_edit(comment=comment, user=author, body="Second words")
+    assert "Second words" in text(assert_miss(lesson_url(lesson)))
+    comment_services.comment_delete(comment=comment, user=author)
+    page = text(assert_miss(lesson_url(lesson)))
+    assert "Second words" not in page
+
+
+def test_moderation_shows(lesson):
+    staff = StaffFactory()
+    comment = CommentFactory(lesson=lesson, body="Borderline remark")
+    assert "Borderline remark" in text(assert_miss(lesson_url(lesson)))
+    comment_services.comment_hide(comment=comment, user=staff)
+    assert "Borderline remark" not in text(assert_miss(lesson_url(lesson)))
+    comment_services.comment_unhide(comment=comment, user=staff)
+    assert "Borderline remark" in text(assert_miss(lesson_url(lesson)))
+
+
+def test_a_comment_on_another_lesson_keeps_this_page_cached(lesson, course):
+    assert_miss(lesson_url(lesson))
+    CommentFactory(lesson=course.lessons.get(slug="l1"), body="Elsewhere")
+    assert_hit(lesson_url(lesson))
+
+
+def test_closing_and_opening_comments_shows(lesson, course):
+    english = {"Accept-Language": "en"}
+    closed = "Comments are closed for this lesson."
+    assert_miss(lesson_url(lesson), **english)
+    settings_row = CommentSettings.objects.create(lesson=lesson, comments_open=False)
+    assert closed in text(assert_miss(lesson_url(lesson), **english))
+    settings_row.comments_open = True
+    settings_row.save()
+    assert closed not in text(assert_miss(lesson_url(lesson), **english))
+    CommentSettings.objects.create(course=course, comments_open=False)
+    settings_row.delete()
+    assert closed in text(assert_miss(lesson_url(lesson), **english))
+
+
+def test_levels_and_achievements_reach_the_status_bar_data(lesson):
+    assert_miss(lesson_url(lesson))
+    LevelFactory(number=7, name="Summit", min_xp=7000)
+    assert "Summit" in text(assert_miss(lesson_url(lesson)))
+    achievement = AchievementFactory(name="Night owl")
+    assert "Night owl" in text(assert_miss(lesson_url(lesson)))
+    achievement.delete()
+    assert "Night owl" not in text(assert_miss(lesson_url(lesson)))
+
+
+def test_an_authors_new_name_shows_but_a_login_changes_nothing(lesson, client):
+    author = UserFactory(first_name="Old")
+    CommentFactory(lesson=lesson, author=author)
+    assert_miss(lesson_url(lesson))
+    client.force_login(UserFactory())  # writes last_login
+    assert_hit(lesson_url(lesson))
+    author.first_name = "Newname"
+    author.save()
+    assert "Newname" in text(assert_miss(lesson_url(lesson)))
+
+
+def test_settings_are_part_of_the_key(lesson, settings):
+    assert_miss(lesson_url(lesson))
+    settings.STREAM = {**settings.STREAM, "SITE_NAME": "Other School"}
+    assert "Other School" in text(assert_miss(lesson_url(lesson)))
+
+
+def test_cache_can_be_switched_off(lesson, settings):
+    settings.STREAM = {**settings.STREAM, "PAGE_CACHE_SECONDS": 0}
+    assert_miss(lesson_url(lesson))
+    assert_miss(lesson_url(lesson))
