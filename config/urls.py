@@ -5,6 +5,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from lessons.admin_login import AdminLoginForm
+
+# The admin sign-in locks after repeated failures (allauth's limits cover only its own pages).
+admin.site.login_form = AdminLoginForm
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

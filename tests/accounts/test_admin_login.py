@@ -1,0 +1,168 @@
+"""The admin sign-in lock (lessons.admin_login.AdminLoginForm, enabled in the demo): repeated
+failures lock a username and an address for a window, the right password included."""
+
+import pytest
+from django.contrib.auth import get_user
+from django.urls import reverse
+
+import lessons.admin_login as admin_login
+from tests.factories import StaffFactory
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+ATTACKER = "203.0.113.7"
+ELSEWHERE = "198.51.100.20"
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock(1_800_000_000.0)
+    monkeypatch.setattr(admin_login, "time", fake)
+    return fake
+
+
+@pytest.fixture
+def boss(db):
+    return StaffFactory(username="boss")
+
+
+def attempt(client, username, password, ip=ATTACKER):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=ip,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def signed_in(client):
+    return get_user(client).is_authenticated
+
+
+def test_the_demo_admin_uses_the_locking_form(client):
+    response = client.get(LOGIN)
+
+    assert isinstance(response.context["form"], admin_login.AdminLoginForm)
+
+
+def test_five_wrong_passwords_lock_the_username_even_for_the_right_one(client, boss, clock):
+    # given five wrong passwords for "boss"
+    for _ in range(5):
+        response = attempt(client, "boss", "guess")
+        assert response.status_code == 200 and not signed_in(client)
+
+    # when the right password follows, from this address or any other
+    locked = attempt(client, "boss", PASSWORD)
+    elsewhere = attempt(client, "BOSS ", PASSWORD, ip=ELSEWHERE)
+
+    # then both are refused with a clear message
+    for response in (locked, elsewhere):
+        assert response.status_code == 200
+        assert (
+            "Too many failed sign-in attempts. Try again in 15 minutes."
+            in response.content.decode()
+        )
+    assert not signed_in(client)
+
+    # when the window that opened at the first failure has passed
+    clock.now += 15 * 60
+
+    # then the right password works again
+    response = attempt(client, "boss", PASSWORD)
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert signed_in(client)
+
+
+def test_the_wait_shown_counts_down_from_the_first_failure(client, boss, clock):
+    for _ in range(5):
+        attempt(client, "boss", "guess")
+    clock.now += 14 * 60 + 30
+
+    response = attempt(client, "boss", PASSWORD)
+
+    assert "Try again in 1 minute." in response.content.decode()
+
+
+def test_a_locked_attempt_checks_no_password(client, boss, clock, django_assert_num_queries):
+    for _ in range(5):
+        attempt(client, "boss", "guess")
+
+    with django_assert_num_queries(0):
+        response = attempt(client, "boss", PASSWORD)
+
+    assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+def test_one_address_guessing_many_usernames_is_locked_and_others_are_not(client, boss, clock):
+    # given twenty failures from one address, spread over usernames so none is locked by name
+    for number in range(20):
+        attempt(client, f"user{number}", "guess")
+
+    # when that address tries a real staff account
+    response = attempt(client, "boss", PASSWORD)
+
+    # then it is refused, while the same account from another address signs in
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert not signed_in(client)
+    response = attempt(client, "boss", PASSWORD, ip=ELSEWHERE)
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
+def test_a_successful_sign_in_clears_the_usernames_failures(client, boss, clock):
+    for _ in range(4):
+        attempt(client, "boss", "guess")
+    assert attempt(client, "boss", PASSWORD).status_code == 302
+    client.logout()
+
+    for _ in range(4):
+        attempt(client, "boss", "guess")
+
+    assert attempt(client, "boss", PASSWORD).status_code == 302
+
+
+def test_a_learner_who_is_not_staff_counts_as_a_failure(client, clock, verified_learner):
+    for _ in range(5):
+        response = attempt(client, verified_learner.username, PASSWORD)
+        assert response.status_code == 200
+
+    assert "Too many failed sign-in attempts" in (
+        attempt(client, verified_learner.username, PASSWORD).content.decode()
+    )
+
+
+def test_limits_can_be_switched_off_per_kind(client, boss, clock, settings):
+    settings.STREAM = {**settings.STREAM, "ADMIN_LOGIN_FAILURES_PER_USERNAME": None}
+    for _ in range(10):
+        attempt(client, "boss", "guess")
+
+    assert attempt(client, "boss", PASSWORD).status_code == 302
+
+
+def test_the_address_comes_from_the_configured_proxy_header(rf, settings):
+    settings.STREAM = {**settings.STREAM, "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR"}
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="10.0.0.1, 192.0.2.44", REMOTE_ADDR="127.0.0.1")
+
+    assert admin_login.client_ip(request) == "192.0.2.44"
+
+
+def test_the_message_is_translated(client, boss, clock):
+    for _ in range(5):
+        attempt(client, "boss", "guess")
+
+    response = client.post(LOGIN, {"username": "boss", "password": PASSWORD}, REMOTE_ADDR=ATTACKER)
+
+    assert "로그인 시도가 너무 많이 실패했어요. 15분 뒤에 다시 시도하세요." in (
+        response.content.decode()
+    )
