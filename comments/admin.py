@@ -7,6 +7,7 @@ from the admin does what the page and the API do (notifications included).
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
@@ -27,6 +28,13 @@ from .models import (
     ReplySubscription,
     ReportStatus,
 )
+
+
+def user_search_fields(prefix):
+    """Search a user by the login field and the email of whatever ``AUTH_USER_MODEL`` is."""
+    user_model = get_user_model()
+    names = [user_model.USERNAME_FIELD, user_model.get_email_field_name()]
+    return tuple(f"{prefix}{name}" for name in dict.fromkeys(names))
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -78,7 +86,7 @@ class CommentAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", FlaggedFilter, "lesson__course", "lesson")
     list_select_related = ("author", "lesson__course")
-    search_fields = ("body", "author__username", "author__email", "lesson__title")
+    search_fields = ("body", *user_search_fields("author__"), "lesson__title")
     readonly_fields = (
         "lesson",
         "author",
@@ -349,7 +357,7 @@ class ReplySubscriptionAdmin(admin.ModelAdmin):
     list_display = ("user", "lesson", "active", "updated_at")
     list_filter = ("active",)
     list_select_related = ("user", "lesson")
-    search_fields = ("user__username", "user__email", "lesson__title")
+    search_fields = (*user_search_fields("user__"), "lesson__title")
     raw_id_fields = ("user", "lesson")
 
 

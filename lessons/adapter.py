@@ -62,11 +62,20 @@ class StreamAdapter:
     def user_display_name(self, user) -> str:
         """How ``user`` is named beside their comments, in notifications and in reply emails.
 
-        The default is the user's short name, else their ``USERNAME_FIELD`` value. Override to
-        show a profile's nickname; never return an email address you do not want published.
+        The default is the user's short name, else their ``USERNAME_FIELD`` value; where that
+        field is the email address (a custom user model without ``username``), only the part
+        before the "@" is shown, so addresses are never published. Override to show a
+        profile's nickname.
         """
         short = getattr(user, "get_short_name", None)
-        return (short() if callable(short) else "") or user.get_username()
+        name = (short() if callable(short) else "") or ""
+        if name:
+            return name
+        login = user.get_username()
+        model = type(user)
+        if model.get_email_field_name() == model.USERNAME_FIELD:
+            login = login.partition("@")[0]
+        return login
 
     def user_avatar_url(self, user) -> str:
         """The address of ``user``'s picture beside their comments, or "" for none.

@@ -3,28 +3,58 @@
 User factories are built on ``get_user_model()`` so a host project's custom user model works.
 """
 
+import itertools
+
 import factory
 from django.contrib.auth import get_user_model
 
 from lessons.models import Course, Lesson, LessonLink, Status, Tag
 from lessons.services import lesson_set_tags
 
+_User = get_user_model()
+_USERNAME_FIELD = _User.USERNAME_FIELD
+_EMAIL_FIELD = _User.get_email_field_name()
+_FIELDS = {field.name for field in _User._meta.get_fields()}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """A learner of whatever ``AUTH_USER_MODEL`` the settings name.
+
+    ``UserFactory(username="ada")`` works with any user model: where the model has no
+    ``username`` field, "ada" becomes the local part of the email (the login field of an
+    email-only model). ``user.username`` is only there when the model has it.
+    """
+
     class Meta:
-        model = get_user_model()
+        model = _User
         django_get_or_create = ()
 
-    username = factory.Sequence(lambda n: f"learner{n}")
-    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.django.Password("correct horse battery staple")
     is_active = True
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        number = next(_numbers)
+        name = kwargs.pop("username", None) if "username" not in _FIELDS else None
+        name = name or kwargs.get("username") or f"{cls._name_prefix}{number}"
+        if "username" in _FIELDS:
+            kwargs.setdefault("username", name)
+        if _EMAIL_FIELD in _FIELDS:
+            kwargs.setdefault(_EMAIL_FIELD, f"{name}@example.com")
+        if _USERNAME_FIELD not in kwargs:
+            kwargs[_USERNAME_FIELD] = name
+        return kwargs
+
+    _name_prefix = "learner"
+
+
+_numbers = itertools.count()
+
 
 class StaffFactory(UserFactory):
-    username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
     is_superuser = True
+    _name_prefix = "staff"
 
 
 class CourseFactory(factory.django.DjangoModelFactory):
