@@ -92,6 +92,13 @@ TEMPLATES = [{
     ]},
 }]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+# Shared by every worker process, as Stream's system checks ask of a site not in DEBUG.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": BASE_DIR / "cache",
+    }
+}
 LANGUAGE_CODE = "en"
 LANGUAGES = [("ko", "Korean"), ("en", "English")]
 USE_I18N = True
@@ -111,12 +118,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("markdownx/", include("lessons.markdownx_urls")),
-    path("api/v1/", include("progress.api_urls")),
-    path("api/v1/", include("comments.api_urls")),
-    path("learn/", include("progress.urls")),
-    path("learn/", include("comments.urls")),
-    path("learn/", include("lessons.urls")),
+    path("learn/", include("lessons.site_urls")),
 ]
 """
 
