@@ -55,13 +55,21 @@ def tag_links(tags):
 def stream_login_url(context, next_url="", fragment=""):
     """``settings.LOGIN_URL`` with ``?next=`` back to this page (or ``next_url``), plus an anchor.
 
-    Works with allauth, Django's own login view or a host's sign-in page alike.
+    Works with allauth, Django's own login view or a host's sign-in page alike. On a page that
+    is itself part of signing in (it carries a ``?next=``, like the sign-up page), the link
+    passes that ``next`` on instead of pointing back at the sign-in pages.
     """
     request = context.get("request")
-    target = next_url or (request.get_full_path() if request is not None else "/")
+    login_url = resolve_url(settings.LOGIN_URL)
+    target = next_url
+    if not target and request is not None:
+        target = request.GET.get("next") or (
+            "/" if request.path == login_url else request.get_full_path()
+        )
+    target = target or "/"
     if fragment:
         target = f"{target.split('#')[0]}#{fragment.lstrip('#')}"
-    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}"
+    return f"{login_url}?{urlencode({'next': target})}"
 
 
 @register.simple_tag

@@ -394,3 +394,20 @@ def test_the_header_links_a_signed_in_learner_to_their_account(client, verified_
     page = client.get(lesson.get_absolute_url()).content.decode()
 
     assert f'href="{reverse("account_email")}"' in page
+
+
+def test_the_header_sign_in_link_keeps_the_way_back_to_the_lesson(client, lesson):
+    # given the sign-up page reached from a lesson
+    page = client.get(
+        reverse("account_signup"), {"next": lesson.get_absolute_url()}
+    ).content.decode()
+
+    # then the header's "Sign in" leads back to that lesson, not to the sign-up page
+    assert (
+        'class="site-nav__login" href="/accounts/login/?next=%2Fcourses%2Fbasics%2Ffirst-steps%2F"'
+        in page
+    )
+
+    # and on the sign-in page itself it does not point back at itself
+    page = client.get(reverse("account_login")).content.decode()
+    assert 'class="site-nav__login" href="/accounts/login/?next=%2F"' in page
