@@ -214,3 +214,10 @@ def test_comment_author_search_in_the_admin_uses_the_hosts_login_field(client, l
     # then the search works and finds her comment
     assert response.status_code == 200
     assert "1 comment" in response.content.decode()
+
+
+def test_the_host_passes_every_stream_check():
+    from django.core import checks
+
+    errors = [m.id for m in checks.run_checks() if m.level >= checks.ERROR]
+    assert errors == []

@@ -1,0 +1,3 @@
+"""A URLconf without Stream's pages, for the system-check test."""
+
+urlpatterns = []
