@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
+from django.core.checks import Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
@@ -271,3 +273,37 @@ def connect_invalidation() -> None:
         weak=False,
         dispatch_uid="stream-page-cache-user-deleted",
     )
+
+
+# --- A cache every worker shares --------------------------------------------------------------
+
+PER_PROCESS_CACHES = frozenset(
+    {
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    }
+)
+
+
+@register(Tags.caches)
+def check_shared_cache(app_configs=None, **kwargs):
+    """With ``DEBUG`` off the site runs under several workers, and every one of them keeps its
+    own local-memory cache: rate limits count per worker (N workers allow N times the limit),
+    and a write invalidates cached pages in one worker only. Warn before that ships."""
+    if settings.DEBUG:
+        return []
+    found = []
+    for alias in {"default", lessons_settings.PAGE_CACHE_ALIAS}:
+        backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+        if backend in PER_PROCESS_CACHES:
+            found.append(
+                CheckWarning(
+                    f"The {alias!r} cache is {backend.rsplit('.', 1)[-1]}, private to each "
+                    "worker process: Stream's rate limits would count per worker and a write "
+                    "would invalidate cached lesson pages in one worker only.",
+                    hint="Use a cache every worker shares, e.g. Redis (set REDIS_URL in the "
+                    "demo), or run a single worker process.",
+                    id="stream_lessons.W002",
+                )
+            )
+    return found

@@ -92,18 +92,24 @@ def test_mail_settings_use_mailers_from_django_6_1():
         assert found == email_settings("smtp://mailer:pw@mail.example.com:587?tls=1")
 
 
-def test_production_settings_pass_check_deploy_without_warnings():
-    result = subprocess.run(
+def check_deploy(**env):
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
             **clean_environment(),
             "DJANGO_SETTINGS_MODULE": "config.settings_production",
             **PRODUCTION_ENV,
+            **env,
         },
         capture_output=True,
         text=True,
     )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    # (the Redis URL only names the cache: check does not connect)
+    result = check_deploy(REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
     assert settings_as_json("config.settings_production", **PRODUCTION_ENV)["debug"] is False
@@ -117,3 +123,12 @@ def test_production_settings_refuse_to_start_without_secret_and_hosts(missing):
     )
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_check_warns_when_production_runs_on_a_per_process_cache():
+    # given production settings without REDIS_URL (each worker keeps its own memory cache)
+    result = check_deploy()
+    # then check says what breaks: rate limits and page invalidation per worker
+    assert result.returncode != 0
+    assert "stream_lessons.W002" in result.stderr
+    assert "rate limits would count per worker" in result.stderr
