@@ -8,6 +8,7 @@ lesson's comments are a 404 to learners), and each write checks its object's per
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter
@@ -21,7 +22,7 @@ from rest_framework.exceptions import (
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from lessons.api import SCHEMA_ENUM_NAMES, StreamAPIView, stream_schema
+from lessons.api import MAX_ID, SCHEMA_ENUM_NAMES, StreamAPIView, stream_schema
 from lessons.models import Lesson
 from lessons.selectors import lessons_visible
 
@@ -326,9 +327,14 @@ class LessonCommentsView(StreamAPIView):
     )
     def get(self, request, lesson_id):
         lesson = _visible_lesson(request, lesson_id)
-        page = selectors.comment_tree_for_lesson(
-            lesson=lesson, user=request.user, page=request.query_params.get("page")
-        )
+        # Like the other paginated lists: a page that is not a number, or past the last one,
+        # is a 404 (the lesson page itself shows the nearest page instead).
+        asked = request.query_params.get("page", "1")
+        if not (asked.isascii() and asked.isdigit() and 1 <= int(asked) <= MAX_ID):
+            raise NotFound(_("No such page."))
+        page = selectors.comment_tree_for_lesson(lesson=lesson, user=request.user, page=int(asked))
+        if page.number != int(asked):
+            raise NotFound(_("No such page."))
         url = reverse("stream_comments_api:lesson-comments", args=[lesson.pk], request=request)
         return Response(
             {
@@ -373,7 +379,11 @@ class LessonCommentsView(StreamAPIView):
 
 
 def _single(comment, request, lesson) -> dict:
-    comment.author = request.user if comment.author_id == request.user.pk else comment.author
+    if comment.author_id == request.user.pk:
+        # The user object itself, not the session's lazy proxy of it (type() of the proxy is
+        # not the user model, which the adapter's display-name rule looks at).
+        user = request.user
+        comment.author = getattr(user, "_wrapped", user) if isinstance(user, LazyObject) else user
     node = selectors.comment_node(
         comment,
         user=request.user,

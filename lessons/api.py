@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.http import Http404
+from django.urls import register_converter
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +35,24 @@ from .models import Status
 # Primary keys are 64-bit; a larger number in a path names nothing (and would overflow the
 # database driver), so it is a 404 before any query.
 MAX_ID = 2**63 - 1
+
+
+class IdConverter:
+    """``<stream_id:name>``: an object id in an API path. Anything up to the next slash matches,
+    so ``lessons/abc/`` reaches the view and answers a JSON 404 rather than Django's HTML one;
+    what is not an id in the database's range arrives as None (see ``StreamAPIView.initial``).
+    """
+
+    regex = "[^/]+"
+
+    def to_python(self, value):
+        return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "stream_id")
 
 
 def exception_handler(exc, context):
@@ -149,7 +168,7 @@ class StreamAPIView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for value in kwargs.values():
-            if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            if value is None or (isinstance(value, int) and not 0 <= value <= MAX_ID):
                 raise exceptions.NotFound()
 
     def paginate(self, items, serializer_class, **extra):

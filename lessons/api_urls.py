@@ -11,8 +11,8 @@ app_name = "stream_lessons_api"
 
 urlpatterns = [
     path("courses/", api.CourseListView.as_view(), name="courses"),
-    path("courses/<slug:slug>/", api.CourseDetailView.as_view(), name="course"),
-    path("lessons/<int:lesson_id>/", api.LessonDetailView.as_view(), name="lesson"),
+    path("courses/<str:slug>/", api.CourseDetailView.as_view(), name="course"),
+    path("lessons/<stream_id:lesson_id>/", api.LessonDetailView.as_view(), name="lesson"),
     path("schema/", api.SchemaView.as_view(), name="schema"),
     path("docs/", api.DocsView.as_view(), name="docs"),
 ]

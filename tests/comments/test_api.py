@@ -61,6 +61,16 @@ def test_list_is_a_tree_paginated_by_top_level_comment(api, lesson, settings):
     assert [t["id"] for t in page_two["results"]] == [third.pk] and page_two["next"] is None
 
 
+@pytest.mark.parametrize("page", ["true", "0", "-1", "3", "99999999999999999999999"])
+def test_a_page_that_does_not_exist_is_a_json_404(api, lesson, page):
+    # found by schemathesis: ?page=true used to answer page 1 although the schema says integer
+    CommentFactory(lesson=lesson)
+
+    response = api.get(comments_url(lesson), {"page": page})
+
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
 def test_list_shows_placeholders_not_text_for_deleted_comments(api, lesson):
     removed = CommentFactory(lesson=lesson, status=CommentStatus.REMOVED, body="gone")
     CommentFactory(parent=removed)

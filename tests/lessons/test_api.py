@@ -199,6 +199,25 @@ def test_ids_beyond_the_database_range_are_404_not_500(api, lesson_id, django_as
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/lessons/abc/",
+        "/api/v1/lessons/-1/",
+        "/api/v1/lessons/%C2%B2/",  # a superscript two: a digit to str.isdigit, not to int()
+        "/api/v1/courses/%C2%AC/",
+        "/api/v1/lessons/1e3/comments/",
+    ],
+)
+def test_paths_that_name_nothing_are_json_404s_not_html(api, url):
+    # found by schemathesis: Django's converters refused these before Stream's views saw them
+    response = api.get(url)
+
+    assert response.status_code in (404, 405)
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] in ("not_found", "method_not_allowed")
+
+
 class EnrolledOnlyAdapter(StreamAdapter):
     """A host's enrolment rule: only courses whose slug starts with "open-"."""
 
