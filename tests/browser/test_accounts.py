@@ -44,6 +44,16 @@ def learner_with_address(email="ada@example.com", *, verified=True):
     return user
 
 
+def wait_until(page, expression, *, timeout=10.0):
+    """Poll ``expression`` in the page until it is true (wait_for_function evaluates strings,
+    which the site's Content-Security-Policy forbids)."""
+    for _ in range(int(timeout * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout} s: {expression}")
+
+
 def tab_to(page, selector, *, limit=40):
     """Press Tab until ``selector`` has the focus; fail if it never gets it."""
     for _ in range(limit):
@@ -144,7 +154,7 @@ def test_sign_in_by_keyboard_returns_to_the_lesson_and_syncs_local_progress(page
 
     # then they are back on the lesson, signed in, and the browser's completion reached the account
     page.wait_for_url(f"**{DEMO_LESSON}")
-    page.wait_for_function(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
+    wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
     assert [c.lesson.slug for c in LessonCompletion.objects.filter(learner=learner)] == ["llama"]
     assert page.locator(".site-nav__user").inner_text() == learner.get_username()
     assert page.get_by_role("button", name="✓ 완료").is_disabled()
