@@ -321,6 +321,7 @@ class LessonCommentsView(StreamAPIView):
 
     @stream_schema(
         operation_id="lesson_comments_list",
+        tags=["comments"],
         parameters=[_lesson_id(), PAGE_PARAMETER],
         responses=CommentPageSerializer,
         errors=(404,),
@@ -352,6 +353,7 @@ class LessonCommentsView(StreamAPIView):
 
     @stream_schema(
         operation_id="lesson_comments_create",
+        tags=["comments"],
         parameters=[_lesson_id()],
         request=CommentWriteSerializer,
         responses={201: CommentSerializer},
@@ -410,6 +412,7 @@ class CommentDetailView(CommentObjectView):
 
     @stream_schema(
         operation_id="comment_update",
+        tags=["comments"],
         parameters=[_comment_id()],
         request=CommentEditSerializer,
         responses=CommentSerializer,
@@ -429,6 +432,7 @@ class CommentDetailView(CommentObjectView):
 
     @stream_schema(
         operation_id="comment_destroy",
+        tags=["comments"],
         parameters=[_comment_id()],
         responses={204: None},
         errors=(403, 404),
@@ -447,6 +451,7 @@ class CommentFlagView(CommentObjectView):
 
     @stream_schema(
         operation_id="comment_flag",
+        tags=["comments"],
         parameters=[_comment_id()],
         request=FlagSerializer,
         responses={200: FlagResultSerializer, 201: FlagResultSerializer},
@@ -479,6 +484,7 @@ class LessonSubscriptionView(StreamAPIView):
 
     @stream_schema(
         operation_id="lesson_subscription_retrieve",
+        tags=["notifications"],
         parameters=[_lesson_id()],
         responses=SubscriptionStateSerializer,
         errors=(403, 404),
@@ -488,6 +494,7 @@ class LessonSubscriptionView(StreamAPIView):
 
     @stream_schema(
         operation_id="lesson_subscription_update",
+        tags=["notifications"],
         parameters=[_lesson_id()],
         request=None,
         responses=SubscriptionStateSerializer,
@@ -500,6 +507,7 @@ class LessonSubscriptionView(StreamAPIView):
 
     @stream_schema(
         operation_id="lesson_subscription_destroy",
+        tags=["notifications"],
         parameters=[_lesson_id()],
         responses=SubscriptionStateSerializer,
         errors=(403, 404),
@@ -518,6 +526,7 @@ class NotificationListView(StreamAPIView):
 
     @stream_schema(
         operation_id="notifications_list",
+        tags=["notifications"],
         parameters=[PAGE_PARAMETER, PAGE_SIZE_PARAMETER],
         responses=NotificationPageSerializer,
         errors=(403, 404),
@@ -567,6 +576,7 @@ class NotificationReadView(StreamAPIView):
 
     @stream_schema(
         operation_id="notifications_read",
+        tags=["notifications"],
         request=NotificationReadSerializer,
         responses=NotificationReadResultSerializer,
         errors=(400, 403),
@@ -589,6 +599,7 @@ class LessonReportsView(StreamAPIView):
 
     @stream_schema(
         operation_id="lesson_reports_create",
+        tags=["reports"],
         parameters=[_lesson_id()],
         request=ReportSerializer,
         responses={201: ReportCreatedSerializer},
@@ -623,6 +634,7 @@ class ReportResolveView(StreamAPIView):
 
     @stream_schema(
         operation_id="report_resolve",
+        tags=["reports"],
         parameters=[
             OpenApiParameter("id", int, OpenApiParameter.PATH, description="The report's id.")
         ],

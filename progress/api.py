@@ -116,6 +116,7 @@ class ProgressSyncView(StreamAPIView):
 
     @stream_schema(
         operation_id="progress_sync",
+        tags=["progress"],
         request=SyncRequestSerializer,
         responses={200: SyncResponseSerializer, 409: SyncConflictSerializer},
         errors=(400, 403),
