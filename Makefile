@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test lint format messages bench clean venv
+.PHONY: demo test test-host lint format messages bench clean venv
 
 venv: $(STAMP)
 
@@ -26,6 +26,16 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-host
+
+# The same apps inside another project (tests/host_project: its own user model, base template,
+# URL prefix and sign-in, no allauth): its own tests plus the existing suites that must hold
+# there too. A session of its own, because Django's settings are fixed per process.
+HOST_TESTS ?= tests/host_project tests/lessons/test_services.py tests/progress/test_services.py \
+  tests/progress/test_selectors.py tests/progress/test_rules.py \
+  tests/progress/test_sync_properties.py tests/comments/test_selectors.py
+test-host: venv
+	$(BIN)/python -m pytest -p no:cacheprovider --ds=tests.host_project.settings $(HOST_TESTS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -22,8 +22,12 @@ def comments_bulk_create(*, lesson, total, threads, authors=None, viewer=None, s
         # Unusable passwords: hashing forty real ones would take seconds.
         user_model = get_user_model()
         tag = rng.randrange(10**9)
+        login, email = user_model.USERNAME_FIELD, user_model.get_email_field_name()
         authors = user_model.objects.bulk_create(
-            user_model(username=f"author-{tag}-{i}", email=f"a{tag}-{i}@example.com", password="!")
+            user_model(
+                **{login: f"a{tag}-{i}@example.com", email: f"a{tag}-{i}@example.com"},
+                password="!",
+            )
             for i in range(min(40, total))
         )
     if viewer is not None:

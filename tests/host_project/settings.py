@@ -86,7 +86,6 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/assets/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "academy@acme.test"
 
 # Stream (step 3 of docs/integration.md)
