@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 
 HERE = Path(__file__).resolve().parent
 
@@ -87,6 +88,10 @@ USE_TZ = True
 STATIC_URL = "/assets/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 DEFAULT_FROM_EMAIL = "academy@acme.test"
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Stream (step 3 of docs/integration.md)
 STREAM = {
