@@ -180,7 +180,11 @@ def test_mandatory_verification_keeps_the_learner_out_until_the_link_is_followed
 def test_an_unknown_confirmation_link_explains_itself(client):
     response = client.get(reverse("account_confirm_email", args=["not-a-real-key"]))
 
-    assert response.status_code == 404 or "만료" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "이 이메일 확인 링크는 만료되었거나 유효하지 않습니다." in page
+    assert 'href="/accounts/email/"' in page
+    assert 'type="submit"' not in page.split("account-title", 1)[1].split("</main>")[0]
 
 
 def test_sign_up_refuses_a_taken_address_and_a_mismatched_password(client, verified_learner):
