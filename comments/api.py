@@ -22,7 +22,16 @@ from rest_framework.exceptions import (
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from lessons.api import MAX_ID, SCHEMA_ENUM_NAMES, StreamAPIView, stream_schema
+from lessons.api import (
+    MAX_ID,
+    SCHEMA_ENUM_NAMES,
+    StreamAPIView,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    stream_schema,
+)
 from lessons.models import Lesson
 from lessons.selectors import lessons_visible
 
@@ -108,12 +117,12 @@ def _node_data(node) -> dict:
 
 
 class CommentWriteSerializer(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    body = StrictCharField(trim_whitespace=False, allow_blank=True)
+    parent = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
 
 
 class CommentEditSerializer(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    body = StrictCharField(trim_whitespace=False, allow_blank=True)
 
 
 class FlagSerializer(serializers.Serializer):
@@ -121,27 +130,27 @@ class FlagSerializer(serializers.Serializer):
 
 
 class SubscriptionSerializer(serializers.Serializer):
-    subscribed = serializers.BooleanField()
+    subscribed = StrictBooleanField()
 
 
 class NotificationReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=1000
     )
 
 
 class ReportSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
-    message = serializers.CharField(trim_whitespace=False)
-    section = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
-    page_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
-    website = serializers.CharField(required=False, allow_blank=True, default="")  # honeypot
+    message = StrictCharField(trim_whitespace=False)
+    section = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
+    contact_email = StrictEmailField(required=False, allow_blank=True, default="")
+    page_url = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
+    website = StrictCharField(required=False, allow_blank=True, default="")  # honeypot
 
 
 class ReportResolveSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices, default=ReportStatus.RESOLVED)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = StrictCharField(required=False, allow_blank=True)
 
 
 # --- Response schemas (the payloads above, described for the OpenAPI schema) -------------------

@@ -180,6 +180,41 @@ class StreamAPIView(APIView):
         return response
 
 
+# --- Strict request fields ------------------------------------------------------------------------
+
+
+class StrictTypeMixin:
+    """A request field that takes only its own JSON type: DRF's fields coerce (``12`` becomes
+    ``"12"`` for a CharField, ``"12"`` becomes ``12`` for an IntegerField), so a client that
+    sends the wrong type would be answered as if it had not, contrary to the schema."""
+
+    json_types: tuple[type, ...] = ()
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) != (bool in self.json_types) or not isinstance(
+            data, self.json_types
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictTypeMixin, serializers.CharField):
+    json_types = (str,)
+    default_error_messages = {"invalid": gettext_lazy("Not a valid string.")}
+
+
+class StrictEmailField(StrictTypeMixin, serializers.EmailField):
+    json_types = (str,)
+
+
+class StrictIntegerField(StrictTypeMixin, serializers.IntegerField):
+    json_types = (int,)
+
+
+class StrictBooleanField(StrictTypeMixin, serializers.BooleanField):
+    json_types = (bool,)
+
+
 # --- Schemas of the shared responses -------------------------------------------------------------
 
 
@@ -381,11 +416,11 @@ class LessonDetailView(StreamAPIView):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    login = serializers.CharField(
+    login = StrictCharField(
         max_length=254,
         help_text="What the learner signs in with: their email address on most sites.",
     )
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    password = StrictCharField(max_length=4096, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from lessons.api import ErrorSerializer, StreamAPIView, stream_schema
+from lessons.api import ErrorSerializer, StreamAPIView, StrictCharField, stream_schema
 
 from . import services
 from .selectors import learner_state
@@ -28,7 +28,7 @@ class SyncRequestSerializer(serializers.Serializer):
             "are rejected with a reason while the rest apply."
         ),
     )
-    time_zone = serializers.CharField(
+    time_zone = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=64,
@@ -103,7 +103,10 @@ class ProgressStateView(StreamAPIView):
     permission_classes = [IsAuthenticated]
 
     @stream_schema(
-        operation_id="progress_retrieve", responses=ProgressStateSerializer, errors=(403,)
+        operation_id="progress_retrieve",
+        tags=["progress"],
+        responses=ProgressStateSerializer,
+        errors=(403,),
     )
     def get(self, request):
         return Response(learner_state(user=request.user).as_payload())

@@ -156,6 +156,37 @@ def test_post_errors_are_json(api, lesson, learner, settings):
     assert missing.status_code == 400 and missing.json()["code"] == "invalid"
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"body": 12},
+        {"body": ["x"]},
+        {"body": True},
+        {"body": "x", "parent": "1"},
+        {"body": "x", "parent": True},
+        {"body": "x", "parent": 1.5},
+        {"body": "x", "parent": 2**63},
+    ],
+)
+def test_values_of_the_wrong_json_type_are_400_not_coerced(api, lesson, learner, data):
+    # found by schemathesis: DRF turned 12 into "12" and "1" into 1, unlike the schema says;
+    # and a parent id past the database's range was a 500
+    sign_in(api, learner)
+
+    response = api.post(comments_url(lesson), data, format="json")
+
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert not Comment.objects.exists()
+
+
+def test_notification_ids_past_the_database_range_are_400(api, learner):
+    response = sign_in(api, learner).post(
+        reverse("stream_comments_api:notifications-read"), {"ids": [2**63]}, format="json"
+    )
+
+    assert response.status_code == 400 and "ids" in response.json()["errors"]
+
+
 def test_rate_limited_post_is_429_with_a_message_and_saves_nothing(api, lesson, learner, settings):
     settings.STREAM = {**settings.STREAM, "COMMENTS_POST_LIMIT": 1}
     sign_in(api, learner)
