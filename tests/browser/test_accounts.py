@@ -186,3 +186,54 @@ def test_password_reset_through_the_mail(page, live_server, mailoutbox):
     page.locator("#id_password").press("Enter")
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator(".site-nav__user").inner_text() == learner.get_username()
+
+
+def test_a_refused_sign_up_puts_the_focus_on_the_field_to_fix(page, screenshot, assert_accessible):
+    # when a visitor signs up by keyboard with passwords that differ
+    page.goto("/accounts/signup/")
+    tab_to(page, "#id_email")
+    page.keyboard.type("typo@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD + "!")
+    page.keyboard.press("Enter")
+    page.locator(".errorlist").first.wait_for()
+
+    # then the page comes back with the focus on that field, its error tied to it
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "id_password2"
+    described_by = page.get_attribute("#id_password2", "aria-describedby")
+    error_text = page.locator(f"#{described_by.split()[-1]}").inner_text()
+    assert error_text.strip()
+    assert page.get_attribute("#id_password2", "aria-invalid") == "true"
+    assert page.locator("#id_email").input_value() == "typo@example.com"
+    screenshot(page, "accounts-signup-error-1280")
+    assert_accessible(page)
+
+
+def test_account_pages_in_dark_mode(chromium, live_server, sign_in, screenshot, assert_accessible):
+    context = chromium.new_context(
+        base_url=live_server.url,
+        locale="ko-KR",
+        color_scheme="dark",
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.locator("#id_login").fill("ada@example.com")
+        page.locator("#id_password").fill("wrong")
+        page.locator("#id_password").press("Enter")
+        page.locator(".form-errors").wait_for()
+        screenshot(page, "accounts-login-error-dark")
+        assert_accessible(page)
+
+        learner = learner_with_address()
+        EmailAddress.objects.create(user=learner, email="ada.work@example.com")
+        sign_in(page, learner)
+        page.goto("/accounts/email/")
+        screenshot(page, "accounts-email-dark")
+        assert_accessible(page)
+    finally:
+        context.close()
