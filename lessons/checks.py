@@ -10,6 +10,7 @@ stream_lessons.E003   ``STREAM["ADAPTER"]`` cannot be imported or is not a ``Str
 stream_lessons.E004   no DjangoTemplates engine has the ``request`` context processor
 stream_lessons.E005   auth, contenttypes or sessions is not in ``INSTALLED_APPS``
 stream_lessons.E006   ``SessionMiddleware`` or ``AuthenticationMiddleware`` is missing
+stream_lessons.E007   no DjangoTemplates engine has the ``auth`` context processor
 stream_lessons.W001   the lesson pages are not in the URLconf
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
@@ -30,6 +31,7 @@ from .conf import lessons_settings
 from .layout import blocks_problems
 
 REQUEST_PROCESSOR = "django.template.context_processors.request"
+AUTH_PROCESSOR = "django.contrib.auth.context_processors.auth"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGE_MIDDLEWARE = "django.contrib.messages.middleware.MessageMiddleware"
@@ -93,19 +95,25 @@ def check_adapter(app_configs=None, **kwargs):
 @register(Tags.templates)
 def check_request_context_processor(app_configs=None, **kwargs):
     """Stream's pages and tags read ``request`` (sign-in links back to the page, CSRF for the
-    browser's sync, the learner's progress)."""
+    browser's sync, the learner's progress) and ``user`` (the comment form or a sign-in link)."""
+    processors = set()
     for engine in engines.all():
-        if engine.__class__.__name__ != "DjangoTemplates":
-            continue
-        if REQUEST_PROCESSOR in engine.engine.context_processors:
-            return []
-    return [
-        Error(
-            "Stream's pages need the request in their template context.",
-            hint=f"Add {REQUEST_PROCESSOR!r} to TEMPLATES[...]['OPTIONS']['context_processors'].",
-            id="stream_lessons.E004",
-        )
-    ]
+        if engine.__class__.__name__ == "DjangoTemplates":
+            processors.update(engine.engine.context_processors)
+    errors = []
+    for name, problem, error_id in (
+        (REQUEST_PROCESSOR, "the request", "stream_lessons.E004"),
+        (AUTH_PROCESSOR, "the signed-in user", "stream_lessons.E007"),
+    ):
+        if name not in processors:
+            errors.append(
+                Error(
+                    f"Stream's pages need {problem} in their template context.",
+                    hint=f"Add {name!r} to TEMPLATES[...]['OPTIONS']['context_processors'].",
+                    id=error_id,
+                )
+            )
+    return errors
 
 
 @register()

@@ -69,6 +69,19 @@ def test_the_request_context_processor_is_required(settings):
     assert REQUEST in found[0].hint
 
 
+def test_the_auth_context_processor_is_required(settings):
+    auth = "django.contrib.auth.context_processors.auth"
+    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {"context_processors": [p for p in processors if p != auth]},
+        }
+    ]
+    found = lesson_checks.check_request_context_processor()
+    assert ids(found) == ["stream_lessons.E007"]
+
+
 def test_sessions_and_authentication_middleware_are_required(settings):
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "AuthenticationMiddleware" not in m]
     found = lesson_checks.check_middleware()
