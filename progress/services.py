@@ -487,6 +487,15 @@ class SyncResult:
     awarded: list[AchievementAward] = field(default_factory=list)
 
 
+def _lessons_hidden_by_adapter(*, user, lesson_ids) -> set[int]:
+    """Lessons among ``lesson_ids`` the adapter's ``lessons_for_user`` keeps from ``user`` (the
+    host's enrolment rules): a sync treats them as unknown. No query with the default adapter."""
+    if not lesson_ids or not adapter_overrides("lessons_for_user"):
+        return set()
+    allowed = get_adapter().lessons_for_user(Lesson.objects.filter(pk__in=lesson_ids), user=user)
+    return set(lesson_ids) - set(allowed.values_list("pk", flat=True))
+
+
 def _valid_time_zone(name) -> str:
     return name if isinstance(name, str) and name in time_zone_names() else ""
 
@@ -513,6 +522,7 @@ def progress_sync(
         parsed = [event_parse(raw) for raw in events]
         valid = [event for event in parsed if isinstance(event, ClientEvent)]
         progress = _LearnerProgress(user, lesson_ids={e.lesson_id for e in valid}, now=now)
+        hidden = _lessons_hidden_by_adapter(user=user, lesson_ids={e.lesson_id for e in valid})
 
         results, conflicts = [], []
         for raw, event in zip(events, parsed, strict=True):
@@ -528,8 +538,12 @@ def progress_sync(
                 results.append(EventResult(event.raw_id, DUPLICATE))
                 continue
             lesson = progress.lessons.get(event.lesson_id)
-            if lesson is None or not lesson.published:
-                reason = UNKNOWN_LESSON if lesson is None else UNPUBLISHED_LESSON
+            if lesson is None or not lesson.published or event.lesson_id in hidden:
+                reason = (
+                    UNKNOWN_LESSON
+                    if lesson is None or event.lesson_id in hidden
+                    else UNPUBLISHED_LESSON
+                )
                 results.append(EventResult(event.raw_id, REJECTED, reason))
                 continue
             at = min(event.at, now)

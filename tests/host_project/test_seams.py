@@ -269,3 +269,25 @@ def test_a_base_without_a_title_block_still_works(settings, client, course):
     html = Client().get("/learn/").content.decode()
     assert "<title>Welcome — Acme Academy</title>" in html
     assert "Welding basics" in html
+
+
+def test_a_sync_cannot_complete_a_lesson_the_adapter_hides(client, members_only, member):
+    # given a member who is not enrolled in the members-only course
+    lesson = members_only.lessons.get()
+    client.force_login(member)
+    # when their browser claims a completion of its lesson
+    event = {
+        "id": "00000000-0000-4000-8000-0000000000aa",
+        "type": "lesson_completed",
+        "lesson": lesson.pk,
+        "at": "2026-11-28T09:00:00+01:00",
+    }
+    response = client.post(
+        reverse("stream_progress_api:sync"), {"events": [event]}, content_type="application/json"
+    )
+    # then it is rejected as an unknown lesson and nothing is recorded
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"id": event["id"], "status": "rejected", "reason": "unknown_lesson"}
+    ]
+    assert response.json()["state"]["completed"] == []
