@@ -51,8 +51,9 @@ messages: venv
 	  --ignore='.venv*' --ignore=tests --ignore=bench --ignore=test-artifacts
 	$(BIN)/python manage.py compilemessages --ignore='.venv*' -v 0
 
-# Benchmarks (not tests): results are appended to docs/benchmarks.md.
+# Benchmarks (not tests): bench/results.json and docs/benchmarks.md; BENCH_ARGS="--quick" etc.
 bench: venv
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/markdown_render.py
 
 clean:

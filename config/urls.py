@@ -20,3 +20,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if getattr(settings, "STREAM_BENCH_ENDPOINTS", False):  # make bench only (bench/settings.py)
+    from . import bench_views
+
+    urlpatterns.insert(0, path("bench/baseline/", bench_views.baseline, name="bench-baseline"))

@@ -1,0 +1,184 @@
+"""In-process measurements for ``make bench``: queries per request, and pyinstrument profiles.
+
+Run by ``bench/run.py`` against the database wrk just loaded, with the same settings as the
+server (``bench.settings``), through Django's test client: the same middleware, views and
+caches, but in this process where queries can be counted and the stack sampled.
+
+    python bench/inprocess.py queries --manifest m.json --endpoints a,b --out q.json
+    python bench/inprocess.py profile --manifest m.json --endpoints a,b --out p.json
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.endpoints import endpoints_for  # noqa: E402
+from bench.wrk import EVENTS_PER_SYNC, SYNC_AT  # noqa: E402
+
+PROFILE_REQUESTS = {"get": 40, "sync": 10}
+LEARNER_OFFSET = 7  # profile and count with learners wrk used least, one per request
+
+
+class Requester:
+    """Sends one endpoint's request the way the wrk script does, learner by learner."""
+
+    def __init__(self, endpoint, manifest):
+        self.endpoint, self.manifest = endpoint, manifest
+        self.turn = 0
+        # One client (one middleware chain) per endpoint, as one server worker has.
+        self.client = Client(enforce_csrf_checks=True, raise_request_exception=True)
+
+    def __call__(self):
+        self.turn += 1
+        client = self.client
+        client.cookies.clear()
+        if self.endpoint.signed_in or self.endpoint.kind == "sync":
+            learners = self.manifest["learners"]
+            learner = learners[(self.turn * LEARNER_OFFSET) % len(learners)]
+            client.cookies[self.manifest["session_cookie"]] = learner["session"]
+        if self.endpoint.kind == "sync":
+            client.cookies[self.manifest["csrf_cookie"]] = self.manifest["csrf_token"]
+            lessons = self.manifest["lesson_ids"]
+            events = [
+                {
+                    "id": str(uuid.uuid4()),
+                    "type": "lesson_completed",
+                    "lesson": lessons[(self.turn * 31 + i * 17) % len(lessons)],
+                    "at": SYNC_AT,
+                }
+                for i in range(EVENTS_PER_SYNC)
+            ]
+            response = client.post(
+                self.endpoint.path,
+                data=json.dumps({"events": events}),
+                content_type="application/json",
+                headers={"X-CSRFToken": self.manifest["csrf_token"]},
+            )
+        else:
+            response = client.generic(self.endpoint.method, self.endpoint.path)
+        if response.status_code >= 400:
+            raise RuntimeError(
+                f"{self.endpoint.name}: {self.endpoint.method} {self.endpoint.path} answered "
+                f"{response.status_code}: {response.content[:300]!r}"
+            )
+        return response
+
+
+def count_queries(endpoints, manifest) -> dict:
+    """Queries of the first request and of a warm one (the third), per endpoint."""
+    found = {}
+    for endpoint in endpoints:
+        send = Requester(endpoint, manifest)
+        counts = []
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as captured:
+                send()
+            counts.append(len(captured.captured_queries))
+        found[endpoint.name] = {
+            "queries": counts[-1],
+            "queries_first": counts[0],
+            "sql": [query["sql"][:160] for query in captured.captured_queries],
+        }
+    return found
+
+
+def _frames(frame, found, path=()):
+    """Accumulate self time by function, and inclusive time of the project's own frames."""
+    key = f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
+    entry = found.setdefault(key, {"self": 0.0, "total": 0.0, "project": False})
+    entry["self"] += max(0.0, frame.time - sum(child.time for child in frame.children))
+    if key not in path:  # recursion: count a function's inclusive time once per stack
+        entry["total"] += frame.time
+    file_path = frame.file_path or ""
+    entry["project"] = entry["project"] or (
+        str(ROOT) in file_path and ".venv" not in file_path and "bench" not in file_path
+    )
+    for child in frame.children:
+        _frames(child, found, (*path, key))
+
+
+def profile(endpoints, manifest, out_dir: Path) -> dict:
+    """Profile each endpoint over a number of warm requests; the heaviest frames, summarised."""
+    from pyinstrument import Profiler
+
+    summaries = {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for endpoint in endpoints:
+        send = Requester(endpoint, manifest)
+        for _ in range(3):
+            send()  # warm caches, as under load
+        count = PROFILE_REQUESTS[endpoint.kind]
+        profiler = Profiler(interval=0.0005)
+        started = time.perf_counter()
+        profiler.start()
+        for _ in range(count):
+            send()
+        profiler.stop()
+        elapsed = time.perf_counter() - started
+        (out_dir / f"{endpoint.name}.txt").write_text(
+            profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8"
+        )
+        found = {}
+        root = profiler.last_session.root_frame()
+        if root is not None:
+            _frames(root, found)
+        total = max(root.time if root is not None else 0.0, 1e-9)
+        by_self = sorted(found.items(), key=lambda item: -item[1]["self"])[:8]
+        # Frames that wrap the whole request (middleware) say nothing; show what is inside.
+        project = sorted(
+            (
+                (key, entry)
+                for key, entry in found.items()
+                if entry["project"] and entry["total"] / total < 0.9
+            ),
+            key=lambda item: -item[1]["total"],
+        )[:8]
+        summaries[endpoint.name] = {
+            "requests": count,
+            "ms_per_request": round(elapsed * 1000 / count, 2),
+            "top_self": [
+                {"frame": key, "share": round(entry["self"] / total, 3)} for key, entry in by_self
+            ],
+            "top_project": [
+                {"frame": key, "share": round(entry["total"] / total, 3)} for key, entry in project
+            ],
+        }
+    return summaries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["queries", "profile"])
+    parser.add_argument("--manifest", required=True)
+    parser.add_argument("--endpoints", default="")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--profile-dir", default=str(ROOT / "bench" / "profiles"))
+    args = parser.parse_args()
+    manifest = json.loads(Path(args.manifest).read_text(encoding="utf-8"))
+    endpoints = endpoints_for(manifest, args.endpoints)
+    endpoints = [e for e in endpoints if e.name != "baseline" or args.mode == "queries"]
+    if args.mode == "queries":
+        result = count_queries(endpoints, manifest)
+    else:
+        result = profile(endpoints, manifest, Path(args.profile_dir))
+    Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""``bench/results.json`` as Markdown, and the issue's targets checked against it.
+
+``docs/benchmarks.md`` keeps hand-written prose: only the part between the two markers below
+is rewritten by ``make bench``; everything outside them stays as written.
+"""
+
+from pathlib import Path
+
+BEGIN = "<!-- bench:begin (written by make bench; edit outside these markers) -->"
+END = "<!-- bench:end -->"
+
+PAGES = ["lesson_anon", "lesson_signed_in", "big_anon", "big_signed_in"]
+RATIO_TARGETS = [
+    ("lesson_anon", 0.7, "anonymous lesson page ≥ 0.7 × baseline req/s"),
+    ("lesson_signed_in", 0.4, "signed-in lesson page ≥ 0.4 × baseline req/s"),
+    ("big_signed_in", 0.3, "1,000-comment lesson signed in ≥ 0.3 × baseline req/s"),
+]
+P99_LIMIT = 4.0
+SYNC_MAX_QUERIES = 15
+SYNC_MIN_RPS = 100
+
+
+def _check(target, database, scale, value, met, shown):
+    return {
+        "target": target,
+        "database": database,
+        "scale": scale,
+        "value": value,
+        "shown": shown,
+        "met": met,
+    }
+
+
+def targets_check(results: dict) -> list[dict]:
+    """Each target of issue 6, per database and scale, met or missed, with its figure."""
+    checks = []
+    by_database: dict[str, list[dict]] = {}
+    for run in results.get("runs", []):
+        database, scale, found = run["database"], run["scale"], run["endpoints"]
+        by_database.setdefault(database, []).append(run)
+        for name, minimum, target in RATIO_TARGETS:
+            ratio = found.get(name, {}).get("ratio_to_baseline")
+            if ratio is not None:
+                checks.append(
+                    _check(target, database, scale, ratio, ratio >= minimum, f"{ratio:.2f}×")
+                )
+        p99s = {
+            name: found[name]["p99_to_baseline"]
+            for name in PAGES
+            if found.get(name, {}).get("p99_to_baseline") is not None
+        }
+        if p99s:
+            worst = max(p99s, key=p99s.get)
+            checks.append(
+                _check(
+                    f"p99 of every page ≤ {P99_LIMIT:g} × baseline p99",
+                    database,
+                    scale,
+                    p99s[worst],
+                    p99s[worst] <= P99_LIMIT,
+                    f"worst {p99s[worst]:.1f}× ({worst})",
+                )
+            )
+        sync = found.get("progress_sync")
+        if sync and database == "sqlite" and "queries" in sync:
+            met = sync["queries"] <= SYNC_MAX_QUERIES and sync["rps"] >= SYNC_MIN_RPS
+            checks.append(
+                _check(
+                    f"sync of 100 events ≤ {SYNC_MAX_QUERIES} queries and "
+                    f"≥ {SYNC_MIN_RPS} req/s on SQLite",
+                    database,
+                    scale,
+                    [sync["queries"], sync["rps"]],
+                    met,
+                    f"{sync['queries']} queries, {sync['rps']:.0f} req/s",
+                )
+            )
+    for database, runs in by_database.items():
+        if len(runs) < 2:
+            continue
+        varying = {}
+        names = {name for run in runs for name in run["endpoints"]}
+        for name in sorted(names):
+            counts = [run["endpoints"].get(name, {}).get("queries") for run in runs]
+            counts = [count for count in counts if count is not None]
+            if len(set(counts)) > 1:
+                varying[name] = counts
+        checks.append(
+            _check(
+                "queries per request constant across scale factors",
+                database,
+                "all",
+                varying,
+                not varying,
+                "constant"
+                if not varying
+                else "; ".join(f"{name}: {counts}" for name, counts in varying.items()),
+            )
+        )
+    return checks
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _num(value, digits=1, suffix=""):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}{suffix}"
+    return f"{value:,}{suffix}"
+
+
+def _counts(counts: dict) -> str:
+    return (
+        f"{counts['courses']:,} courses, {counts['lessons']:,} lessons, {counts['tags']:,} tags, "
+        f"{counts['learners']:,} learners, {counts['completions']:,} completions, "
+        f"{counts['awards']:,} awards, {counts['xp_entries']:,} XP rows, "
+        f"{counts['comments']:,} comments ({counts['big_lesson_comments']:,} on one lesson)"
+    )
+
+
+def _endpoint_rows(run: dict, titles: dict) -> list[list]:
+    rows = []
+    for name, figures in run["endpoints"].items():
+        rows.append(
+            [
+                titles.get(name, name),
+                _num(figures["rps"]),
+                _num(figures.get("ratio_to_baseline"), 2, "×"),
+                _num(figures["p50_ms"], 2),
+                _num(figures["p99_ms"], 2),
+                _num(figures.get("p99_to_baseline"), 1, "×"),
+                f"{figures['errors']:,}"
+                + (f" ({figures['server_5xx']} 5xx)" if figures.get("server_5xx") else ""),
+                _num(figures.get("queries")),
+                _num(figures.get("peak_rss_mb"), 0),
+            ]
+        )
+    return rows
+
+
+def _titles() -> dict:
+    from bench.endpoints import endpoints_for
+
+    manifest = {"lesson": {"url": "…"}, "big_lesson": {"url": "…", "id": "<id>"}}
+    return {endpoint.name: endpoint.title for endpoint in endpoints_for(manifest)}
+
+
+def _frame_name(frame: str) -> str:
+    """``function (path:line)`` → ``function``, or ``file.py`` for anonymous frames."""
+    function, _, where = frame.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    if function.startswith(("[", "<")):
+        return f"`{where}` {function}" if function.startswith("<") else f"`{where}`"
+    module = Path(where).stem
+    return f"`{module}.{function}`"
+
+
+def generated_markdown(results: dict) -> list[str]:
+    titles = _titles()
+    machine = results["machine"]
+    lines = [
+        f"## Latest run: {results['date']}",
+        "",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB RAM, "
+        f"{machine['os']}, Python {machine['python']}, "
+        + ", ".join(f"{name} {version}" for name, version in machine["versions"].items()),
+        f"- Command: `{results['command']}` "
+        f"({results['seconds'] // 60} min {results['seconds'] % 60} s)",
+        f"- Server: {results['settings']['gunicorn']}, {results['settings']['django_settings']}",
+        f"- Load: wrk on loopback, {results['settings']['wrk']}; signed-in requests rotate "
+        f"over {results['settings']['sessions']} learners' sessions",
+        "",
+    ]
+    checks = results.get("targets", [])
+    if checks:
+        lines += ["### Targets", ""]
+        rows = []
+        for check in checks:
+            rows.append(
+                [
+                    check["target"],
+                    check["database"],
+                    check["scale"],
+                    check["shown"],
+                    "met" if check["met"] else "**missed**",
+                ]
+            )
+        lines += _table(["target", "database", "scale", "measured", ""], rows) + [""]
+    header = [
+        "endpoint",
+        "req/s",
+        "× baseline",
+        "p50 ms",
+        "p99 ms",
+        "p99 × baseline",
+        "errors",
+        "queries",
+        "peak RSS MB",
+    ]
+    for run in results.get("runs", []):
+        lines += [
+            f"### {run['database']}, scale {run['scale']}",
+            "",
+            f"Data: {_counts(run['counts'])}. Cache: {run['cache']}. "
+            f"Lesson page {run['lesson_page_bytes']:,} bytes (the baseline's size).",
+            "",
+        ]
+        lines += _table(header, _endpoint_rows(run, titles)) + [""]
+    databases = sorted({run["database"] for run in results.get("runs", [])})
+    for database in databases:
+        runs = [run for run in results["runs"] if run["database"] == database]
+        if len(runs) < 2:
+            continue
+        scales = [run["scale"] for run in runs]
+        lines += [
+            f"### Scaling on {database}: the same endpoints at scale {', '.join(map(str, scales))}",
+            "",
+        ]
+        header = (
+            ["endpoint"]
+            + [f"req/s ×{s}" for s in scales]
+            + [f"p99 ms ×{s}" for s in scales]
+            + [f"queries ×{s}" for s in scales]
+        )
+        rows = []
+        for name in runs[0]["endpoints"]:
+            found = [run["endpoints"].get(name, {}) for run in runs]
+            rows.append(
+                [titles.get(name, name)]
+                + [_num(f.get("rps")) for f in found]
+                + [_num(f.get("p99_ms"), 2) for f in found]
+                + [_num(f.get("queries")) for f in found]
+            )
+        lines += _table(header, rows) + [""]
+    profiled = [run for run in results.get("runs", []) if run.get("profiles")]
+    for run in profiled:
+        lines += [
+            f"### Where the time goes ({run['database']}, scale {run['scale']}, pyinstrument)",
+            "",
+            "In-process through the test client, warm. “Own code” is the inclusive share of "
+            "Stream's functions; “hottest” is self time anywhere. Full trees: "
+            "`bench/profiles/<endpoint>.txt`.",
+            "",
+        ]
+        rows = []
+        for name, profile in run["profiles"].items():
+            own = "; ".join(
+                f"{_frame_name(item['frame'])} {item['share']:.0%}"
+                for item in profile["top_project"][:4]
+            )
+            hot = "; ".join(
+                f"{_frame_name(item['frame'])} {item['share']:.0%}"
+                for item in profile["top_self"][:5]
+            )
+            rows.append([titles.get(name, name), _num(profile["ms_per_request"], 1), own, hot])
+        lines += _table(["endpoint", "ms/request", "own code (inclusive)", "hottest (self)"], rows)
+        lines += [""]
+    soak = results.get("soak")
+    if soak:
+        lines += soak_markdown(soak)
+    return lines
+
+
+def soak_markdown(soak: dict) -> list[str]:
+    verdict = "passed" if soak.get("passed") else "**FAILED**"
+    lines = [
+        f"### Soak: {verdict}",
+        "",
+        f"{soak['seconds']:.0f} s on {soak['database']} at scale {soak['scale']}, "
+        f"{soak['clients']} concurrent clients as {soak['learners']} learners, "
+        f"{soak['requests']:,} requests ({soak['rps']:.0f} req/s).",
+        "",
+    ]
+    rows = [
+        [kind, f"{n['sent']:,}", f"{n['acknowledged']:,}", f"{n['refused']:,}"]
+        for kind, n in soak["operations"].items()
+    ]
+    lines += _table(["operation", "sent", "acknowledged", "refused (4xx, e.g. rate limits)"], rows)
+    lines += ["", "Checks after the run:", ""]
+    lines += [
+        f"- {'✓' if check['ok'] else '✗'} {check['what']}: {check['detail']}"
+        for check in soak["checks"]
+    ]
+    return lines + [""]
+
+
+FRESH_HEAD = """# Benchmarks
+
+`make bench` measures Stream under load next to the fastest page the same stack can serve, and
+writes the figures below and `bench/results.json`. It is not part of the test suite: tests pin
+query counts, never times.
+
+## Running it
+
+    make bench                                     # everything: about 15 minutes on 2 cores
+    make bench BENCH_ARGS="--quick"                # SQLite, scale 1, short runs, short soak
+    make bench BENCH_ARGS="--endpoints lesson_anon --scales 1 --duration 5 --no-soak"
+    .venv/bin/python bench/run.py --help           # every option
+
+With `DATABASE_URL` (PostgreSQL) and `REDIS_URL` set, every scale runs on SQLite and then on
+PostgreSQL + Redis, and the soak runs on PostgreSQL. The bench never touches the databases those
+variables name: it creates (and drops on the next run) a database `stream_bench` on the same
+server and uses Redis database 15 (`BENCH_REDIS_DB`). `wrk` comes from Debian
+(`apt-get install wrk`); the bench installs it when it can, or says how.
+
+Endpoints (`--endpoints`): `baseline`, `lesson_anon`, `lesson_signed_in`, `big_anon`,
+`big_signed_in`, `progress_get`, `comments_api`, `progress_sync`.
+Other options: `--databases sqlite,postgres`, `--scales 1,10,100`, `--duration` and `--warmup`
+(seconds per endpoint), `--connections`, `--workers`, `--no-profile`, `--no-soak`,
+`--soak-duration`, `--no-doc` (keep this file), `--keep` (keep the work directory with the
+server and access logs).
+
+## How it measures
+
+- **Data**: `manage.py bench_data --scale N` on a fresh database: the demo's 8 courses and 41
+  lessons copied N times (the copies reuse the rendered HTML), 20 × N learners with completions,
+  their event log, XP ledger, awards (from the progress rules engine) and cached totals, three
+  comments on every lesson, and one lesson with 1,000 comments in 40 threads four levels deep.
+  It writes a manifest with session keys of 200 learners and a CSRF token for the load scripts.
+- **Server**: gunicorn with `config/gunicorn.conf.py` (gthread workers, 2 × cores + 1) and
+  `bench/settings.py`: the production settings (`DEBUG` off, cached template loader,
+  whitenoise with compressed manifest static files, persistent database connections) plus the
+  baseline view and two loopback allowances (no HTTPS redirect; clients told apart by
+  `X-Forwarded-For`, as behind a load balancer).
+- **Baseline**: `/bench/baseline/` (`config/bench_views.py`, mounted only by the bench
+  settings) goes through the same middleware, sessions and locale handling and returns a
+  constant HTML body of the lesson page's size: the ceiling of this stack on this machine.
+  Every endpoint's “× baseline” compares its requests per second with the baseline's in the
+  same run.
+- **Load**: wrk on loopback, fixed connections and duration, after a warm-up. Signed-in
+  requests rotate over the learners' sessions; every sync request posts 100 events with new ids
+  (a per-run nonce, the wrk thread and a counter) for lessons drawn from the data set.
+- **Errors** are wrk's non-2xx/3xx responses plus socket errors; “5xx” counts the server's
+  access log. **Queries** are counted in-process with the test client on a warm request
+  (`CaptureQueriesContext`). **Peak RSS** is the largest gunicorn worker's resident memory,
+  polled from `/proc` during the run.
+- **Soak**: a mixed load (reads, completions through sync, comments, replies, problem reports,
+  repeated syncs) from many learners at once for at least 60 s, every acknowledged write
+  recorded; then the database is checked: each acknowledged write is there exactly once, every
+  refused one is absent, XP totals equal ledger sums, and the server logged no 5xx.
+
+"""
+
+FRESH_TAIL = """
+## What was changed, and why
+
+(Written by hand: what each profile showed and what was done about it.)
+
+## Markdown rendering
+
+Written by `bench/markdown_render.py` (`make bench` runs it last); one row per run.
+
+| date | machine | benchmark | result | target |
+| --- | --- | --- | --- | --- |
+"""
+
+
+def write_doc(results: dict, path: Path) -> None:
+    """Rewrite the generated part of ``path``; keep everything outside the markers."""
+    generated = "\n".join([BEGIN, "", *generated_markdown(results), END])
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        path.write_text(head + generated + tail, encoding="utf-8")
+        return
+    old_rows = [line for line in text.splitlines() if line.startswith("| 20")]
+    tail = FRESH_TAIL + "".join(row + "\n" for row in old_rows)
+    path.write_text(FRESH_HEAD + generated + "\n" + tail, encoding="utf-8")
