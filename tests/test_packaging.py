@@ -240,6 +240,10 @@ def test_the_wheel_installs_and_serves_a_lesson_outside_the_repository(tmp_path)
         sdist_names = archive.getnames()
     assert_carries_package_data(sdist_names, prefix=f"django_stream_lms-{version}/")
     assert f"django_stream_lms-{version}/CHANGELOG.md" in sdist_names
+    assert f"django_stream_lms-{version}/LICENSE" in sdist_names
+    assert any(".dist-info/" in name and name.endswith("/LICENSE") for name in wheel_names), (
+        "the MIT licence text is not in the wheel"
+    )
 
     # when it is installed into a fresh virtualenv outside the repository
     venv = tmp_path / "venv"
