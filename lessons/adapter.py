@@ -72,7 +72,7 @@ class StreamAdapter:
         if name:
             return name
         login = user.get_username()
-        model = type(user)
+        model = user.__class__  # the real class, also through a lazy request.user
         if model.get_email_field_name() == model.USERNAME_FIELD:
             login = login.partition("@")[0]
         return login
