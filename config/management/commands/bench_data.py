@@ -343,6 +343,7 @@ class Command(BaseCommand):
             "learners": get_user_model()._default_manager.count(),
             "completions": LessonCompletion.objects.count(),
             "xp_entries": XPEntry.objects.count(),
+            "completion_events": CompletionEvent.objects.count(),
             "awards": AchievementAward.objects.count(),
             "comments": comments,
             "big_lesson_comments": Comment.objects.filter(lesson=big).count(),

@@ -1,0 +1,485 @@
+"""The soak: a mixed load from many learners at once, then the database is checked.
+
+Concurrent clients (threads, keep-alive connections) read pages and the API, complete lessons
+through sync (new events, and batches sent again as a retrying browser would), post comments
+and replies, and file problem reports. Every acknowledged write is recorded (a 2xx with its id,
+or each sync event's answer), and so is every refused one. Afterwards, in-process:
+
+- each acknowledged comment, reply and report is in the database exactly once, and nothing
+  that was refused or never acknowledged is;
+- each event a sync answered "applied" is in the learner's completion log exactly once, with a
+  completion for its lesson; a batch sent again was answered "duplicate" event by event;
+- every learner's XP total equals the sum of their XP ledger;
+- the server answered no 5xx and logged no traceback.
+
+``bench/run.py`` calls :func:`soak_run`; ``python bench/soak.py check …`` is its checking half.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SOAK_SCALE = 10
+CLIENTS = 24
+MARK = "soak-"
+# Operation weights: mostly reads, as on a real site, with a steady stream of every write.
+MIX = [
+    ("read_page_anon", 20),
+    ("read_page_signed_in", 10),
+    ("read_big_signed_in", 4),
+    ("read_comments_api", 6),
+    ("read_progress", 8),
+    ("sync", 18),
+    ("sync_again", 6),
+    ("comment", 10),
+    ("reply", 10),
+    ("report", 8),
+]
+
+
+class Ledger:
+    """What the server acknowledged and refused, shared by the client threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.operations = {name: {"sent": 0, "acknowledged": 0, "refused": 0} for name, _ in MIX}
+        self.statuses: dict[str, int] = {}
+        self.comments = []  # {"id", "marker", "parent", "lesson", "learner"}
+        self.refused_markers = []
+        self.reports = []  # {"id", "marker"}
+        self.events = []  # (learner_id, event_id, lesson_id) answered "applied"
+        self.batches = []  # (learner, [events]) acknowledged, for sending again
+        self.duplicate_mismatches = 0
+        self.server_errors = []
+
+    def count(self, name, status):
+        with self.lock:
+            entry = self.operations[name]
+            entry["sent"] += 1
+            if 200 <= status < 300:
+                entry["acknowledged"] += 1
+            elif 400 <= status < 500:
+                entry["refused"] += 1
+            self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+
+
+class Client(threading.Thread):
+    def __init__(self, number, *, port, manifest, ledger, stop, seed):
+        super().__init__(daemon=True)
+        self.number, self.port, self.manifest = number, port, manifest
+        self.ledger, self.stop = ledger, stop
+        self.random = random.Random(seed)
+        self.connection = None
+        names, weights = zip(*MIX, strict=True)
+        self.names, self.weights = names, weights
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    def request(self, method, path, *, learner=None, body=None):
+        headers = {"X-Forwarded-For": f"10.{self.number}.{self.random.randint(0, 255)}.9"}
+        cookies = []
+        if learner is not None:
+            cookies.append(f"{self.manifest['session_cookie']}={learner['session']}")
+        if method != "GET":
+            cookies.append(f"{self.manifest['csrf_cookie']}={self.manifest['csrf_token']}")
+            headers["X-CSRFToken"] = self.manifest["csrf_token"]
+            headers["Content-Type"] = "application/json"
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
+        payload = json.dumps(body).encode() if body is not None else None
+        for attempt in range(2):
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.connection.request(method, path, body=payload, headers=headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.connection.close()
+                    self.connection = None
+                return response.status, data
+            except (OSError, http.client.HTTPException):
+                if self.connection is not None:
+                    self.connection.close()
+                self.connection = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    # --- Operations -------------------------------------------------------------------------
+
+    def learner(self):
+        return self.random.choice(self.manifest["learners"])
+
+    def lesson_id(self):
+        return self.random.choice(self.manifest["lesson_ids"])
+
+    def read_page_anon(self):
+        url = self.random.choice(
+            [self.manifest["lesson"]["url"], self.manifest["big_lesson"]["url"]]
+        )
+        return self.request("GET", url)[0]
+
+    def read_page_signed_in(self):
+        return self.request("GET", self.manifest["lesson"]["url"], learner=self.learner())[0]
+
+    def read_big_signed_in(self):
+        return self.request("GET", self.manifest["big_lesson"]["url"], learner=self.learner())[0]
+
+    def read_comments_api(self):
+        return self.request(
+            "GET", f"/api/v1/lessons/{self.manifest['big_lesson']['id']}/comments/"
+        )[0]
+
+    def read_progress(self):
+        return self.request("GET", "/api/v1/progress/", learner=self.learner())[0]
+
+    def sync(self):
+        learner = self.learner()
+        events = [
+            {
+                "id": str(uuid.UUID(int=self.random.getrandbits(128), version=4)),
+                "type": "lesson_completed",
+                "lesson": self.lesson_id(),
+                "at": f"2026-11-{self.random.randint(1, 27):02d}T09:00:00+09:00",
+            }
+            for _ in range(self.random.randint(1, 20))
+        ]
+        status, data = self.request(
+            "POST", "/api/v1/progress/sync/", learner=learner, body={"events": events}
+        )
+        if status == 200:
+            answers = {item["id"]: item["status"] for item in json.loads(data)["results"]}
+            with self.ledger.lock:
+                for event in events:
+                    if answers.get(event["id"]) == "applied":
+                        self.ledger.events.append((learner["id"], event["id"], event["lesson"]))
+                self.ledger.batches.append((learner, events))
+        return status
+
+    def sync_again(self):
+        with self.ledger.lock:
+            batch = self.random.choice(self.ledger.batches) if self.ledger.batches else None
+        if batch is None:
+            return self.sync()
+        learner, events = batch
+        status, data = self.request(
+            "POST", "/api/v1/progress/sync/", learner=learner, body={"events": events}
+        )
+        if status == 200:
+            answers = [item["status"] for item in json.loads(data)["results"]]
+            if any(answer != "duplicate" for answer in answers):
+                with self.ledger.lock:
+                    self.ledger.duplicate_mismatches += 1
+        return status
+
+    def _post_comment(self, lesson_id, parent=None):
+        learner = self.learner()
+        marker = f"{MARK}{uuid.UUID(int=self.random.getrandbits(128), version=4).hex}"
+        body = {"body": f"Soak comment {marker}: **GQA** keeps `n_kv_heads` small."}
+        if parent is not None:
+            body["parent"] = parent
+        status, data = self.request(
+            "POST", f"/api/v1/lessons/{lesson_id}/comments/", learner=learner, body=body
+        )
+        with self.ledger.lock:
+            if status == 201:
+                self.ledger.comments.append(
+                    {
+                        "id": json.loads(data)["id"],
+                        "marker": marker,
+                        "parent": parent,
+                        "lesson": lesson_id,
+                        "learner": learner["id"],
+                    }
+                )
+            else:
+                self.ledger.refused_markers.append(marker)
+        return status
+
+    def comment(self):
+        lesson_id = self.random.choice([self.lesson_id(), self.manifest["big_lesson"]["id"]])
+        return self._post_comment(lesson_id)
+
+    def reply(self):
+        with self.ledger.lock:
+            parent = self.random.choice(self.ledger.comments) if self.ledger.comments else None
+        if parent is None:
+            return self.comment()
+        return self._post_comment(parent["lesson"], parent=parent["id"])
+
+    def report(self):
+        marker = f"{MARK}{uuid.UUID(int=self.random.getrandbits(128), version=4).hex}"
+        learner = self.learner() if self.random.random() < 0.3 else None
+        status, data = self.request(
+            "POST",
+            f"/api/v1/lessons/{self.lesson_id()}/reports/",
+            learner=learner,
+            body={"kind": "content", "message": f"Soak report {marker}: a typo in the table."},
+        )
+        with self.ledger.lock:
+            if status == 201:
+                self.ledger.reports.append({"id": json.loads(data)["id"], "marker": marker})
+            else:
+                self.ledger.refused_markers.append(marker)
+        return status
+
+    def run(self):
+        while not self.stop.is_set():
+            name = self.random.choices(self.names, self.weights)[0]
+            try:
+                status = getattr(self, name)()
+            except Exception as error:  # noqa: BLE001 (recorded, and fails the soak)
+                with self.ledger.lock:
+                    self.ledger.server_errors.append(f"{name}: {error!r}")
+                status = 599
+            self.ledger.count(name, status)
+            if status >= 500:
+                with self.ledger.lock:
+                    self.ledger.server_errors.append(f"{name}: HTTP {status}")
+
+
+def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log) -> dict:
+    """Load a fresh scale-10 data set, run the mixed load for ``duration`` s, check the data."""
+    manifest_path = workdir / "manifest-soak.json"
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "bench_data", "--scale", str(SOAK_SCALE), "--manifest", str(manifest_path))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    ledger, stop = Ledger(), threading.Event()
+    log(f"soak: {duration:.0f} s of mixed load on {kind}, {CLIENTS} clients")
+    with server_class(
+        env,
+        workers=workers,
+        workdir=workdir,
+        label="soak",
+        baseline_bytes=manifest["lesson_page_bytes"],
+    ) as server:
+        clients = [
+            Client(n, port=server.port, manifest=manifest, ledger=ledger, stop=stop, seed=n)
+            for n in range(CLIENTS)
+        ]
+        started = time.monotonic()
+        for client in clients:
+            client.start()
+        time.sleep(duration)
+        stop.set()
+        for client in clients:
+            client.join(timeout=60)
+        seconds = time.monotonic() - started
+        statuses = server.statuses()
+    ledger_path = workdir / "soak-ledger.json"
+    ledger_path.write_text(
+        json.dumps(
+            {
+                "comments": ledger.comments,
+                "refused_markers": ledger.refused_markers,
+                "reports": ledger.reports,
+                "events": ledger.events,
+                "initial": manifest["counts"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = workdir / "soak-check.json"
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__)), "check", str(ledger_path), "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        checks = [{"what": "database check ran", "ok": False, "detail": done.stderr[-1500:]}]
+    else:
+        checks = json.loads(out.read_text(encoding="utf-8"))
+    server_5xx = sum(count for code, count in statuses.items() if code.startswith("5"))
+    log_text = server.server_log.read_text(encoding="utf-8", errors="replace")
+    tracebacks = log_text.count("Traceback (most recent call last)")
+    checks += [
+        {
+            "what": "no 5xx in the server's access log",
+            "ok": server_5xx == 0,
+            "detail": f"{server_5xx} of {sum(statuses.values()):,} responses",
+        },
+        {
+            "what": "no traceback in the server's log",
+            "ok": tracebacks == 0,
+            "detail": f"{tracebacks} tracebacks",
+        },
+        {
+            "what": "every request answered (no client-side failure)",
+            "ok": not ledger.server_errors,
+            "detail": "; ".join(ledger.server_errors[:5]) or "all answered",
+        },
+        {
+            "what": "batches sent again answered “duplicate” for every event",
+            "ok": ledger.duplicate_mismatches == 0,
+            "detail": f"{ledger.operations['sync_again']['acknowledged']:,} repeated batches, "
+            f"{ledger.duplicate_mismatches} with another answer",
+        },
+    ]
+    requests = sum(entry["sent"] for entry in ledger.operations.values())
+    result = {
+        "database": kind,
+        "scale": SOAK_SCALE,
+        "seconds": round(seconds, 1),
+        "clients": CLIENTS,
+        "learners": len(manifest["learners"]),
+        "requests": requests,
+        "rps": round(requests / seconds, 1),
+        "statuses": dict(sorted(statuses.items())),
+        "operations": ledger.operations,
+        "checks": checks,
+        "passed": all(check["ok"] for check in checks),
+    }
+    log(f"soak: {requests:,} requests, {'passed' if result['passed'] else 'FAILED'}")
+    for check in checks:
+        if not check["ok"]:
+            log(f"  ✗ {check['what']}: {check['detail']}")
+    return result
+
+
+# --- The checking half, in-process ---------------------------------------------------------------
+
+
+def database_check(ledger: dict) -> list[dict]:
+    """Compare the database with what the server acknowledged (see the module docstring)."""
+    from django.db.models import Sum
+
+    from comments.models import Comment, ProblemReport
+    from progress.models import CompletionEvent, LearnerProfile, LessonCompletion, XPEntry
+
+    checks = []
+
+    def check(what, ok, detail):
+        checks.append({"what": what, "ok": bool(ok), "detail": detail})
+
+    by_marker: dict[str, list[tuple]] = {}
+    for pk, body, parent_id, root_id in Comment.objects.filter(body__contains=MARK).values_list(
+        "pk", "body", "parent_id", "root_id"
+    ):
+        marker = body.split(MARK, 1)[1].split(":", 1)[0]
+        by_marker.setdefault(MARK + marker, []).append((pk, parent_id, root_id))
+    acknowledged = ledger["comments"]
+    wrong = [
+        c["marker"]
+        for c in acknowledged
+        if [row[0] for row in by_marker.get(c["marker"], [])] != [c["id"]]
+    ]
+    check(
+        "each acknowledged comment and reply stored exactly once, under its id",
+        not wrong,
+        f"{len(acknowledged):,} acknowledged, {len(wrong)} missing or doubled",
+    )
+    replies = [c for c in acknowledged if c["parent"]]
+    orphaned = [
+        c["marker"]
+        for c in replies
+        if by_marker.get(c["marker"]) and by_marker[c["marker"]][0][2] is None
+    ]
+    check(
+        "each acknowledged reply is in a thread",
+        not orphaned,
+        f"{len(replies):,} replies, {len(orphaned)} top-level by mistake",
+    )
+    reports_by_marker: dict[str, list[int]] = {}
+    for pk, message in ProblemReport.objects.filter(message__contains=MARK).values_list(
+        "pk", "message"
+    ):
+        marker = MARK + message.split(MARK, 1)[1].split(":", 1)[0]
+        reports_by_marker.setdefault(marker, []).append(pk)
+    wrong = [r for r in ledger["reports"] if reports_by_marker.get(r["marker"]) != [r["id"]]]
+    check(
+        "each acknowledged problem report stored exactly once",
+        not wrong,
+        f"{len(ledger['reports']):,} acknowledged, {len(wrong)} missing or doubled",
+    )
+    stray = [m for m in ledger["refused_markers"] if m in by_marker or m in reports_by_marker]
+    check(
+        "nothing refused was stored",
+        not stray,
+        f"{len(ledger['refused_markers']):,} refused, {len(stray)} stored anyway",
+    )
+    initial = ledger["initial"]
+    total_comments = Comment.objects.count()
+    check(
+        "comment count = before + acknowledged",
+        total_comments == initial["comments"] + len(acknowledged),
+        f"{total_comments:,} = {initial['comments']:,} + {len(acknowledged):,}",
+    )
+    applied = {(learner, event_id): lesson for learner, event_id, lesson in ledger["events"]}
+    stored = {
+        (learner, str(event_id)): lesson
+        for learner, event_id, lesson in CompletionEvent.objects.filter(
+            event_id__in=[uuid.UUID(event_id) for _, event_id in applied]
+        ).values_list("learner_id", "event_id", "lesson_id")
+    }
+    missing = [key for key in applied if stored.get(key) != applied[key]]
+    check(
+        "each event answered “applied” is in the completion log once",
+        not missing and len(applied) == len(ledger["events"]),
+        f"{len(ledger['events']):,} applied, {len(missing)} missing, "
+        f"{len(ledger['events']) - len(applied)} answered twice",
+    )
+    total_events = CompletionEvent.objects.count()
+    expected_events = initial.get("completion_events", initial["completions"]) + len(applied)
+    check(
+        "completion log size = before + applied",
+        total_events == expected_events,
+        f"{total_events:,} = {expected_events:,}",
+    )
+    pairs = {(learner, lesson) for (learner, _), lesson in applied.items()}
+    completed = set(LessonCompletion.objects.values_list("learner_id", "lesson_id"))
+    check(
+        "each applied event's lesson is completed",
+        pairs <= completed,
+        f"{len(pairs):,} learner-lesson pairs, {len(pairs - completed)} without a completion",
+    )
+    sums = dict(
+        XPEntry.objects.values("learner_id")
+        .annotate(total=Sum("amount"))
+        .values_list("learner_id", "total")
+    )
+    profiles = dict(LearnerProfile.objects.values_list("user_id", "xp"))
+    unequal = [
+        learner
+        for learner in set(sums) | set(profiles)
+        if sums.get(learner, 0) != profiles.get(learner, 0)
+    ]
+    check(
+        "every learner's XP total equals their ledger's sum",
+        not unequal,
+        f"{len(profiles):,} learners, {len(unequal)} differ",
+    )
+    return checks
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Check the database after a soak.")
+    parser.add_argument("mode", choices=["check"])
+    parser.add_argument("ledger")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    ledger = json.loads(Path(args.ledger).read_text(encoding="utf-8"))
+    Path(args.out).write_text(json.dumps(database_check(ledger), indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The bench's pure helpers: reading wrk's figures, checking the targets, keeping the doc's prose.
+
+``make bench`` itself is not part of the suite (it measures time); these are the parts that can
+be wrong without any load.
+"""
+
+import json
+
+import pytest
+
+from bench.endpoints import endpoints_for
+from bench.report import BEGIN, END, targets_check, write_doc
+from bench.wrk import RESULT_MARK, lua_script, parse_wrk_output
+
+MANIFEST = {
+    "lesson": {"id": 3, "url": "/courses/c/l/"},
+    "big_lesson": {"id": 7, "url": "/courses/c/big/"},
+    "lesson_ids": [3, 7, 9],
+    "learners": [{"id": 1, "session": "s1"}, {"id": 2, "session": "s2"}],
+    "session_cookie": "sessionid",
+    "csrf_cookie": "csrftoken",
+    "csrf_token": "t" * 32,
+}
+
+
+def wrk_output(**figures):
+    raw = {
+        "requests": 5000,
+        "duration_us": 10_000_000,
+        "bytes": 5000 * 33_000,
+        "connect": 0,
+        "read": 0,
+        "write": 0,
+        "status": 0,
+        "timeout": 0,
+        "p50_us": 4100,
+        "p90_us": 9000,
+        "p99_us": 25_500,
+        "mean_us": 5000.0,
+        "max_us": 80_000,
+        **figures,
+    }
+    return "Running 10s test @ http://127.0.0.1:1/\n  2 threads\n" + RESULT_MARK + json.dumps(raw)
+
+
+def test_wrk_figures_are_read_from_the_done_hook_line():
+    # given wrk's output with our done hook's line
+    # when it is parsed
+    figures = parse_wrk_output(wrk_output(status=12, read=3, timeout=2))
+
+    # then requests per second, milliseconds and errors (non-2xx/3xx + socket) come out
+    assert figures["rps"] == 500.0
+    assert (figures["p50_ms"], figures["p99_ms"]) == (4.1, 25.5)
+    assert figures["non_2xx_3xx"] == 12
+    assert figures["socket_errors"] == 5
+    assert figures["errors"] == 17
+    assert figures["bytes_per_request"] == 33_000
+
+
+def test_wrk_output_without_the_result_line_is_an_error():
+    with pytest.raises(ValueError, match="no result line"):
+        parse_wrk_output("unable to connect to 127.0.0.1:1 Connection refused")
+
+
+def test_signed_in_scripts_rotate_sessions_and_anonymous_ones_send_none():
+    endpoints = {e.name: e for e in endpoints_for(MANIFEST)}
+
+    signed_in = lua_script(endpoints["lesson_signed_in"], MANIFEST, nonce=5)
+    anonymous = lua_script(endpoints["lesson_anon"], MANIFEST, nonce=5)
+
+    assert '"sessionid=s1"' in signed_in and '"sessionid=s2"' in signed_in
+    assert "sessionid" not in anonymous
+    assert '"/courses/c/l/"' in anonymous
+
+
+def test_the_sync_script_posts_new_event_ids_with_the_csrf_token():
+    sync = next(e for e in endpoints_for(MANIFEST, "progress_sync"))
+
+    script = lua_script(sync, MANIFEST, nonce=123)
+
+    assert '"POST"' in script and '"/api/v1/progress/sync/"' in script
+    assert f"csrftoken={'t' * 32}" in script and 'headers["X-CSRFToken"] = csrf' in script
+    assert "local lessons = {3, 7, 9}" in script
+    # ids: the run's nonce, the wrk thread and a per-thread counter, so none repeats
+    assert "local nonce = 123" in script and "event_id(counter * per_sync + i)" in script
+
+
+def test_an_unknown_endpoint_name_is_refused_with_the_known_ones():
+    with pytest.raises(SystemExit, match="Unknown endpoints: lesson.*Known: baseline"):
+        endpoints_for(MANIFEST, "lesson")
+
+
+def run(scale, database="sqlite", **endpoints):
+    return {"database": database, "scale": scale, "endpoints": endpoints}
+
+
+def test_targets_are_checked_against_the_baseline_of_the_same_run():
+    results = {
+        "runs": [
+            run(
+                1,
+                lesson_anon={"ratio_to_baseline": 0.75, "p99_to_baseline": 2.0, "queries": 0},
+                lesson_signed_in={"ratio_to_baseline": 0.35, "p99_to_baseline": 5.5, "queries": 9},
+                progress_sync={"queries": 12, "rps": 140.0},
+            ),
+            run(
+                10,
+                lesson_anon={"ratio_to_baseline": 0.72, "p99_to_baseline": 2.0, "queries": 0},
+                lesson_signed_in={
+                    "ratio_to_baseline": 0.41,
+                    "p99_to_baseline": 3.0,
+                    "queries": 10,
+                },
+                progress_sync={"queries": 12, "rps": 90.0},
+            ),
+        ]
+    }
+
+    checks = {(c["target"].split(" ")[0], c["scale"]): c for c in targets_check(results)}
+
+    assert checks[("anonymous", 1)]["met"] and checks[("anonymous", 10)]["met"]
+    assert not checks[("signed-in", 1)]["met"] and checks[("signed-in", 10)]["met"]
+    assert not checks[("p99", 1)]["met"]
+    assert checks[("p99", 1)]["shown"] == "worst 5.5× (lesson_signed_in)"
+    assert checks[("sync", 1)]["met"] and not checks[("sync", 10)]["met"]
+    constant = checks[("queries", "all")]
+    assert not constant["met"] and constant["value"] == {"lesson_signed_in": [9, 10]}
+
+
+def test_the_sync_target_is_judged_on_sqlite_only():
+    results = {"runs": [run(1, "postgres", progress_sync={"queries": 40, "rps": 10.0})]}
+
+    assert not [c for c in targets_check(results) if c["target"].startswith("sync")]
+
+
+def test_rewriting_the_doc_keeps_the_prose_outside_the_markers(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\n\nHand-written.\n\n{BEGIN}\nold figures\n{END}\n\n## Notes\n")
+    results = {
+        "date": "2026-11-28 05:00 UTC",
+        "command": "make bench",
+        "seconds": 75,
+        "machine": {
+            "cpu": "Xeon",
+            "cores": 2,
+            "memory_gb": 8.0,
+            "os": "Linux",
+            "python": "3.11",
+            "versions": {},
+        },
+        "settings": {"gunicorn": "5 workers", "django_settings": "bench", "wrk": "16 c"},
+        "runs": [],
+    }
+    results["settings"]["sessions"] = 200
+
+    write_doc(results, doc)
+
+    text = doc.read_text()
+    assert text.startswith("# Benchmarks\n\nHand-written.\n\n")
+    assert text.endswith(f"{END}\n\n## Notes\n")
+    assert "old figures" not in text
+    assert "Latest run: 2026-11-28 05:00 UTC" in text and "(1 min 15 s)" in text
