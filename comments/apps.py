@@ -30,7 +30,9 @@ class CommentsConfig(AppConfig):
         # A comment's lesson page changes with it; course-wide settings change many pages.
         from lessons.page_cache import invalidate_on_save
 
-        from .models import Comment, CommentSettings
+        from .models import Comment, CommentFlag, CommentSettings
 
         invalidate_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
         invalidate_on_save(CommentSettings, lesson_of=lambda row: row.lesson_id)
+        # A flag changes its author's view of the threads ("Flagged for moderation").
+        invalidate_on_save(CommentFlag, lesson_of=lambda flag: flag.comment.lesson_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
@@ -322,6 +323,63 @@ def comment_tree_for_lesson(
         subscribed=state.subscribed,
         may_comment=may_comment,
     )
+
+
+@dataclass
+class CommentSection:
+    """The lesson page's comment section before its threads are read: the figures, whether
+    ``user`` may post, and which page of threads to show. ``threads`` builds the tree for
+    ``user`` on first use (2 queries); the page itself shows the cached list instead (see
+    ``comments.thread_cache``)."""
+
+    lesson: Lesson
+    user: object
+    state: SectionState
+    number: int
+    pages: int
+    may_comment: bool
+
+    count = property(lambda self: self.state.count)
+    thread_total = property(lambda self: self.state.threads)
+    comments_open = property(lambda self: self.state.comments_open)
+    subscribed = property(lambda self: self.state.subscribed)
+    has_threads = property(lambda self: self.state.threads > 0)
+    has_previous = property(lambda self: self.number > 1)
+    has_next = property(lambda self: self.number < self.pages)
+    previous_number = property(lambda self: self.number - 1)
+    next_number = property(lambda self: self.number + 1)
+
+    @cached_property
+    def threads(self) -> list[CommentNode]:
+        return comment_tree_for_lesson(
+            lesson=self.lesson, user=self.user, page=self.number, state=self.state
+        ).threads
+
+
+def comment_section(*, lesson: Lesson, user, page=1) -> CommentSection:
+    """The comment section of ``lesson`` as ``user`` sees it, threads not read yet. 1 query
+    (plus the adapter's ``can_comment``)."""
+    state = comment_section_state(lesson=lesson, user=user)
+    per_page = max(1, int(comments_settings.COMMENTS_PER_PAGE))
+    pages = max(1, math.ceil(state.threads / per_page))
+    return CommentSection(
+        lesson=lesson,
+        user=user,
+        state=state,
+        number=_page_number(page, pages),
+        pages=pages,
+        may_comment=user_may_comment(user=user, lesson=lesson),
+    )
+
+
+def comments_of_viewer(*, lesson: Lesson, user) -> list[Comment]:
+    """``user``'s own comments on ``lesson`` and the ones they flagged, with authors and
+    ``flagged_by_me``: what makes their view of the threads differ from any other learner's.
+    1 query."""
+    mine = Q(author_id=user.pk) | Q(
+        Exists(CommentFlag.objects.filter(comment=OuterRef("pk"), user_id=user.pk))
+    )
+    return list(_with_author_and_flag(Comment.objects.filter(lesson=lesson).filter(mine), user))
 
 
 def comment_page_number(*, comment: Comment, user) -> int:

@@ -219,6 +219,47 @@ class CachedLessonPage:
         return response
 
 
+# --- Fragments of a lesson page shared by many viewers ----------------------------------------
+
+
+@dataclass
+class Fragment:
+    """A cached piece of one lesson's page, valid while the site's and the lesson's version
+    tokens are those it was stored with (see :func:`fragment_lookup`)."""
+
+    key: str
+    versions: tuple
+    value: object = None
+
+    @property
+    def hit(self) -> bool:
+        return self.value is not None
+
+    def store(self, value) -> None:
+        self.value = value
+        _cache().set(
+            self.key,
+            {"versions": self.versions, "value": value},
+            timeout=lessons_settings.PAGE_CACHE_SECONDS,
+        )
+
+
+def fragment_lookup(*, name: str, lesson_id, parts=()) -> Fragment | None:
+    """Look up the fragment ``name`` of lesson ``lesson_id`` for ``parts`` (whatever else it
+    depends on: page number, viewer kind...); the active language and the ``STREAM`` settings
+    are always part of the key. ``None`` when caching is off. One cache round trip."""
+    if lessons_settings.PAGE_CACHE_SECONDS <= 0:
+        return None
+    full = (name, lesson_id, translation.get_language(), _settings_fingerprint(), *parts)
+    key = "stream:pages:fragment:" + hashlib.sha256(repr(full).encode()).hexdigest()
+    lesson_key = _lesson_version_key(lesson_id)
+    found = _cache().get_many([key, SITE_VERSION_KEY, lesson_key])
+    versions = (found.get(SITE_VERSION_KEY), found.get(lesson_key))
+    entry = found.get(key)
+    value = entry["value"] if entry is not None and entry.get("versions") == versions else None
+    return Fragment(key, versions, value)
+
+
 # --- Invalidation on every write ---------------------------------------------------------------
 # Receivers rather than calls in each service: a stale page must not survive any write path,
 # including the admin's inlines, import_lessons, loaddata and the shell. Writes that send no

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .. import selectors
 from ..conf import comments_settings
 from ..forms import ReportForm
+from ..thread_cache import thread_list_html
 
 register = template.Library()
 
@@ -21,12 +22,21 @@ def _user(context):
 
 @register.simple_tag(takes_context=True)
 def stream_comment_section(context):
-    """The lesson's comment section as the current user sees it: the page of threads asked for
-    by ``?comments_page=`` (see ``selectors.comment_tree_for_lesson``). 3 queries."""
+    """The lesson's comment section as the current user sees it, on the page of threads asked
+    for by ``?comments_page=`` (see ``selectors.comment_section``). 1 query; ``threads`` reads
+    the tree (2 more), ``{% stream_comment_threads %}`` shows it from the cache."""
     request = context.get("request")
     page = request.GET.get("comments_page") if request is not None else None
-    return selectors.comment_tree_for_lesson(
-        lesson=context["lesson"], user=_user(context), page=page
+    return selectors.comment_section(lesson=context["lesson"], user=_user(context), page=page)
+
+
+@register.simple_tag(takes_context=True)
+def stream_comment_threads(context, section):
+    """The section's threads as ``<li>`` items, from the shared cache with the viewer's own
+    and flagged comments rendered for them (see ``comments.thread_cache``). From the cache:
+    1 query when signed in, none for visitors; otherwise 2-3 more."""
+    return thread_list_html(
+        section, request=context.get("request"), csrf_token=context.get("csrf_token")
     )
 
 

@@ -1,0 +1,179 @@
+"""The lesson page's comment threads, rendered once and shared by every learner.
+
+Rendering a thousand comments costs far more than reading them, and all learners see the same
+threads, the same "Reply" and "Flag" controls, except on their own comments (edit, delete, no
+flag) and the ones they flagged. So the list is rendered for *any learner* (a stand-in who wrote
+and flagged nothing) and cached per lesson, page, language, settings and
+``may_comment``/``comments_open``, under the lesson page cache's version tokens (every comment
+write invalidates it; see ``lessons.page_cache``). Each request then re-renders only the
+viewer's own and flagged comments (one query finds them) and swaps them in between the
+``<!--stream-comment:ID-->`` markers that wrap every article (comment bodies are sanitised
+with HTML comments stripped, so no text can forge a marker). CSRF tokens are put in per
+request, like the page cache does.
+
+Anonymous visitors get the list without controls, cached the same way. Staff (moderation
+controls on every comment) and a learner with a comment awaiting moderation (visible to them
+alone, which can change the threads and pages) get the list rendered for them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.contrib.auth.models import AnonymousUser
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from lessons.page_cache import fragment_lookup
+from lessons.selectors import user_is_staff
+
+from . import rules
+from .models import CommentStatus
+from .selectors import comment_node, comment_tree_for_lesson, comments_of_viewer
+
+THREAD_TEMPLATE = "stream/comments/includes/comment_thread.html"
+COMMENT_TEMPLATE = "stream/comments/includes/comment.html"
+
+
+class AnyLearner:
+    """A signed-in learner who wrote and flagged nothing: whose rights the shared list shows."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = id = object()  # equal to no author id
+
+
+ANY_LEARNER = AnyLearner()
+
+
+def _marker(pk) -> tuple[str, str]:
+    return f"<!--stream-comment:{pk}-->", f"<!--/stream-comment:{pk}-->"
+
+
+def _render(template_name, context, request, placeholder) -> str:
+    return get_template(template_name).render(
+        {**context, "comment_markers": True, "csrf_token": placeholder}, request
+    )
+
+
+def _shared_list(section, *, request, viewer, may_reply, placeholder) -> str:
+    """Every thread of the page as ``viewer`` (anonymous or any learner) sees it."""
+    tree = comment_tree_for_lesson(
+        lesson=section.lesson, user=AnonymousUser(), page=section.number, state=section.state
+    )
+    lesson = section.lesson
+
+    def as_viewer(node):
+        fresh = comment_node(node.comment, user=viewer, lesson=lesson, comments_open=may_reply)
+        fresh.children = [as_viewer(child) for child in node.children]
+        return fresh
+
+    template = get_template(THREAD_TEMPLATE)
+    context = {
+        "lesson": lesson,
+        "comments_page": section.number,
+        "comment_markers": True,
+        "csrf_token": placeholder,
+    }
+    return "".join(
+        template.render({**context, "node": as_viewer(node)}, request) for node in tree.threads
+    )
+
+
+def thread_list_html(section, *, request, csrf_token) -> str:
+    """The ``<li>`` threads of ``section``'s page for ``request.user``; ``csrf_token`` is the
+    page's (a placeholder of its own when the whole page is being cached)."""
+    user = section.user
+    lesson = section.lesson
+    may_reply = section.comments_open and section.may_comment
+    if user_is_staff(user) or request is None:
+        return _own_list(section, request=request)
+    learner = rules.user_is_learner(user)
+    own = _viewer_articles(section, request=request, may_reply=may_reply) if learner else None
+    if own is not None and own["pending"]:
+        return _own_list(section, request=request)
+
+    fragment = fragment_lookup(
+        name="comment-threads",
+        lesson_id=lesson.pk,
+        parts=(section.number, "learner" if learner else "anonymous", may_reply),
+    )
+    if fragment is not None and fragment.hit:
+        html, placeholder = fragment.value["html"], fragment.value["placeholder"]
+    else:
+        placeholder = secrets.token_hex(16)
+        viewer = ANY_LEARNER if learner else AnonymousUser()
+        html = _shared_list(
+            section, request=request, viewer=viewer, may_reply=may_reply, placeholder=placeholder
+        )
+        if fragment is not None:
+            fragment.store({"html": html, "placeholder": placeholder})
+
+    token = str(csrf_token) if csrf_token else get_token(request)
+    if own and own["articles"]:
+        html = _splice(html, own["articles"]).replace(own["placeholder"], token)
+    return mark_safe(html.replace(placeholder, token))  # noqa: S308 (our templates rendered it)
+
+
+def _viewer_articles(section, *, request, may_reply) -> dict:
+    """The viewer's own and flagged comments on this page, rendered for them (cached per
+    viewer under the lesson's version tokens: a new comment or flag of theirs is a write that
+    invalidates it). ``pending``: they have a comment awaiting moderation here."""
+    user, lesson = section.user, section.lesson
+    fragment = fragment_lookup(
+        name="comment-threads-viewer",
+        lesson_id=lesson.pk,
+        parts=(section.number, str(user.pk), may_reply),
+    )
+    if fragment is not None and fragment.hit:
+        return fragment.value
+    mine = comments_of_viewer(lesson=lesson, user=user)
+    placeholder = secrets.token_hex(16)
+    articles = {}
+    pending = any(c.status == CommentStatus.PENDING and c.author_id == user.pk for c in mine)
+    if not pending:
+        for comment in mine:
+            comment.lesson = lesson
+            node = comment_node(comment, user=user, lesson=lesson, comments_open=may_reply)
+            articles[comment.pk] = _render(
+                COMMENT_TEMPLATE,
+                {"node": node, "lesson": lesson, "comments_page": section.number},
+                request,
+                placeholder,
+            )
+    value = {"pending": pending, "articles": articles, "placeholder": placeholder}
+    if fragment is not None:
+        fragment.store(value)
+    return value
+
+
+_START = re.compile(r"<!--stream-comment:(\d+)-->")
+
+
+def _splice(html: str, articles: dict) -> str:
+    """``html`` with each article in ``articles`` (by comment id) put in its markers' place."""
+    pieces, done = [], 0
+    for match in _START.finditer(html):
+        pk = int(match.group(1))
+        if pk not in articles:
+            continue
+        end = html.find(_marker(pk)[1], match.end())
+        if end < 0:
+            continue
+        pieces += [html[done : match.start()], articles[pk]]
+        done = end + len(_marker(pk)[1])
+    pieces.append(html[done:])
+    return "".join(pieces)
+
+
+def _own_list(section, *, request) -> str:
+    template = get_template(THREAD_TEMPLATE)
+    context = {"lesson": section.lesson, "comments_page": section.number}
+    return mark_safe(  # noqa: S308 (our autoescaping templates rendered it)
+        "".join(template.render({**context, "node": node}, request) for node in section.threads)
+    )
