@@ -42,3 +42,13 @@ def fresh_api_throttles(settings):
         **(getattr(settings, "STREAM", None) or {}),
         "API_CACHE_PREFIX": f"test-api-{uuid.uuid4().hex}",
     }
+
+
+@pytest.fixture(autouse=True)
+def site_language_after_each_test():
+    """A request with ``Accept-Language`` leaves its language active in the thread; put the
+    site's default back so the next test does not depend on the order tests run in."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
