@@ -24,6 +24,8 @@ from rest_framework.reverse import reverse
 
 from lessons.api import (
     MAX_ID,
+    PAGE_PARAMETER,
+    PAGE_SIZE_PARAMETER,
     SCHEMA_ENUM_NAMES,
     StreamAPIView,
     StrictBooleanField,
@@ -276,12 +278,6 @@ SCHEMA_ENUM_NAMES.update(
 
 def _lesson_id(description="The lesson's id."):
     return OpenApiParameter("lesson_id", int, OpenApiParameter.PATH, description=description)
-
-
-PAGE_PARAMETER = OpenApiParameter("page", int, description="Page number, from 1.")
-PAGE_SIZE_PARAMETER = OpenApiParameter(
-    "page_size", int, description="Items per page (STREAM API_PAGE_SIZE by default)."
-)
 
 
 def _comment_id():
@@ -538,7 +534,7 @@ class NotificationListView(StreamAPIView):
         tags=["notifications"],
         parameters=[PAGE_PARAMETER, PAGE_SIZE_PARAMETER],
         responses=NotificationPageSerializer,
-        errors=(403, 404),
+        errors=(400, 403, 404),
     )
     def get(self, request):
         # Queries: 1 count, 2 the page (with lessons, replies, authors, reports), 3 unread.

@@ -139,9 +139,48 @@ class StreamPagination(PageNumberPagination):
     invalid_page_message = gettext_lazy("No such page.")
 
     def get_page_size(self, request):
+        # DRF falls back to the default size on a bad ?page_size=; a client that asked for
+        # something it does not get should hear so.
         self.page_size = lessons_settings.API_PAGE_SIZE
         self.max_page_size = lessons_settings.API_MAX_PAGE_SIZE
-        return super().get_page_size(request)
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("A whole number, 1 or more.")]}
+            )
+        return min(int(asked), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+            for name, description in (
+                (self.page_query_param, "Page number, from 1; past the last page is a 404."),
+                (
+                    self.page_size_query_param,
+                    "Items per page (STREAM API_PAGE_SIZE by default, at most API_MAX_PAGE_SIZE).",
+                ),
+            )
+        ]
+
+
+PAGE_PARAMETER = OpenApiParameter(
+    "page",
+    {"type": "integer", "minimum": 1},
+    description="Page number, from 1; past the last page is a 404.",
+)
+PAGE_SIZE_PARAMETER = OpenApiParameter(
+    "page_size",
+    {"type": "integer", "minimum": 1},
+    description="Items per page (STREAM API_PAGE_SIZE by default, at most API_MAX_PAGE_SIZE).",
+)
 
 
 class StreamAPIView(APIView):
@@ -345,7 +384,7 @@ class CourseListView(StreamAPIView):
     @stream_schema(
         operation_id="courses_list",
         responses=CourseSerializer(many=True),
-        errors=(404,),
+        errors=(400, 404),
         tags=["lessons"],
     )
     def get(self, request):

@@ -101,6 +101,14 @@ def test_course_list_is_paginated(api, settings):
     assert beyond.status_code == 404 and beyond.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("page_size", ["false", "0", "-2", "ten"])
+def test_a_page_size_that_is_not_a_positive_number_is_a_400(api, page_size):
+    # found by schemathesis: DRF silently used the default size instead
+    response = api.get(COURSES, {"page_size": page_size})
+
+    assert response.status_code == 400 and "page_size" in response.json()["errors"]
+
+
 def test_course_list_query_count_is_constant(api, django_assert_num_queries):
     # 1 the page's courses, 2 their visible lessons
     for size in (1, 8):
