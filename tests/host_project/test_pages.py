@@ -221,3 +221,22 @@ def test_the_host_passes_every_stream_check():
 
     errors = [m.id for m in checks.run_checks() if m.level >= checks.ERROR]
     assert errors == []
+
+
+def test_a_refused_comment_comes_back_in_the_hosts_layout(client, lessons, member):
+    # given a member without JavaScript who sends an empty comment
+    client.force_login(member)
+    response = client.post(reverse("stream_comments:post", args=[lessons[0].pk]), {"body": "  "})
+    # then the form comes back with its error, inside the academy's layout
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<a class="acme-logo" href="/">Acme Academy</a>' in html
+    assert "Your comment was not posted" in html
+    assert "errorlist" in html or "stream-form-errors" in html
+
+
+def test_my_progress_page_in_the_hosts_layout(client, lessons, member):
+    client.force_login(member)
+    html = client.get(reverse("stream_progress:overview")).content.decode()
+    assert "<title>My progress — Acme Academy</title>" in html
+    assert '<div class="stream-page">' in html

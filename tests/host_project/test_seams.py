@@ -291,3 +291,24 @@ def test_a_sync_cannot_complete_a_lesson_the_adapter_hides(client, members_only,
         {"id": event["id"], "status": "rejected", "reason": "unknown_lesson"}
     ]
     assert response.json()["state"]["completed"] == []
+
+
+def test_a_base_whose_blocks_share_our_names(settings, course):
+    # given a base template whose blocks happen to be called "title" and "content", like ours
+    settings.STREAM = {
+        **settings.STREAM,
+        "BASE_TEMPLATE": "site/plain.html",
+        "BASE_TEMPLATE_BLOCKS": {
+            "title": "title",
+            "head": "head",
+            "content": "content",
+            "scripts": "js",
+        },
+    }
+    # then the pages fill them directly, and the base's own head and scripts stay
+    html = Client().get("/learn/").content.decode()
+    assert "<title>Courses</title>" in html
+    assert '<meta name="plain" content="1">' in html
+    assert "stream/lessons/stream.css" in html
+    assert html.index('src="/plain.js"') < html.index("stream/progress/progress.js")
+    assert "Welding basics" in html
