@@ -34,13 +34,15 @@ def fresh_page_cache():
 
 @pytest.fixture(autouse=True)
 def fresh_api_throttles(settings):
-    """Each test counts its own API requests: a fresh throttle cache-key prefix rather than a
-    flushed cache (the cache may be a Redis that other test processes share)."""
+    """Each test counts its own API requests and comment posts: fresh cache-key prefixes for
+    the throttles and the comments' rate limits rather than a flushed cache (the cache may be a
+    Redis that other test processes share, and user ids repeat from test to test)."""
     import uuid
 
     settings.STREAM = {
         **(getattr(settings, "STREAM", None) or {}),
         "API_CACHE_PREFIX": f"test-api-{uuid.uuid4().hex}",
+        "COMMENTS_CACHE_PREFIX": f"test-comments-{uuid.uuid4().hex}",
     }
 
 
