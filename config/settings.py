@@ -143,6 +143,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
+# Confirming the address in the browser that signed up signs the learner in and returns them to
+# the lesson they came from (allauth does this only within that sign-up's own session).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

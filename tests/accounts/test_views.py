@@ -177,6 +177,39 @@ def test_mandatory_verification_keeps_the_learner_out_until_the_link_is_followed
     assert signed_in_user(client).email == "careful@example.com"
 
 
+def test_confirming_in_the_browser_that_signed_up_signs_in_and_returns_to_the_lesson(
+    client, settings, mailoutbox, lesson
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    sign_up(client, "careful@example.com", next_url=lesson.get_absolute_url())
+    assert signed_in_user(client) is None
+
+    # when the learner confirms from the mail in the same browser
+    response = client.post(link_in(mailoutbox[0], "/accounts/confirm-email/"))
+
+    # then they are signed in and back on the lesson (where the page syncs their progress)
+    assert response.status_code == 302
+    assert response.url == lesson.get_absolute_url()
+    assert signed_in_user(client).email == "careful@example.com"
+
+
+def test_confirming_in_another_browser_verifies_but_signs_nobody_in(
+    client, settings, mailoutbox, lesson
+):
+    from django.test import Client
+
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    sign_up(client, "careful@example.com", next_url=lesson.get_absolute_url())
+    elsewhere = Client()
+
+    response = elsewhere.post(link_in(mailoutbox[0], "/accounts/confirm-email/"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert signed_in_user(elsewhere) is None
+    assert EmailAddress.objects.get(email="careful@example.com").verified
+
+
 def test_an_unknown_confirmation_link_explains_itself(client):
     response = client.get(reverse("account_confirm_email", args=["not-a-real-key"]))
 
