@@ -172,3 +172,17 @@ def sign_in(live_server):
         return user
 
     return sign
+
+
+def wait_until(page, expression, *, timeout=10.0):
+    """Poll the JavaScript ``expression`` in ``page`` until it is truthy.
+
+    Use it instead of ``page.wait_for_function(...)``: Playwright evaluates that predicate with
+    ``eval``, which the site's Content-Security-Policy (no ``unsafe-eval``) refuses.
+    ``page.evaluate`` goes through the DevTools protocol and is not affected.
+    """
+    for _ in range(int(timeout * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout} s: {expression}")

@@ -14,6 +14,7 @@ from lessons.lesson_files import lessons_import
 from progress import services
 from progress.models import LessonCompletion
 from tests.accounts.conftest import link_in
+from tests.browser.conftest import wait_until
 from tests.factories import UserFactory
 
 DEMO_CONTENT = Path(__file__).resolve().parents[2] / "config" / "demo_content"
@@ -42,16 +43,6 @@ def learner_with_address(email="ada@example.com", *, verified=True):
     user = UserFactory(email=email)
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
-
-
-def wait_until(page, expression, *, timeout=10.0):
-    """Poll ``expression`` in the page until it is true (wait_for_function evaluates strings,
-    which the site's Content-Security-Policy forbids)."""
-    for _ in range(int(timeout * 10)):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"still false after {timeout} s: {expression}")
 
 
 def tab_to(page, selector, *, limit=40):

@@ -11,6 +11,7 @@ from lessons.lesson_files import lessons_import
 from lessons.models import Lesson
 from progress import services
 from progress.models import LessonCompletion
+from tests.browser.conftest import wait_until
 from tests.factories import UserFactory
 
 DEMO_CONTENT = Path(__file__).resolve().parents[2] / "config" / "demo_content"
@@ -99,7 +100,7 @@ def test_anonymous_progress_is_carried_into_a_new_account(
 
     # then the browser syncs back on the lesson, and drops its events once acknowledged
     page.wait_for_url(f"**{SECOND_LESSON}#progress")
-    page.wait_for_function(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
+    wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
     user = LessonCompletion.objects.first().learner
     assert user.email == "new.learner@example.com"
     assert server_completions(user) == {
@@ -149,7 +150,7 @@ def test_a_failed_sync_keeps_the_events_and_a_later_one_sends_them(page, demo, s
     with page.expect_response(SYNC_URL) as synced:
         page.goto(DEMO_LESSON)
     assert synced.value.status == 200
-    page.wait_for_function(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
+    wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
     assert list(server_completions(learner)) == [DEMO_LESSON]
     assert "10 XP" not in status(page) and "30 XP" in status(page)
 
@@ -165,7 +166,7 @@ def test_a_signed_in_completion_that_fails_waits_in_the_browser(page, demo, sign
     assert "이 기기에 저장했어요" in page.locator("[data-progress-notice]").inner_text()
     page.unroute(SYNC_URL)
     page.reload()
-    page.wait_for_function(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
+    wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
     assert list(server_completions(learner)) == [DEMO_LESSON]
 
 
@@ -187,7 +188,7 @@ def test_a_shared_browser_asks_before_merging_into_another_account(page, demo, s
     page.goto(DEMO_LESSON)
     dialog = page.get_by_role("dialog", name="이 기기의 진행 상황을 이 계정에 더할까요?")
     dialog.get_by_role("button", name="나중에").click()
-    page.wait_for_function("sessionStorage.length > 0")  # "not now" is remembered this session
+    wait_until(page, "sessionStorage.length > 0")  # "not now" is remembered this session
     assert len(local_events(page)) == 1
     assert not LessonCompletion.objects.exists()
     page.reload()
@@ -198,7 +199,7 @@ def test_a_shared_browser_asks_before_merging_into_another_account(page, demo, s
     page.evaluate("sessionStorage.clear()")
     page.reload()
     page.get_by_role("dialog").get_by_role("button", name="이 계정에 더하기").click()
-    page.wait_for_function(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
+    wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
     assert list(server_completions(second)) == [DEMO_LESSON]
     assert json.loads(page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')"))["mergedInto"] == (
         second.pk
