@@ -9,7 +9,7 @@ a host that runs JWT only, another paginator or no exception handler gets the sa
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import register_converter
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -614,6 +614,12 @@ class SchemaView(SpectacularAPIView):
         return exception_handler
 
 
+def docs_missing_apps() -> list[str]:
+    """The apps the docs page needs that the site has not installed."""
+    needed = ("drf_spectacular", "drf_spectacular_sidecar")
+    return [f'"{name}"' for name in needed if not apps.is_installed(name)]
+
+
 class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI over the schema, from local static files (drf-spectacular-sidecar) and with
     its start-up script served as a separate file, so a strict CSP without inline scripts or
@@ -633,6 +639,15 @@ class DocsView(SpectacularSwaggerSplitView):
     @property
     def authentication_classes(self):
         return authentication_classes()
+
+    def get(self, request, *args, **kwargs):
+        missing = docs_missing_apps()
+        if missing:
+            # Without them the page has no templates or no Swagger UI files: say so instead
+            # of failing on a missing template or static file.
+            detail = f"The API docs page needs {' and '.join(missing)} in INSTALLED_APPS."
+            return JsonResponse({"detail": detail, "code": "docs_unavailable"}, status=404)
+        return super().get(request, *args, **kwargs)
 
     @staticmethod
     def _swagger_ui_resource(filename):

@@ -158,3 +158,14 @@ def test_the_docs_page_follows_the_hosts_mount_point(client):
     script = client.get(script_url.replace("&amp;", "&")).content.decode()
 
     assert '"/learn/api/v1/schema/"' in script
+
+
+def test_without_the_sidecar_app_the_docs_page_says_what_is_missing(client, monkeypatch):
+    from lessons import api
+
+    monkeypatch.setattr(api, "docs_missing_apps", lambda: ['"drf_spectacular_sidecar"'])
+
+    response = client.get("/api/v1/docs/")
+
+    assert response.status_code == 404 and response.json()["code"] == "docs_unavailable"
+    assert "drf_spectacular_sidecar" in response.json()["detail"]
