@@ -348,6 +348,7 @@ class CommentSection:
     has_next = property(lambda self: self.number < self.pages)
     previous_number = property(lambda self: self.number - 1)
     next_number = property(lambda self: self.number + 1)
+    flag_reasons = FlagReason.choices
 
     @cached_property
     def threads(self) -> list[CommentNode]:

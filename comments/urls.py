@@ -16,6 +16,7 @@ urlpatterns = [
     path("comments/<int:pk>/edit/", views.comment_edit, name="edit"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="delete"),
     path("comments/<int:pk>/flag/", views.comment_flag, name="flag"),
+    path("comments/<int:pk>/reply/", views.comment_reply_page, name="reply"),
     path("comments/<int:pk>/hide/", views.comment_hide, name="hide"),
     path("comments/<int:pk>/unhide/", views.comment_unhide, name="unhide"),
     path("comments/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -281,12 +281,47 @@ comment_unhide = _moderation_view(
 )
 
 
-@require_POST
+@require_safe
+def comment_reply_page(request, pk):
+    """The reply form on a page of its own: where "Reply" leads without JavaScript (the lesson
+    page carries one shared reply form that its script moves under the comment instead)."""
+    comment = _comment_or_404(pk, request.user)
+    lesson = comment.lesson
+    if not rules.user_is_learner(request.user):
+        return _sign_in_required(request, lesson)
+    if not (
+        selectors.comments_open_for_lesson(lesson=lesson)
+        and selectors.user_may_comment(user=request.user, lesson=lesson)
+        and rules.comment_can_reply(comment, request.user)
+    ):
+        return _refusal(request, lesson, _("You cannot reply to this comment."))
+    context = page_context(
+        lesson=lesson,
+        course=lesson.course,
+        form=CommentForm(initial={"parent": comment.pk}),
+        parent=comment,
+        action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
+        title=pgettext("comment action", "Reply"),
+        body_label=_("Your reply"),
+        submit_label=_("Post reply"),
+    )
+    return render(request, "stream/comments/comment_form_page.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_flag(request, pk):
     comment = _comment_or_404(pk, request.user)
     lesson = comment.lesson
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
+    if request.method != "POST":
+        # Where "Flag" leads without JavaScript: the reason and the button on a page of its own.
+        if not rules.comment_can_flag(comment, request.user):
+            return _refusal(request, lesson, _("You cannot flag this comment."))
+        context = page_context(
+            lesson=lesson, course=lesson.course, comment=comment, form=FlagForm(auto_id="flag-%s")
+        )
+        return render(request, "stream/comments/flag_form_page.html", context)
     form = FlagForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else "other"
     try:

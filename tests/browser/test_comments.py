@@ -235,6 +235,28 @@ def test_edit_and_delete_without_reload(page, sign_in, lesson):
     assert page.errors == []
 
 
+def test_flag_uses_the_sections_one_shared_form(page, sign_in, lesson):
+    # given two comments by someone else, and no flag form anywhere in the threads
+    first = CommentFactory(lesson=lesson, body="첫 번째")
+    second = CommentFactory(lesson=lesson, body="두 번째")
+    learner = sign_in(page, UserFactory())
+    page.goto(lesson.get_absolute_url())
+    assert page.locator("[data-thread-list] form").count() == 0
+
+    # when the learner opens "Flag" under the second, picks a reason and sends it
+    article = page.locator(f"#comment-{second.pk}")
+    article.locator("[data-action=flag] summary").click()
+    article.get_by_label("관리자가 왜 살펴봐야 하나요?").select_option("spam")
+    article.get_by_role("button", name="댓글 신고").click()
+
+    # then that comment is flagged, with that reason, and the other is not
+    article.locator(".stream-comment__flagged").wait_for()
+    flag = second.flags.get()
+    assert (flag.user_id, flag.reason) == (learner.pk, "spam")
+    assert not first.flags.exists()
+    assert page.errors == []
+
+
 def test_errors_show_next_to_the_form(page, sign_in, lesson, settings):
     settings.STREAM = {**settings.STREAM, "COMMENTS_MAX_LENGTH": 20}
     sign_in(page, UserFactory())
@@ -268,10 +290,12 @@ def test_comments_work_without_javascript(chromium, live_server, sign_in, lesson
         assert page.url.endswith(f"#comment-{mine.pk}")
         assert page.get_by_text("댓글을 남겼어요.").is_visible()
 
+        # "Reply" leads to the reply form on a page of its own (no form per comment)
         thread = page.locator(f"#comment-{other.pk}")
         thread.locator("summary", has_text="답글").click()
-        thread.get_by_label("내 답글").fill("답글도 돼요")
-        thread.get_by_role("button", name="답글 남기기").click()
+        thread.locator("[data-action=reply] .stream-action__page").click()
+        page.get_by_label("내 답글").fill("답글도 돼요")
+        page.get_by_role("button", name="답글 남기기").click()
         reply = Comment.objects.get(body="답글도 돼요")
         assert reply.parent == other and page.url.endswith(f"#comment-{reply.pk}")
 

@@ -47,10 +47,10 @@ def test_each_learner_sees_their_own_controls_on_the_shared_threads(lesson):
         html = section(signed_in(me), lesson)
         assert f'action="/comments/{mine.pk}/edit/"' in html
         assert f'action="/comments/{mine.pk}/delete/"' in html
-        assert f'action="/comments/{mine.pk}/flag/"' not in html
+        assert f'href="/comments/{mine.pk}/flag/"' not in html
         assert "stream-comment--mine" in article(html, mine)
         assert f'action="/comments/{theirs.pk}/edit/"' not in html
-        assert f'action="/comments/{theirs.pk}/flag/"' in html
+        assert f'href="/comments/{theirs.pk}/flag/"' in html
         assert "stream-comment--mine" not in article(html, theirs)
     # and every form carries this viewer's token, none a placeholder from the cache
     tokens = set(TOKEN.findall(html))
@@ -67,8 +67,8 @@ def test_a_flag_shows_to_the_flagger_only(lesson, learner, other_learner):
     theirs = article(section(signed_in(other_learner), lesson), comment)
 
     assert "stream-comment__flagged" in mine
-    assert f'action="/comments/{comment.pk}/flag/"' not in mine
-    assert f'action="/comments/{comment.pk}/flag/"' in theirs
+    assert f'href="/comments/{comment.pk}/flag/"' not in mine
+    assert f'href="/comments/{comment.pk}/flag/"' in theirs
 
 
 def test_a_pending_comment_still_shows_to_its_author_alone(lesson, learner, other_learner):
@@ -108,11 +108,12 @@ def test_forms_in_the_cached_threads_carry_each_viewers_own_token(lesson, learne
     # given threads cached by one learner
     comment = CommentFactory(lesson=lesson, author=learner)
     section(signed_in(learner), lesson)
-    # when another learner (CSRF enforced) replies with the token of the reply form they got
+    # when another learner (CSRF enforced) replies with the token of the shared reply form
     client = Client(enforce_csrf_checks=True)
     client.force_login(other_learner)
     html = section(client, lesson)
-    token = TOKEN.search(article(html, comment)).group(1)
+    shared = html[html.index("<template data-reply-template>") :]
+    token = TOKEN.search(shared).group(1)
     response = client.post(
         reverse("stream_comments:post", args=[lesson.pk]),
         {"csrfmiddlewaretoken": token, "body": "Reply with my token", "parent": comment.pk},
@@ -140,3 +141,68 @@ def test_the_thousand_comment_threads_cost_one_query_once_cached(
     rows = [q["sql"] for q in queries if q["sql"].startswith('SELECT "stream_comments_comment"')]
     assert rows == []
     assert again.count("<article") == first.count("<article")
+
+
+# --- One shared reply form and flag form; pages of their own without JavaScript ------------
+
+
+def test_threads_carry_no_form_per_comment_but_one_shared_reply_and_flag_form(lesson, learner):
+    from tests.comments.helpers import comments_bulk_create
+
+    comments_bulk_create(lesson=lesson, total=60, threads=10)
+    html = section(signed_in(learner), lesson)
+    threads = html[html.index('<ol class="stream-thread-list"') : html.index("<template")]
+    assert "<form" not in threads  # the learner wrote nothing here: no controls of their own
+    assert threads.count('data-action="reply"') > 40
+    assert html.count("<template data-reply-template>") == 1
+    assert html.count("<template data-flag-template>") == 1
+
+
+def test_reply_page_without_javascript(client, lesson, learner):
+    comment = CommentFactory(lesson=lesson, body="Original **question**")
+    url = reverse("stream_comments:reply", args=[comment.pk])
+
+    # anonymous visitors are sent to sign in
+    assert client.get(url).status_code == 302
+    client.force_login(learner)
+    page = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert f'action="{reverse("stream_comments:post", args=[lesson.pk])}"' in page
+    assert f'name="parent" value="{comment.pk}"' in page
+    assert "<strong>question</strong>" in page  # what is being answered
+    assert "Post reply" in page
+
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]),
+        {"body": "An answer", "parent": comment.pk},
+    )
+    assert response.status_code == 302
+    assert Comment.objects.get(body="An answer").parent == comment
+
+
+def test_reply_page_refuses_when_comments_are_closed(client, lesson, learner):
+    from comments.models import CommentSettings
+
+    comment = CommentFactory(lesson=lesson)
+    CommentSettings.objects.create(lesson=lesson, comments_open=False)
+    client.force_login(learner)
+    response = client.get(reverse("stream_comments:reply", args=[comment.pk]))
+    assert response.status_code == 302
+    assert response["Location"].endswith("#comments")
+
+
+def test_flag_page_without_javascript(client, lesson, learner, other_learner):
+    theirs = CommentFactory(lesson=lesson, author=other_learner)
+    mine = CommentFactory(lesson=lesson, author=learner)
+    url = reverse("stream_comments:flag", args=[theirs.pk])
+
+    assert client.get(url).status_code == 302  # anonymous: sign in first
+    client.force_login(learner)
+    page = client.get(url).content.decode()
+    assert f'action="{url}"' in page
+    assert '<select name="reason"' in page
+    # one's own comment cannot be flagged
+    own = client.get(reverse("stream_comments:flag", args=[mine.pk]))
+    assert own.status_code == 302
+    # and the page's form flags it
+    client.post(url, {"reason": "spam"})
+    assert theirs.flags.filter(user=learner, reason="spam").exists()

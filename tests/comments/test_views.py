@@ -131,10 +131,10 @@ def test_author_controls_show_for_the_author_only(client, lesson, learner, other
 
     assert f'action="/comments/{mine.pk}/edit/"' in html
     assert f'action="/comments/{mine.pk}/delete/"' in html
-    assert f'action="/comments/{mine.pk}/flag/"' not in html
+    assert f'href="/comments/{mine.pk}/flag/"' not in html
     assert f'action="/comments/{theirs.pk}/edit/"' not in html
     assert f'action="/comments/{theirs.pk}/delete/"' not in html
-    assert f'action="/comments/{theirs.pk}/flag/"' in html
+    assert f'href="/comments/{theirs.pk}/flag/"' in html
     assert f'action="/comments/{theirs.pk}/hide/"' not in html
 
 

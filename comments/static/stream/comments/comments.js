@@ -153,6 +153,42 @@ async function submit(form, kind) {
   announce(status, data.message);
 }
 
+// "Reply" and "Flag" under each comment open a <details> holding a link to a page of its own
+// (the no-JS way). Here the section's one shared form is copied in instead, on first open, so
+// a page of a thousand comments does not carry a thousand forms.
+function sharedForm(details) {
+  const section = details.closest("[data-stream-comments]");
+  const kind = details.dataset.action;
+  const template = section && section.querySelector(`template[data-${kind}-template]`);
+  if (!template) return null;
+  const form = template.content.firstElementChild.cloneNode(true);
+  const field = form.querySelector(kind === "reply" ? "textarea" : "select");
+  const label = form.querySelector(`[data-${kind}-label]`);
+  const article = details.closest("[data-comment-id]");
+  const link = details.querySelector(".stream-action__page");
+  if (!article || !link) return null;
+  const id = `${kind}-${kind === "reply" ? "body" : "reason"}-${article.dataset.commentId}`;
+  field.id = id;
+  label.htmlFor = id;
+  if (kind === "reply") form.querySelector("[name=parent]").value = article.dataset.commentId;
+  else form.action = link.getAttribute("href");
+  return form;
+}
+
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+    if (!["reply", "flag"].includes(details.dataset.action) || details.querySelector("form")) return;
+    const form = sharedForm(details);
+    if (!form) return;
+    details.querySelector(".stream-action__page").replaceWith(form);
+    form.querySelector("textarea, select").focus();
+  },
+  true,
+);
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
