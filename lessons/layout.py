@@ -27,6 +27,7 @@ import re
 from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.template import engines
 
 from .conf import lessons_settings
@@ -114,3 +115,12 @@ def base_template():
         raise ImproperlyConfigured("STREAM['BASE_TEMPLATE_BLOCKS']: " + "; ".join(problems))
     key = tuple((role, blocks.get(role)) for role in BLOCK_ROLES)
     return _layout(lessons_settings.BASE_TEMPLATE, key)
+
+
+def _forget_layouts(*, setting, **kwargs):
+    # A compiled layout belongs to the template engine of its time; TEMPLATES makes a new one.
+    if setting in {"TEMPLATES", "STREAM"}:
+        _layout.cache_clear()
+
+
+setting_changed.connect(_forget_layouts)
