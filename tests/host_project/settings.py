@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "tests.host_project.members",
     # Stream (step 2 of docs/integration.md)
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "markdownx",
     "lessons.apps.LessonsConfig",
     "progress.apps.ProgressConfig",

@@ -240,3 +240,10 @@ def test_my_progress_page_in_the_hosts_layout(client, lessons, member):
     html = client.get(reverse("stream_progress:overview")).content.decode()
     assert "<title>My progress — Acme Academy</title>" in html
     assert '<div class="stream-page">' in html
+
+
+def test_the_api_schema_and_docs_page_live_under_learn(client):
+    schema = client.get("/learn/api/v1/schema/")
+    assert schema.status_code == 200
+    assert "/learn/api/v1/progress/sync/" in schema.content.decode()
+    assert client.get("/learn/api/v1/docs/").status_code == 200
