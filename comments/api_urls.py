@@ -20,7 +20,9 @@ urlpatterns = [
     path("notifications/", api.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", api.NotificationReadView.as_view(), name="notifications-read"),
     path(
-        "lessons/<stream_id:lesson_id>/reports/", api.LessonReportsView.as_view(), name="lesson-reports"
+        "lessons/<stream_id:lesson_id>/reports/",
+        api.LessonReportsView.as_view(),
+        name="lesson-reports",
     ),
     path("reports/<stream_id:pk>/resolve/", api.ReportResolveView.as_view(), name="report-resolve"),
 ]
