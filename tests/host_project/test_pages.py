@@ -247,3 +247,26 @@ def test_the_api_schema_and_docs_page_live_under_learn(client):
     assert schema.status_code == 200
     assert "/learn/api/v1/progress/sync/" in schema.content.decode()
     assert client.get("/learn/api/v1/docs/").status_code == 200
+
+
+def test_every_stream_admin_list_works_with_the_hosts_user_model(client, lessons, member):
+    # given the academy's staff, a comment, a completion and a report by Ada
+    from django.contrib import admin
+
+    from progress import services as progress_services
+    from tests.factories import ProblemReportFactory, StaffFactory
+
+    CommentFactory(lesson=lessons[0], author=member)
+    ProblemReportFactory(lesson=lessons[0], reporter=member)
+    progress_services.completion_record(user=member, lesson=lessons[0])
+    client.force_login(StaffFactory())
+    # when staff open and search every Stream list in the admin
+    stream_models = [
+        model for model in admin.site._registry if model._meta.app_label.startswith("stream_")
+    ]
+    assert len(stream_models) > 5
+    for model in stream_models:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        # then each answers, searching by the member's email where it can
+        assert client.get(url).status_code == 200, url
+        assert client.get(url, {"q": "ada@acme.test"}).status_code == 200, url
