@@ -267,6 +267,42 @@ def test_notifications_list_and_read(api, lesson, learner):
     assert one == {"marked": 1, "unread": 1} and rest == {"marked": 1, "unread": 0}
 
 
+def test_notifications_are_paginated_like_the_other_lists(api, lesson, learner, settings):
+    settings.STREAM = {**settings.STREAM, "API_PAGE_SIZE": 2}
+    parent = CommentFactory(lesson=lesson, author=learner)
+    for _ in range(3):
+        Notification.objects.create(
+            recipient=learner, kind="reply", lesson=lesson, comment=CommentFactory(parent=parent)
+        )
+    url = reverse("stream_comments_api:notifications")
+    sign_in(api, learner)
+
+    first = api.get(url).json()
+    second = api.get(url, {"page": 2}).json()
+
+    assert first["count"] == 3 and first["unread"] == 3 and len(first["results"]) == 2
+    assert first["next"].endswith("?page=2") and first["previous"] is None
+    assert len(second["results"]) == 1 and second["next"] is None
+    assert api.get(url, {"page": 3}).status_code == 404
+
+
+def test_notifications_query_count_does_not_grow(api, lesson, learner, django_assert_num_queries):
+    # 1 count, 2 the page with lessons, replies, their authors and reports, 3 unread count
+    parent = CommentFactory(lesson=lesson, author=learner)
+    sign_in(api, learner)
+    for size in (1, 15):
+        for _ in range(size):
+            Notification.objects.create(
+                recipient=learner,
+                kind="reply",
+                lesson=lesson,
+                comment=CommentFactory(parent=parent),
+            )
+        with django_assert_num_queries(3):
+            response = api.get(reverse("stream_comments_api:notifications"))
+        assert response.json()["count"] >= size
+
+
 def test_anonymous_report_is_201_and_rate_limited_per_ip(lesson, settings):
     settings.STREAM = {**settings.STREAM, "REPORTS_LIMIT_PER_IP": 1}
     api = APIClient(enforce_csrf_checks=True)
