@@ -183,7 +183,8 @@ def comment_post(
         transaction.on_commit(
             lambda: signals.comment_posted.send_robust(
                 Comment, comment=comment, lesson=lesson, user=author, parent=parent
-            )
+            ),
+            robust=True,
         )
     return comment
 
@@ -487,7 +488,8 @@ def report_file(
     transaction.on_commit(
         lambda: signals.report_filed.send_robust(
             ProblemReport, report=report, lesson=lesson, user=report.reporter
-        )
+        ),
+        robust=True,
     )
     return report
 

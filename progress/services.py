@@ -327,7 +327,7 @@ class _LearnerProgress:
                 xp_before=xp_before,
                 xp_after=self.profile.xp,
             )
-            transaction.on_commit(announcement.send)
+            transaction.on_commit(announcement.send, robust=True)
         return awarded
 
     def courses_completed(self) -> list[int]:

@@ -312,3 +312,24 @@ def test_a_base_whose_blocks_share_our_names(settings, course):
     assert "stream/lessons/stream.css" in html
     assert html.index('src="/plain.js"') < html.index("stream/progress/progress.js")
     assert "Welding basics" in html
+
+
+def test_a_failing_receiver_does_not_fail_the_learner(
+    client, lessons, member, django_capture_on_commit_callbacks
+):
+    from progress.signals import lesson_completed
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("the academy's grade book is down")
+
+    lesson_completed.connect(broken, dispatch_uid="test.broken")
+    try:
+        client.force_login(member)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("stream_progress:lesson_complete", args=[lessons[0].pk]))
+    finally:
+        lesson_completed.disconnect(dispatch_uid="test.broken")
+    # then the completion stands and the other receivers still ran
+    assert response.status_code == 302
+    assert member.stream_completions.count() == 1
+    assert list(Activity.objects.values_list("kind", flat=True)) == ["lesson_completed"]
