@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .layout import base_template
-from .page_cache import CachedLessonPage
+from .page_cache import CachedLessonPage, lesson_page_shared
 
 
 def page_context(**context):
@@ -36,16 +36,18 @@ def tag_detail(request, tag):
 
 @require_safe
 def lesson_detail(request, course, lesson):
-    # Anonymous visitors share one cached page per lesson and language (see page_cache).
-    cached = CachedLessonPage.for_request(
-        request,
-        lessons=selectors.lessons_visible(user=request.user).filter(
-            course__slug=course, slug=lesson
-        ),
-    )
+    # Anonymous visitors share one cached page per lesson and language; everyone but staff
+    # shares the lesson's own part of it (see page_cache).
+    visible = selectors.lessons_visible(user=request.user).filter(course__slug=course, slug=lesson)
+    cached = CachedLessonPage.for_request(request, lessons=visible)
     if cached is not None and cached.hit:
         return cached.respond()
-    page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=request.user)
+    if cached is not None:
+        page = cached.lesson_page(course_slug=course, lesson_slug=lesson)
+    else:
+        page = lesson_page_shared(
+            request=request, lessons=visible, course_slug=course, lesson_slug=lesson
+        )
     context = page_context(page=page, lesson=page.lesson, course=page.course)
     if cached is None:
         return render(request, "stream/lessons/lesson_detail.html", context)

@@ -256,19 +256,19 @@ def test_lesson_page_query_count_is_the_same_for_any_number_of_comments(
 
     # when the page is opened, then it costs exactly:
     #   signed in: 1 session, 2 user;
-    #   anonymous: the page cache's visibility check (this first visit is a miss);
+    #   the page cache's visibility check (this first visit is a miss);
     #   lessons: the lesson with its course, tags, links, number/total, previous, next (6);
     #   header: unread notifications (signed in);
     #   comments: section state (count, threads, open, 🔔), the page of threads, their replies,
     #   and (signed in) the viewer's own and flagged comments, shown with their controls.
-    expected = 6 + 3 + (4 if signed_in else 1)
+    expected = 7 + 3 + (4 if signed_in else 0)
     with django_assert_num_queries(expected):
         response = client.get(lesson.get_absolute_url())
 
-    # and opened again (by anyone signed in) the threads come from the cache: the section's
-    # state alone (the viewer's own comments are cached for them too)
+    # and opened again the lesson's part and the threads come from the cache: session, user,
+    # visibility, unread notifications, the section's state (own comments are cached too)
     if signed_in:
-        with django_assert_num_queries(6 + 1 + 3):
+        with django_assert_num_queries(5):
             again = client.get(lesson.get_absolute_url())
         assert again.content.decode().count('<article class="stream-comment') == (
             response.content.decode().count('<article class="stream-comment')

@@ -387,3 +387,38 @@ def test_cache_can_be_switched_off(lesson, settings):
     settings.STREAM = {**settings.STREAM, "PAGE_CACHE_SECONDS": 0}
     assert_miss(lesson_url(lesson))
     assert_miss(lesson_url(lesson))
+
+
+# --- The lesson's own part, shared with signed-in learners ------------------------------------
+
+
+def test_signed_in_learners_share_the_lesson_part_and_see_changes(lesson, course):
+    first, second = Client(), Client()
+    first.force_login(UserFactory())
+    second.force_login(UserFactory())
+    first.get(lesson_url(lesson))
+
+    following = course.lessons.get(slug="l3")
+    following.title = "Renamed for learners"
+    following.save()
+    assert "Renamed for learners" in text(second.get(lesson_url(lesson)))
+
+
+def test_the_adapter_still_decides_for_each_learner_on_a_cached_page(lesson, settings):
+    from lessons.adapter import StreamAdapter
+
+    class KeepsMinaOut(StreamAdapter):
+        def lessons_for_user(self, lessons, *, user):
+            if getattr(user, "first_name", "") == "Mina":
+                return lessons.none()
+            return lessons
+
+    import tests.lessons.test_page_cache as this_module
+
+    this_module.KeepsMinaOut = KeepsMinaOut
+    settings.STREAM = {**settings.STREAM, "ADAPTER": f"{__name__}.KeepsMinaOut"}
+    allowed, mina = Client(), Client()
+    allowed.force_login(UserFactory(first_name="Ann"))
+    mina.force_login(UserFactory(first_name="Mina"))
+    assert allowed.get(lesson_url(lesson)).status_code == 200  # the lesson part is cached now
+    assert mina.get(lesson_url(lesson)).status_code == 404
