@@ -1,15 +1,19 @@
 """Schemathesis over the whole OpenAPI schema, in process (WSGI).
 
-Every operation is called with a bounded number of generated requests, as an anonymous visitor
-and as a signed-in learner (token), with path ids of real objects and with generated ones, with
-valid inputs and with invalid ones. Each answer must not be a 5xx and must conform to the
-schema: a documented status code and content type, and a body that matches its schema.
+Every operation is called with a bounded number of generated requests, as an anonymous visitor,
+as a signed-in learner (token) and as staff in a browser (session and CSRF token), with path ids
+of real objects and with generated ones, with valid inputs and with invalid ones. Each answer
+must not be a 5xx and must conform to the schema: a documented status code and content type,
+and a body that matches its schema.
 Generation is derandomised so a run is repeatable; the whole file takes well under a minute.
 """
 
 from collections import defaultdict
+from importlib import import_module
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -46,9 +50,9 @@ CHECKS = [
 ]
 # (generation mode, real path ids?, examples per operation and requester)
 RUNS = [
-    (GenerationMode.POSITIVE, True, 10),
+    (GenerationMode.POSITIVE, True, 8),
     (GenerationMode.POSITIVE, False, 3),
-    (GenerationMode.NEGATIVE, True, 6),
+    (GenerationMode.NEGATIVE, True, 5),
 ]
 
 
@@ -72,11 +76,13 @@ NEVER_SUCCEEDS = {
         "POST /api/v1/reports/{id}/resolve/",
     },
     "learner": {"POST /api/v1/auth/token/", "POST /api/v1/reports/{id}/resolve/"},
+    # Staff may delete others' comments but not edit them.
+    "staff": {"POST /api/v1/auth/token/", "PATCH /api/v1/comments/{id}/"},
 }
 
 
 @pytest.fixture
-def world(learner, other_learner, settings):
+def world(learner, other_learner, staff, settings):
     """Real objects for the operations to hit, and limits out of the way (429s conform too,
     but would hide the answers behind them)."""
     settings.STREAM = {
@@ -102,6 +108,7 @@ def world(learner, other_learner, settings):
         "lesson_id": lesson.pk,
         "id": {"comments": mine.pk, "flag": theirs.pk, "reports": report.pk},
         "learner": learner,
+        "staff": staff,
     }
 
 
@@ -121,7 +128,25 @@ def real_path_parameters(operation, world):
 
 def learner_headers(world):
     token, _ = Token.objects.get_or_create(user=world["learner"])
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {token.key}"}, {}
+
+
+CSRF_SECRET = "s" * 32
+
+
+def staff_session(world):
+    """A browser's headers: the staff member's session cookie, and the CSRF cookie with the
+    same token in the header, as Stream's pages send it."""
+    session = import_module(django_settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(world["staff"].pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = world["staff"].get_session_auth_hash()
+    session.save()
+    cookies = {
+        django_settings.SESSION_COOKIE_NAME: session.session_key,
+        django_settings.CSRF_COOKIE_NAME: CSRF_SECRET,
+    }
+    return {"X-CSRFToken": CSRF_SECRET}, cookies
 
 
 def exercise(strategy, *, checks, examples, headers, negative, seen):
@@ -136,8 +161,8 @@ def exercise(strategy, *, checks, examples, headers, negative, seen):
     )
     @given(case=strategy)
     def run(case):
-        sent = headers()
-        response = case.call(headers=sent)
+        sent, cookies = headers()
+        response = case.call(headers=sent, cookies=cookies)
         seen[f"{case.method} {case.operation.path}"].add(response.status_code)
         case.validate_response(response, checks=checks, headers=sent)
 
@@ -149,7 +174,7 @@ def exercise(strategy, *, checks, examples, headers, negative, seen):
         assert negative, "no valid case could be generated"
 
 
-@pytest.mark.parametrize("who", ["anonymous", "learner"])
+@pytest.mark.parametrize("who", ["anonymous", "learner", "staff"])
 def test_every_operation_answers_as_its_schema_says(world, who):
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", app)
@@ -161,8 +186,10 @@ def test_every_operation_answers_as_its_schema_says(world, who):
 
     seen = defaultdict(set)
 
+    session = staff_session(world) if who == "staff" else ({}, {})
+
     def headers():
-        return learner_headers(world) if who == "learner" else {}
+        return learner_headers(world) if who == "learner" else session
 
     for operation in operations:
         for mode, real_ids, examples in RUNS:
