@@ -49,7 +49,19 @@ def targets_check(results: dict) -> list[dict]:
             for name in PAGES
             if found.get(name, {}).get("p99_to_baseline") is not None
         }
-        if p99s:
+        stalled = [name for name in PAGES if found.get(name, {}).get("requests") == 0]
+        if stalled:
+            checks.append(
+                _check(
+                    f"p99 of every page ≤ {P99_LIMIT:g} × baseline p99",
+                    database,
+                    scale,
+                    None,
+                    False,
+                    f"no request completed ({', '.join(stalled)})",
+                )
+            )
+        elif p99s:
             worst = max(p99s, key=p99s.get)
             checks.append(
                 _check(
@@ -126,20 +138,27 @@ def _counts(counts: dict) -> str:
     )
 
 
+def _queries(figures: dict) -> str:
+    warm, first = figures.get("queries"), figures.get("queries_first")
+    if warm is None:
+        return "–"
+    return f"{warm} (first {first})" if first is not None and first != warm else str(warm)
+
+
 def _endpoint_rows(run: dict, titles: dict) -> list[list]:
     rows = []
     for name, figures in run["endpoints"].items():
         rows.append(
             [
                 titles.get(name, name),
-                _num(figures["rps"]),
+                _num(figures["rps"]) if figures["requests"] else "**none completed**",
                 _num(figures.get("ratio_to_baseline"), 2, "×"),
                 _num(figures["p50_ms"], 2),
                 _num(figures["p99_ms"], 2),
                 _num(figures.get("p99_to_baseline"), 1, "×"),
                 f"{figures['errors']:,}"
                 + (f" ({figures['server_5xx']} 5xx)" if figures.get("server_5xx") else ""),
-                _num(figures.get("queries")),
+                _queries(figures),
                 _num(figures.get("peak_rss_mb"), 0),
             ]
         )
@@ -157,6 +176,8 @@ def _frame_name(frame: str) -> str:
     """``function (path:line)`` → ``function``, or ``file.py`` for anonymous frames."""
     function, _, where = frame.partition(" (")
     where = where.rstrip(")").rsplit(":", 1)[0]
+    if where == "<built-in>":
+        return f"`{function}`"
     if function.startswith(("[", "<")):
         return f"`{where}` {function}" if function.startswith("<") else f"`{where}`"
     module = Path(where).stem
@@ -214,7 +235,7 @@ def generated_markdown(results: dict) -> list[str]:
             "",
         ]
         lines += _table(header, _endpoint_rows(run, titles)) + [""]
-    databases = sorted({run["database"] for run in results.get("runs", [])})
+    databases = list(dict.fromkeys(run["database"] for run in results.get("runs", [])))
     for database in databases:
         runs = [run for run in results["runs"] if run["database"] == database]
         if len(runs) < 2:

@@ -233,6 +233,22 @@ class Server:
                         pids.append(int(entry.name))
         return pids
 
+    def drain(self, *, quick_ms: float = 100, limit_s: float = 60) -> float:
+        """Wait until the server is idle again: requests of a finished load run that were
+        still queued (wrk stops, gunicorn does not) would otherwise slow the next run down.
+        Returns the seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit_s:
+            probe = time.monotonic()
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(self.url + "/bench/baseline/", timeout=limit_s),
+            ):
+                pass
+            if (time.monotonic() - probe) * 1000 < quick_ms:
+                break
+        return time.monotonic() - started
+
     def statuses(self) -> dict[str, int]:
         """Responses by status code so far, from the access log."""
         counts: dict[str, int] = {}
@@ -300,6 +316,7 @@ def measure(args, wrk, server: Server, manifest: dict, endpoints, workdir: Path)
                     duration=duration,
                     threads=args.threads,
                 )
+            server.drain()
             if phase == "run":
                 figures["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
                 figures["peak_rss_all_workers_mb"] = round(rss.peak_total_kb / 1024, 1)
@@ -318,7 +335,9 @@ def measure(args, wrk, server: Server, manifest: dict, endpoints, workdir: Path)
         if baseline and baseline["rps"]:
             figures["ratio_to_baseline"] = round(figures["rps"] / baseline["rps"], 3)
             figures["p99_to_baseline"] = (
-                round(figures["p99_ms"] / baseline["p99_ms"], 2) if baseline["p99_ms"] else None
+                round(figures["p99_ms"] / baseline["p99_ms"], 2)
+                if baseline["p99_ms"] and figures["requests"]
+                else None
             )
     return results
 

@@ -160,3 +160,20 @@ def test_rewriting_the_doc_keeps_the_prose_outside_the_markers(tmp_path):
     assert text.endswith(f"{END}\n\n## Notes\n")
     assert "old figures" not in text
     assert "Latest run: 2026-11-28 05:00 UTC" in text and "(1 min 15 s)" in text
+
+
+def test_a_page_that_completed_no_request_misses_the_p99_target():
+    results = {
+        "runs": [
+            run(
+                1,
+                lesson_anon={"requests": 900, "p99_to_baseline": 1.5},
+                big_signed_in={"requests": 0, "p99_to_baseline": None},
+            )
+        ]
+    }
+
+    [check] = [c for c in targets_check(results) if c["target"].startswith("p99")]
+
+    assert not check["met"]
+    assert check["shown"] == "no request completed (big_signed_in)"
