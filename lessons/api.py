@@ -14,6 +14,7 @@ from django.urls import register_converter
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -209,14 +210,6 @@ class StreamAPIView(APIView):
         for value in kwargs.values():
             if value is None or (isinstance(value, int) and not 0 <= value <= MAX_ID):
                 raise exceptions.NotFound()
-
-    def paginate(self, items, serializer_class, **extra):
-        """One page of ``items`` serialised, in the paginated shape (plus ``extra`` keys)."""
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(items, self.request, view=self)
-        response = paginator.get_paginated_response(serializer_class(page, many=True).data)
-        response.data.update(extra)
-        return response
 
 
 # --- Strict request fields ------------------------------------------------------------------------
@@ -598,14 +591,19 @@ class SchemaView(SpectacularAPIView):
     """The OpenAPI 3 schema of Stream's endpoints only, wherever the host mounted them (YAML;
     ``?format=json`` for JSON)."""
 
-    @property
-    def custom_settings(self):
-        return {**SCHEMA_SETTINGS, "ENUM_NAME_OVERRIDES": dict(SCHEMA_ENUM_NAMES)}
-
     permission_classes = [AllowAny]
     throttle_classes = []
     versioning_class = None
     content_negotiation_class = DefaultContentNegotiation
+    # Pinned rather than read from the host's SPECTACULAR_SETTINGS at import.
+    generator_class = SchemaGenerator
+    serve_public = True
+    urlconf = None
+    api_version = None
+
+    @property
+    def custom_settings(self):
+        return {**SCHEMA_SETTINGS, "ENUM_NAME_OVERRIDES": dict(SCHEMA_ENUM_NAMES)}
 
     def get_authenticators(self):
         return [auth() for auth in authentication_classes()]

@@ -169,3 +169,35 @@ def test_without_the_sidecar_app_the_docs_page_says_what_is_missing(client, monk
 
     assert response.status_code == 404 and response.json()["code"] == "docs_unavailable"
     assert "drf_spectacular_sidecar" in response.json()["detail"]
+
+
+@pytest.fixture
+def host_spectacular_settings(settings):
+    """A host with its own drf-spectacular settings (read once by drf-spectacular, so reloaded
+    here and again afterwards)."""
+    from drf_spectacular.settings import spectacular_settings
+
+    settings.SPECTACULAR_SETTINGS = {
+        "TITLE": "Acme's API",
+        "SERVE_PUBLIC": False,
+        "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+        "COMPONENT_SPLIT_REQUEST": False,
+        "POSTPROCESSING_HOOKS": [],
+        "SCHEMA_PATH_PREFIX": "/api/",
+        "SWAGGER_UI_DIST": "https://cdn.example.com/swagger-ui",
+    }
+    spectacular_settings.reload()
+    yield
+    del settings.SPECTACULAR_SETTINGS
+    spectacular_settings.reload()
+
+
+def test_the_hosts_spectacular_settings_do_not_change_streams_schema(host_spectacular_settings):
+    schema = fetch_schema(APIClient())
+    docs = APIClient().get("/api/v1/docs/").content.decode()
+
+    assert schema["info"]["title"] == "Stream API"
+    assert "CommentWriteRequest" in schema["components"]["schemas"]  # split request components
+    assert "/api/v1/progress/" in schema["paths"]  # public, whoever asks
+    assert not GENERATOR_STATS._warn_cache
+    assert "cdn.example.com" not in docs
