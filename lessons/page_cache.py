@@ -64,9 +64,22 @@ def _lesson_version_key(lesson_id) -> str:
     return f"stream:pages:lesson:{lesson_id}"
 
 
+def _get_with_versions(keys, version_keys) -> dict:
+    """``cache.get_many`` of ``keys`` and ``version_keys``, where a missing version token (never
+    set, or evicted) is created on the spot: no entry was stored under the new one, so
+    eviction can only cause misses."""
+    found = _cache().get_many([*keys, *version_keys])
+    missing = [key for key in version_keys if key not in found]
+    if missing:
+        for key in missing:
+            _cache().add(key, secrets.token_hex(8), timeout=None)
+        found.update(_cache().get_many(missing))
+    return found
+
+
 def _bump(keys) -> None:
-    # A fresh random token, never a counter: an evicted or expired token reads as None, which
-    # differs from every stored one, so eviction can only cause a miss, never a stale hit.
+    # A fresh random token, never a counter: no entry was ever stored under a new token, so a
+    # bump (or an evicted token, recreated by _get_with_versions) can only cause misses.
     _cache().set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
 
 
@@ -125,13 +138,17 @@ class CachedLessonPage:
     found: tuple  # the lesson's id and its and its course's updated_at
 
     @classmethod
-    def for_request(cls, request, *, lessons) -> CachedLessonPage | None:
+    def for_request(
+        cls, request, *, lessons, course_slug: str, lesson_slug: str
+    ) -> CachedLessonPage | None:
         """The cache handle for this request, or ``None`` when the page must be rendered for
         this visitor alone. ``lessons`` is the queryset of lessons the visitor may see, already
-        narrowed to the one asked for (1 query)."""
+        narrowed to the one asked for (see :func:`visible_lesson`)."""
         if not request_is_cacheable(request):
             return None
-        found = lessons.values_list("id", "updated_at", "course__updated_at").first()
+        found = visible_lesson(
+            request=request, lessons=lessons, course_slug=course_slug, lesson_slug=lesson_slug
+        )
         if found is None:
             return None  # the view answers 404 as usual
         lesson_id, lesson_updated, course_updated = found
@@ -147,7 +164,7 @@ class CachedLessonPage:
         )
         key = "stream:pages:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         lesson_key = _lesson_version_key(lesson_id)
-        found = _cache().get_many([key, SITE_VERSION_KEY, lesson_key])
+        found = _get_with_versions([key], [SITE_VERSION_KEY, lesson_key])
         versions = (found.get(SITE_VERSION_KEY), found.get(lesson_key))
         entry = found.get(key)
         if entry is not None and entry.get("versions") != versions:
@@ -271,11 +288,45 @@ def fragment_lookup(*, name: str, lesson_id, parts=()) -> Fragment | None:
     full = (name, lesson_id, translation.get_language(), _settings_fingerprint(), *parts)
     key = "stream:pages:fragment:" + hashlib.sha256(repr(full).encode()).hexdigest()
     lesson_key = _lesson_version_key(lesson_id)
-    found = _cache().get_many([key, SITE_VERSION_KEY, lesson_key])
+    found = _get_with_versions([key], [SITE_VERSION_KEY, lesson_key])
     versions = (found.get(SITE_VERSION_KEY), found.get(lesson_key))
     entry = found.get(key)
     value = entry["value"] if entry is not None and entry.get("versions") == versions else None
     return Fragment(key, versions, value)
+
+
+def visible_lesson(*, request, lessons, course_slug: str, lesson_slug: str):
+    """The visibility check: ``(id, updated_at, course updated_at)`` of the lesson if the
+    viewer may open it, else ``None``. ``lessons`` is ``selectors.lessons_visible`` narrowed to
+    the lesson; with the default adapter, whose rule reads nothing but the lesson's and its
+    course's status (and every write to those changes the site's version token), the answer for
+    anyone but staff is kept under that token and costs no query; an adapter with its own
+    ``lessons_for_user`` is asked on every request (1 query)."""
+    from .adapter import adapter_overrides
+    from .selectors import user_is_staff
+
+    def query():
+        return lessons.values_list("id", "updated_at", "course__updated_at").first()
+
+    if adapter_overrides("lessons_for_user") or user_is_staff(request.user):
+        return query()
+    key = (
+        "stream:pages:visible:"
+        + hashlib.sha256(repr((course_slug, lesson_slug)).encode()).hexdigest()
+    )
+    found = _get_with_versions([key], [SITE_VERSION_KEY])
+    version = found.get(SITE_VERSION_KEY)
+    entry = found.get(key)
+    if entry is not None and entry["version"] == version:
+        return entry["found"]
+    result = query()
+    if result is not None:
+        _cache().set(
+            key,
+            {"version": version, "found": result},
+            timeout=lessons_settings.PAGE_CACHE_SECONDS,
+        )
+    return result
 
 
 def lesson_page_shared(*, request, lessons, course_slug: str, lesson_slug: str, found=None):
@@ -290,7 +341,9 @@ def lesson_page_shared(*, request, lessons, course_slug: str, lesson_slug: str, 
     if selectors.user_is_staff(user) or lessons_settings.PAGE_CACHE_SECONDS <= 0:
         return selectors.lesson_page(course_slug=course_slug, lesson_slug=lesson_slug, user=user)
     if found is None:
-        found = lessons.values_list("id", "updated_at", "course__updated_at").first()
+        found = visible_lesson(
+            request=request, lessons=lessons, course_slug=course_slug, lesson_slug=lesson_slug
+        )
         if found is None:
             raise Http404("No such lesson.")
     fragment = fragment_lookup(

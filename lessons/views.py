@@ -39,7 +39,9 @@ def lesson_detail(request, course, lesson):
     # Anonymous visitors share one cached page per lesson and language; everyone but staff
     # shares the lesson's own part of it (see page_cache).
     visible = selectors.lessons_visible(user=request.user).filter(course__slug=course, slug=lesson)
-    cached = CachedLessonPage.for_request(request, lessons=visible)
+    cached = CachedLessonPage.for_request(
+        request, lessons=visible, course_slug=course, lesson_slug=lesson
+    )
     if cached is not None and cached.hit:
         return cached.respond()
     if cached is not None:
