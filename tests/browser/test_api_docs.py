@@ -29,13 +29,12 @@ def under_strict_csp(page, live_server):
         headers = {**response.headers, "content-security-policy": STRICT_CSP}
         route.fulfill(response=response, headers=headers)
 
+    def record_refusal(message):
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
     page.route("**/*", with_policy)
-    page.on(
-        "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
-    )
+    page.on("console", record_refusal)
     return refused, external
 
 
