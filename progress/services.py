@@ -183,7 +183,7 @@ def _log_rows(user, event_ids):
         )
         .values_list("event_id", "payload_hash", "no_lesson", "no_time")
     )
-    return seen.union(activity.distinct(), all=True)
+    return seen.union(activity.distinct(), all=True).order_by()
 
 
 class _LearnerProgress:
