@@ -177,3 +177,50 @@ def test_a_page_that_completed_no_request_misses_the_p99_target():
 
     assert not check["met"]
     assert check["shown"] == "no request completed (big_signed_in)"
+
+
+@pytest.mark.django_db
+def test_bench_data_is_consistent_and_its_sessions_sign_learners_in(tmp_path, client):
+    from django.core.management import call_command
+    from django.db.models import Max, Sum
+
+    from comments.models import Comment
+    from progress.models import AchievementAward, LearnerProfile, XPEntry
+
+    # given an empty database
+    manifest_path = tmp_path / "manifest.json"
+
+    # when the scale-1 data set is made
+    call_command("bench_data", scale=1, sessions=5, manifest=str(manifest_path))
+
+    # then the manifest describes it
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["counts"]["big_lesson_comments"] == 1000
+    assert manifest["counts"]["learners"] == 20
+    assert manifest["lesson_page_status"] == 200
+    # the 1,000 comments are threads down to the depth cap, never deeper
+    big = Comment.objects.filter(lesson_id=manifest["big_lesson"]["id"])
+    assert big.filter(parent=None).count() == 40
+    assert big.aggregate(deepest=Max("depth"))["deepest"] == 3
+    assert not big.exclude(parent=None).filter(root=None).exists()
+    # every learner's XP total is their ledger's sum, awards included
+    assert AchievementAward.objects.exists()
+    sums = dict(
+        XPEntry.objects.values("learner_id")
+        .annotate(total=Sum("amount"))
+        .values_list("learner_id", "total")
+    )
+    profiles = dict(LearnerProfile.objects.values_list("user_id", "xp"))
+    assert profiles == {learner: sums.get(learner, 0) for learner in profiles}
+    assert set(sums) <= set(profiles)
+    # and a manifest session is a signed-in learner
+    learner = manifest["learners"][0]
+    client.cookies[manifest["session_cookie"]] = learner["session"]
+    answer = client.get("/api/v1/progress/")
+    assert answer.status_code == 200
+    assert answer.json()["xp"] == profiles[learner["id"]]
+    # and it refuses to add a second data set on top of the first
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="empty database"):
+        call_command("bench_data", scale=1, manifest=str(tmp_path / "again.json"))
