@@ -228,3 +228,32 @@ def test_account_pages_in_dark_mode(chromium, live_server, sign_in, screenshot, 
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_email_addresses_are_managed_by_keyboard(page, sign_in, mailoutbox):
+    learner = sign_in(page, learner_with_address())
+    page.goto("/accounts/email/")
+
+    # when the learner tabs to "add an address", types one and presses Enter
+    tab_to(page, "#id_email")
+    assert focus_is_visible(page)
+    page.keyboard.type("ada.work@example.com")
+    page.keyboard.press("Enter")
+
+    # then it is listed, unverified, and a confirmation mail goes to it
+    page.locator("label", has_text="ada.work@example.com").wait_for()
+    assert "ada.work@example.com" in page.locator(".messages").inner_text()
+    assert EmailAddress.objects.filter(
+        user=learner, email="ada.work@example.com", verified=False
+    ).exists()
+    assert mailoutbox[-1].to == ["ada.work@example.com"]
+
+    # and the keyboard picks the new address (Tab into the group, an arrow key to move) and
+    # reaches the buttons, each with a visible focus
+    page.locator("body").focus()
+    tab_to(page, "input[type=radio]")
+    assert focus_is_visible(page)
+    page.keyboard.press("ArrowUp")
+    assert page.is_checked("input[type=radio][value='ada.work@example.com']")
+    tab_to(page, "button[name=action_send]")
+    assert focus_is_visible(page)
