@@ -559,6 +559,25 @@ def stream_endpoints_only(endpoints, **kwargs):
     ]
 
 
+def document_retry_after(result, **kwargs):
+    """drf-spectacular postprocessing hook: every 429 carries the Retry-After header."""
+    header = {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 0},
+            "required": True,
+        }
+    }
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            throttled = (
+                operation.get("responses", {}).get("429") if isinstance(operation, dict) else None
+            )
+            if throttled is not None:
+                throttled["headers"] = header
+    return result
+
+
 # Names of the schema's enums, {component name: choices}; each app adds its own (a choice set
 # used by several fields, such as a status, needs one name or the generator warns).
 SCHEMA_ENUM_NAMES = {"PublicationStatusEnum": Status.choices}
@@ -573,7 +592,10 @@ SCHEMA_SETTINGS = {
     "VERSION": "1",
     # Pinned, so that a host's own SPECTACULAR_SETTINGS do not change Stream's schema.
     "PREPROCESSING_HOOKS": ["lessons.api.stream_endpoints_only"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "lessons.api.document_retry_after",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "COMPONENT_SPLIT_PATCH": True,
     "COMPONENT_NO_READ_ONLY_REQUIRED": False,

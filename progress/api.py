@@ -5,6 +5,7 @@ answer only for the signed-in learner themselves; there is no way to name anothe
 """
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
@@ -122,6 +123,23 @@ class ProgressSyncView(StreamAPIView):
         tags=["progress"],
         request=SyncRequestSerializer,
         responses={200: SyncResponseSerializer, 409: SyncConflictSerializer},
+        examples=[
+            OpenApiExample(
+                "One completion",
+                request_only=True,
+                value={
+                    "events": [
+                        {
+                            "id": "5f0c8a9e-1c1e-4a43-9a57-3f1d2b7c9e10",
+                            "type": "lesson_completed",
+                            "lesson": 1,
+                            "at": "2026-11-28T09:30:00+09:00",
+                        }
+                    ],
+                    "time_zone": "Asia/Seoul",
+                },
+            )
+        ],
         errors=(400, 403),
     )
     def post(self, request):

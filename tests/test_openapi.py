@@ -91,6 +91,14 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
                 assert ref["$ref"].endswith(("/Error", "/SyncConflict")), (route, method, code)
 
 
+def test_throttled_answers_document_their_retry_after_header():
+    schema = fetch_schema(APIClient())
+
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
 def test_sign_in_requirements_are_described():
     schema = fetch_schema(APIClient())
     security = schema["components"]["securitySchemes"]
