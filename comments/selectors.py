@@ -357,10 +357,52 @@ class CommentSection:
         ).threads
 
 
-def comment_section(*, lesson: Lesson, user, page=1) -> CommentSection:
+def comment_section_figures(*, lesson: Lesson, viewer=None, public: bool = True) -> dict:
+    """What the section's heading needs, split by who it depends on, in 1 query: with
+    ``public``, ``count``, ``threads`` (as a visitor sees them) and ``comments_open``; with a
+    ``viewer``, whether they have the 🔔 on (``subscribed``), a comment awaiting moderation
+    here (``pending``) and the threads they see (``viewer_threads``: more than a visitor's
+    when they have a pending comment)."""
+    annotations = {}
+    if public:
+        published = Comment.objects.filter(lesson=OuterRef("pk"), status=CommentStatus.PUBLISHED)
+        threads = Comment.objects.filter(lesson=OuterRef("pk"), root__isnull=True).filter(
+            _shown_top_q(None)
+        )
+        annotations |= {
+            "count": _count_subquery(published),
+            "threads": _count_subquery(threads),
+            "comments_open": _comments_open_subquery(),
+        }
+    if viewer is not None:
+        annotations |= {
+            "subscribed": Exists(
+                ReplySubscription.objects.filter(
+                    lesson=OuterRef("pk"), user_id=viewer.pk, active=True
+                )
+            ),
+            "pending": Exists(
+                Comment.objects.filter(
+                    lesson=OuterRef("pk"), author_id=viewer.pk, status=CommentStatus.PENDING
+                )
+            ),
+            "viewer_threads": _count_subquery(
+                Comment.objects.filter(lesson=OuterRef("pk"), root__isnull=True).filter(
+                    _shown_top_q(viewer)
+                )
+            ),
+        }
+    row = Lesson.objects.filter(pk=lesson.pk).annotate(**annotations).values(*annotations).get()
+    if "comments_open" in row:
+        row["comments_open"] = bool(row["comments_open"])
+    return row
+
+
+def comment_section(*, lesson: Lesson, user, page=1, state=None) -> CommentSection:
     """The comment section of ``lesson`` as ``user`` sees it, threads not read yet. 1 query
-    (plus the adapter's ``can_comment``)."""
-    state = comment_section_state(lesson=lesson, user=user)
+    unless ``state`` is given (plus the adapter's ``can_comment``)."""
+    if state is None:
+        state = comment_section_state(lesson=lesson, user=user)
     per_page = max(1, int(comments_settings.COMMENTS_PER_PAGE))
     pages = max(1, math.ceil(state.threads / per_page))
     return CommentSection(

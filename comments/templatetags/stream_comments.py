@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from .. import selectors
 from ..conf import comments_settings
 from ..forms import ReportForm
-from ..thread_cache import thread_list_html
+from ..thread_cache import section_state, thread_list_html
 
 register = template.Library()
 
@@ -23,11 +23,14 @@ def _user(context):
 @register.simple_tag(takes_context=True)
 def stream_comment_section(context):
     """The lesson's comment section as the current user sees it, on the page of threads asked
-    for by ``?comments_page=`` (see ``selectors.comment_section``). 1 query; ``threads`` reads
-    the tree (2 more), ``{% stream_comment_threads %}`` shows it from the cache."""
+    for by ``?comments_page=`` (see ``selectors.comment_section``). Its figures come from the
+    cache (``thread_cache.section_state``; 1 query on a miss); ``threads`` reads the tree (2
+    more), ``{% stream_comment_threads %}`` shows it from the cache."""
     request = context.get("request")
     page = request.GET.get("comments_page") if request is not None else None
-    return selectors.comment_section(lesson=context["lesson"], user=_user(context), page=page)
+    lesson, user = context["lesson"], _user(context)
+    state = section_state(lesson=lesson, user=user)
+    return selectors.comment_section(lesson=lesson, user=user, page=page, state=state)
 
 
 @register.simple_tag(takes_context=True)

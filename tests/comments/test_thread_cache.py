@@ -206,3 +206,15 @@ def test_flag_page_without_javascript(client, lesson, learner, other_learner):
     # and the page's form flags it
     client.post(url, {"reason": "spam"})
     assert theirs.flags.filter(user=learner, reason="spam").exists()
+
+
+def test_the_cached_figures_follow_the_bell_and_new_comments(lesson, learner):
+    client = signed_in(learner)
+    assert 'aria-pressed="false"' in section(client, lesson)
+    services.subscription_set(user=learner, lesson=lesson, active=True)
+    assert 'aria-pressed="true"' in section(client, lesson)
+
+    english = Client(headers={"Accept-Language": "en"})
+    assert "Comments 0" in section(english, lesson)
+    CommentFactory(lesson=lesson)
+    assert "Comments 1" in section(english, lesson)
