@@ -1,33 +1,40 @@
-"""The anonymous lesson page, served from Django's cache.
+"""Lesson pages from Django's cache: the whole page for visitors, shared parts for learners.
 
 Every anonymous visitor of a lesson sees the same page (progress lives in their browser), so
 the rendered page is kept in the cache named by ``STREAM["PAGE_CACHE_ALIAS"]`` for
-``STREAM["PAGE_CACHE_SECONDS"]``. What keeps it correct:
+``STREAM["PAGE_CACHE_SECONDS"]``; signed-in learners share the lesson's own part
+(:func:`lesson_page_shared`) and, through :func:`fragment_lookup`, the comment threads
+(``comments.thread_cache``). What keeps it correct:
 
-- **Visibility first.** A cached page is served only after the same visibility check as a
-  rendered one (``selectors.lessons_visible``, one query that also reads the lesson's and its
-  course's ``updated_at``). A draft is never looked up for an anonymous visitor, so never cached.
-- **Who gets it.** Only anonymous ``GET``/``HEAD`` requests without pending messages, whose
-  query string is empty or only ``comments_page``. Staff and signed-in learners always get a
-  fresh page; nothing that sets a cookie or touches the session while rendering is stored.
+- **Visibility first.** Nothing is served before the same visibility check as a rendered page
+  (:func:`visible_lesson`: ``selectors.lessons_visible``, which asks the adapter). With the
+  default adapter the check reads only the lesson's and its course's status, so its answer is
+  cached under the site's version token; an adapter with its own ``lessons_for_user`` is asked
+  on every request. A draft is never found for a visitor, so never cached.
+- **Who gets the whole page.** Only anonymous ``GET``/``HEAD`` requests without pending
+  messages, whose query string is empty or only ``comments_page``. Staff and signed-in
+  learners get a page rendered for them; nothing that sets a cookie or touches the session
+  while rendering is stored.
 - **The key** holds the lesson, the host name, the path and ``comments_page``, the active
   language (``LocaleMiddleware`` picks it from the cookie or ``Accept-Language``), a fingerprint
-  of the ``STREAM`` settings, and the lesson's and course's ``updated_at``. The entry also
-  records two version tokens it was rendered at: the site's (any course, lesson, tag, link,
-  level, achievement or user-name change: numbers, pager, tag links, the status bar's JSON
-  block) and the lesson's (its comments and comment settings). Writers call
-  :func:`pages_changed` or :func:`lesson_pages_changed`, after the transaction commits; an entry
-  whose tokens differ from the current ones is a miss.
-- **CSRF.** The page has forms anonymous visitors may post (report a problem, language switch,
-  mark complete). The stored body holds a random per-entry placeholder where the token goes;
-  each response gets the visitor's own token (and cookie) put in its place, so the no-JS forms
-  work for every visitor.
+  of the ``STREAM`` settings, and the lesson's and course's ``updated_at``. Each entry also
+  records the version tokens it was rendered at: the site's (any course, lesson, tag, link,
+  level, achievement or author-name change: numbers, pager, tag links, the status bar's JSON
+  block) and the lesson's (its comments, flags, subscriptions and comment settings). Writes
+  change them (receivers below, or :func:`pages_changed` / :func:`lesson_pages_changed` where
+  no signal is sent), at once and again after the transaction commits; an entry whose tokens
+  differ from the current ones is a miss.
+- **CSRF.** The page has forms visitors may post (report a problem, language switch, mark
+  complete). The stored body holds a random per-entry placeholder where the token goes; each
+  response gets the visitor's own token (and cookie) put in its place, so the no-JS forms work
+  for every visitor.
 - **Conditional GETs.** A weak ``ETag`` (the entry and the visitor's CSRF secret, so a page
   kept by the browser never carries someone else's or a rotated token) and ``Last-Modified``
   (when the entry was rendered) answer ``If-None-Match``/``If-Modified-Since`` with 304.
   ``Cache-Control: private, no-cache``: browsers keep the page and ask again; shared caches
   must not keep it (the body carries a token).
-- Relative times ("3 minutes ago") age by at most ``PAGE_CACHE_SECONDS``.
+- Relative times ("3 minutes ago") age by at most ``PAGE_CACHE_SECONDS``. Template changes are
+  not in the key: :func:`pages_reset` after a release that changes templates.
 """
 
 from __future__ import annotations
