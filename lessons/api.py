@@ -6,6 +6,8 @@ settings, see ``lessons.conf``) instead of inheriting the host's ``REST_FRAMEWOR
 a host that runs JWT only, another paginator or no exception handler gets the same Stream API.
 """
 
+from collections.abc import Mapping
+
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.cache import cache
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers, status, throttling
@@ -184,10 +187,30 @@ PAGE_SIZE_PARAMETER = OpenApiParameter(
 )
 
 
+class StreamAutoSchema(AutoSchema):
+    """drf-spectacular's inspector, describing Stream's views in Stream's own schema only.
+
+    A host that generates its own schema with drf-spectacular (its API, ``manage.py
+    spectacular``, the ``check --deploy`` schema check) does not get Stream's endpoints mixed
+    into it, nor warnings about them: they are described at Stream's ``schema/``.
+    """
+
+    def is_excluded(self):
+        if stream_endpoints_only not in spectacular_settings.PREPROCESSING_HOOKS:
+            return True
+        return super().is_excluded()
+
+
+def exclude_from_schema(method):
+    """For the schema and docs views themselves (spectacular's views, on Stream's inspector)."""
+    method.schema = StreamAutoSchema
+    return extend_schema(exclude=True)(method)
+
+
 class StreamAPIView(APIView):
     """The base of every Stream endpoint: its own policies, never the host's DRF defaults."""
 
-    schema = AutoSchema()
+    schema = StreamAutoSchema()
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     permission_classes = [AllowAny]
@@ -296,7 +319,7 @@ def stream_schema(**kwargs):
     def decorator(method):
         # extend_schema builds on the function's own schema class if it has one, and otherwise
         # on the host's REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"], which may not be spectacular's.
-        method.schema = AutoSchema
+        method.schema = StreamAutoSchema
         return extend(method)
 
     return decorator
@@ -582,7 +605,7 @@ def document_retry_after(result, **kwargs):
 # used by several fields, such as a status, needs one name or the generator warns).
 SCHEMA_ENUM_NAMES = {"PublicationStatusEnum": Status.choices}
 
-SCHEMA_SETTINGS = {
+_SCHEMA_SETTINGS = {
     "TITLE": "Stream API",
     "DESCRIPTION": (
         "Courses and lessons, the learner's progress and its sync, lesson comments, reply "
@@ -609,6 +632,29 @@ SCHEMA_SETTINGS = {
 }
 
 
+class _SchemaSettings(Mapping):
+    """drf-spectacular settings for Stream's schema, the enum names as the apps registered them.
+
+    Also for the command line: ``manage.py spectacular --custom-settings
+    lessons.api.SCHEMA_SETTINGS --file stream-api.yaml`` writes Stream's schema to a file.
+    """
+
+    def _settings(self):
+        return {**_SCHEMA_SETTINGS, "ENUM_NAME_OVERRIDES": dict(SCHEMA_ENUM_NAMES)}
+
+    def __getitem__(self, key):
+        return self._settings()[key]
+
+    def __iter__(self):
+        return iter(self._settings())
+
+    def __len__(self):
+        return len(self._settings())
+
+
+SCHEMA_SETTINGS = _SchemaSettings()
+
+
 class SchemaView(SpectacularAPIView):
     """The OpenAPI 3 schema of Stream's endpoints only, wherever the host mounted them (YAML;
     ``?format=json`` for JSON)."""
@@ -623,9 +669,11 @@ class SchemaView(SpectacularAPIView):
     urlconf = None
     api_version = None
 
-    @property
-    def custom_settings(self):
-        return {**SCHEMA_SETTINGS, "ENUM_NAME_OVERRIDES": dict(SCHEMA_ENUM_NAMES)}
+    custom_settings = SCHEMA_SETTINGS
+
+    @exclude_from_schema
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_authenticators(self):
         return [auth() for auth in authentication_classes()]
@@ -660,6 +708,7 @@ class DocsView(SpectacularSwaggerSplitView):
     def authentication_classes(self):
         return authentication_classes()
 
+    @exclude_from_schema
     def get(self, request, *args, **kwargs):
         missing = docs_missing_apps()
         if missing:

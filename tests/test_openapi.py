@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.urls import include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.validation import validate_schema
@@ -209,3 +210,32 @@ def test_the_hosts_spectacular_settings_do_not_change_streams_schema(host_specta
     assert "/api/v1/progress/" in schema["paths"]  # public, whoever asks
     assert not GENERATOR_STATS._warn_cache
     assert "cdn.example.com" not in docs
+
+
+def test_the_command_line_writes_streams_schema_without_warnings(tmp_path):
+    # manage.py spectacular with Stream's settings: the brief's generator run, failing on any
+    # warning and validating the result
+    out = tmp_path / "stream-api.yaml"
+
+    call_command(
+        "spectacular",
+        "--custom-settings",
+        "lessons.api.SCHEMA_SETTINGS",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(out),
+    )
+
+    text = out.read_text()
+    assert "title: Stream API" in text and "/api/v1/progress/sync/:" in text
+
+
+def test_a_hosts_own_spectacular_schema_leaves_streams_endpoints_out(tmp_path):
+    # A host that documents its own API with drf-spectacular (and its check --deploy schema
+    # check) neither gets Stream's endpoints mixed in nor warnings about them.
+    out = tmp_path / "host.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+
+    assert "/api/v1/" not in out.read_text()
