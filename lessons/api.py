@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from django.apps import apps
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.urls import register_converter
@@ -227,6 +228,12 @@ class StreamAPIView(APIView):
 
     def get_exception_handler(self):
         return exception_handler
+
+    def perform_authentication(self, request):
+        # A host may set REST_FRAMEWORK["UNAUTHENTICATED_USER"] = None; Stream's rules and
+        # selectors expect Django's anonymous user.
+        if request.user is None:
+            request.user = AnonymousUser()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

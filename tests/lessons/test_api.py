@@ -423,6 +423,7 @@ def test_the_api_ignores_the_hosts_rest_framework_defaults(course, learner, sett
         "DEFAULT_THROTTLE_RATES": {"anon": "1/day"},
         "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
         "DEFAULT_SCHEMA_CLASS": "rest_framework.schemas.openapi.AutoSchema",
+        "UNAUTHENTICATED_USER": None,
     }
     client = APIClient()
     client.force_login(learner)
@@ -438,6 +439,9 @@ def test_the_api_ignores_the_hosts_rest_framework_defaults(course, learner, sett
     )
     missing = client.get(lesson_url(10**9))
     schema = client.get(reverse("stream_lessons_api:schema"), {"format": "json"})
+    anonymous = APIClient()
+    visitor_reads = anonymous.get(reverse("stream_comments_api:lesson-comments", args=[lesson.pk]))
+    visitor_writes = anonymous.post(COURSES, {}, format="json")
 
     # then it answers as Stream's own settings say: JSON, page-number pages, session auth
     assert listed.status_code == again.status_code == 200
@@ -445,6 +449,8 @@ def test_the_api_ignores_the_hosts_rest_framework_defaults(course, learner, sett
     assert posted.status_code == 201
     assert missing.json() == {"detail": "그런 레슨이 없어요.", "code": "not_found"}
     assert schema.status_code == 200 and "/api/v1/courses/" in schema.json()["paths"]
+    assert visitor_reads.status_code == 200 and visitor_reads.json()["count"] == 1
+    assert visitor_writes.status_code == 405
 
 
 def test_authentication_classes_come_from_stream_settings(course, learner, settings):
