@@ -12,6 +12,8 @@ stream_lessons.E005   auth, contenttypes or sessions is not in ``INSTALLED_APPS`
 stream_lessons.E006   ``SessionMiddleware`` or ``AuthenticationMiddleware`` is missing
 stream_lessons.E007   no DjangoTemplates engine has the ``auth`` context processor
 stream_lessons.W001   the lesson pages are not in the URLconf
+stream_lessons.W002   ``DEBUG`` off with a per-process cache (rate limits and page-cache
+                      invalidation would be per worker; see ``lessons.page_cache``)
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
 stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
