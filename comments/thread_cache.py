@@ -23,6 +23,7 @@ import secrets
 
 from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
+from django.template.context import make_context
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
@@ -62,10 +63,17 @@ def _marker(pk) -> tuple[str, str]:
     return f"<!--stream-comment:{pk}-->", f"<!--/stream-comment:{pk}-->"
 
 
-def _render(template_name, context, request, placeholder) -> str:
-    return get_template(template_name).render(
-        {**context, "comment_markers": True, "csrf_token": placeholder}, request
-    )
+def _render_each(template_name, base: dict, request, nodes) -> list[str]:
+    """``template_name`` rendered once per node (as ``node``) in one context: the context
+    processors run once, not once per comment."""
+    template = get_template(template_name).template
+    context = make_context(base, request)
+    with context.bind_template(template):
+        rendered = []
+        for node in nodes:
+            with context.push(node=node):
+                rendered.append(template.render(context))
+    return rendered
 
 
 def _shared_list(section, *, request, viewer, may_reply, placeholder) -> str:
@@ -80,15 +88,14 @@ def _shared_list(section, *, request, viewer, may_reply, placeholder) -> str:
         fresh.children = [as_viewer(child) for child in node.children]
         return fresh
 
-    template = get_template(THREAD_TEMPLATE)
-    context = {
+    base = {
         "lesson": lesson,
         "comments_page": section.number,
         "comment_markers": True,
         "csrf_token": placeholder,
     }
     return "".join(
-        template.render({**context, "node": as_viewer(node)}, request) for node in tree.threads
+        _render_each(THREAD_TEMPLATE, base, request, [as_viewer(node) for node in tree.threads])
     )
 
 
@@ -179,13 +186,18 @@ def _viewer_articles(section, *, request, may_reply) -> dict:
     if not pending:
         for comment in mine:
             comment.lesson = lesson
-            node = comment_node(comment, user=user, lesson=lesson, comments_open=may_reply)
-            articles[comment.pk] = _render(
-                COMMENT_TEMPLATE,
-                {"node": node, "lesson": lesson, "comments_page": section.number},
-                request,
-                placeholder,
-            )
+        nodes = [
+            comment_node(comment, user=user, lesson=lesson, comments_open=may_reply)
+            for comment in mine
+        ]
+        base = {
+            "lesson": lesson,
+            "comments_page": section.number,
+            "comment_markers": True,
+            "csrf_token": placeholder,
+        }
+        rendered = _render_each(COMMENT_TEMPLATE, base, request, nodes)
+        articles = {comment.pk: html for comment, html in zip(mine, rendered, strict=True)}
     value = {"pending": pending, "articles": articles, "placeholder": placeholder}
     if fragment is not None:
         fragment.store(value)
@@ -212,8 +224,7 @@ def _splice(html: str, articles: dict) -> str:
 
 
 def _own_list(section, *, request) -> str:
-    template = get_template(THREAD_TEMPLATE)
-    context = {"lesson": section.lesson, "comments_page": section.number}
+    base = {"lesson": section.lesson, "comments_page": section.number}
     return mark_safe(  # noqa: S308 (our autoescaping templates rendered it)
-        "".join(template.render({**context, "node": node}, request) for node in section.threads)
+        "".join(_render_each(THREAD_TEMPLATE, base, request, section.threads))
     )
