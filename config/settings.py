@@ -98,6 +98,16 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several worker processes on one SQLite file: with WAL, readers run beside the one writer;
+    # IMMEDIATE transactions take the write lock when they begin instead of failing to upgrade
+    # a read lock halfway (a sync would then wait out the busy timeout and retry).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
