@@ -127,6 +127,9 @@ def request_is_cacheable(request) -> bool:
         return False
     if not set(request.GET) <= CACHEABLE_QUERY:
         return False
+    page = request.GET.get("comments_page", "")
+    if page and not (page.isdecimal() and len(page) <= 4):
+        return False  # junk values would each fill an entry of their own
     user = getattr(request, "user", None)
     if user is None or user.is_authenticated:
         return False

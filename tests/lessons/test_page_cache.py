@@ -198,9 +198,12 @@ def test_pages_of_comments_are_cached_apart_and_other_queries_bypass_the_cache(l
     assert_miss(lesson_url(lesson))
     assert_miss(lesson_url(lesson) + "?comments_page=2")
     assert_hit(lesson_url(lesson) + "?comments_page=2")
-    # an unknown parameter (a tracking tag, a cache-busting attempt) is rendered each time
+    # an unknown parameter (a tracking tag, a cache-busting attempt) is rendered each time,
+    # and so is a page number that is no number
     assert_miss(lesson_url(lesson) + "?utm_source=x")
     assert_miss(lesson_url(lesson) + "?utm_source=x")
+    assert_miss(lesson_url(lesson) + "?comments_page=x1")
+    assert_miss(lesson_url(lesson) + "?comments_page=x1")
 
 
 def test_a_pending_message_is_shown_to_its_visitor_and_never_cached(lesson):
