@@ -363,10 +363,12 @@ server and access logs).
   access log. **Queries** are counted in-process with the test client on a warm request
   (`CaptureQueriesContext`). **Peak RSS** is the largest gunicorn worker's resident memory,
   polled from `/proc` during the run.
-- **Soak**: a mixed load (reads, completions through sync, comments, replies, problem reports,
-  repeated syncs) from many learners at once for at least 60 s, every acknowledged write
-  recorded; then the database is checked: each acknowledged write is there exactly once, every
-  refused one is absent, XP totals equal ledger sums, and the server logged no 5xx.
+- **Soak**: a mixed load (page and API reads, completions through sync and through the page's
+  plain form, batches synced again, comments, replies, problem reports) from 24 clients as 200
+  learners at once for at least 60 s, every acknowledged write recorded; then the database is
+  checked: each acknowledged write is there exactly once, every refused one is absent, the
+  completion log grew by exactly what was applied, every completion has its XP row, XP totals
+  equal ledger sums, and the server answered no 5xx and logged no traceback.
 
 """
 

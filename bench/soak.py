@@ -8,7 +8,8 @@ or each sync event's answer), and so is every refused one. Afterwards, in-proces
 - each acknowledged comment, reply and report is in the database exactly once, and nothing
   that was refused or never acknowledged is;
 - each event a sync answered "applied" is in the learner's completion log exactly once, with a
-  completion for its lesson; a batch sent again was answered "duplicate" event by event;
+  completion for its lesson; a batch sent again was answered "duplicate" event by event; each
+  lesson completed with the page's form is completed; every completion has its XP row;
 - every learner's XP total equals the sum of their XP ledger;
 - the server answered no 5xx and logged no traceback.
 
@@ -41,6 +42,7 @@ MIX = [
     ("read_progress", 8),
     ("sync", 18),
     ("sync_again", 6),
+    ("complete_form", 6),
     ("comment", 10),
     ("reply", 10),
     ("report", 8),
@@ -59,6 +61,7 @@ class Ledger:
         self.reports = []  # {"id", "marker"}
         self.events = []  # (learner_id, event_id, lesson_id) answered "applied"
         self.batches = []  # (learner, [events]) acknowledged, for sending again
+        self.form_completions = []  # (learner_id, lesson_id) the page's form acknowledged
         self.duplicate_mismatches = 0
         self.server_errors = []
 
@@ -66,7 +69,7 @@ class Ledger:
         with self.lock:
             entry = self.operations[name]
             entry["sent"] += 1
-            if 200 <= status < 300:
+            if 200 <= status < 400:
                 entry["acknowledged"] += 1
             elif 400 <= status < 500:
                 entry["refused"] += 1
@@ -85,7 +88,7 @@ class Client(threading.Thread):
 
     # --- HTTP -------------------------------------------------------------------------------
 
-    def request(self, method, path, *, learner=None, body=None):
+    def request(self, method, path, *, learner=None, body=None, form=False):
         headers = {"X-Forwarded-For": f"10.{self.number}.{self.random.randint(0, 255)}.9"}
         cookies = []
         if learner is not None:
@@ -93,10 +96,14 @@ class Client(threading.Thread):
         if method != "GET":
             cookies.append(f"{self.manifest['csrf_cookie']}={self.manifest['csrf_token']}")
             headers["X-CSRFToken"] = self.manifest["csrf_token"]
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = (
+                "application/x-www-form-urlencoded" if form else "application/json"
+            )
         if cookies:
             headers["Cookie"] = "; ".join(cookies)
         payload = json.dumps(body).encode() if body is not None else None
+        if form:
+            payload = b""
         for attempt in range(2):
             try:
                 if self.connection is None:
@@ -181,6 +188,17 @@ class Client(threading.Thread):
             if any(answer != "duplicate" for answer in answers):
                 with self.ledger.lock:
                     self.ledger.duplicate_mismatches += 1
+        return status
+
+    def complete_form(self):
+        """The lesson page's plain "mark complete" form (no JavaScript): a redirect back."""
+        learner, lesson_id = self.learner(), self.lesson_id()
+        status, _ = self.request(
+            "POST", f"/me/progress/lessons/{lesson_id}/complete/", learner=learner, form=True
+        )
+        if status == 302:
+            with self.ledger.lock:
+                self.ledger.form_completions.append((learner["id"], lesson_id))
         return status
 
     def _post_comment(self, lesson_id, parent=None):
@@ -285,6 +303,7 @@ def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log
                 "refused_markers": ledger.refused_markers,
                 "reports": ledger.reports,
                 "events": ledger.events,
+                "form_completions": ledger.form_completions,
                 "initial": manifest["counts"],
             }
         ),
@@ -361,6 +380,7 @@ def database_check(ledger: dict) -> list[dict]:
 
     from comments.models import Comment, ProblemReport
     from progress.models import CompletionEvent, LearnerProfile, LessonCompletion, XPEntry
+    from progress.services import lesson_xp_key
 
     checks = []
 
@@ -435,11 +455,12 @@ def database_check(ledger: dict) -> list[dict]:
         f"{len(ledger['events']) - len(applied)} answered twice",
     )
     total_events = CompletionEvent.objects.count()
-    expected_events = initial.get("completion_events", initial["completions"]) + len(applied)
+    form_posts = len(ledger.get("form_completions", []))
+    before = initial.get("completion_events", initial["completions"])
     check(
-        "completion log size = before + applied",
-        total_events == expected_events,
-        f"{total_events:,} = {expected_events:,}",
+        "completion log size = before + applied events + form completions",
+        total_events == before + len(applied) + form_posts,
+        f"{total_events:,} = {before:,} + {len(applied):,} + {form_posts:,}",
     )
     pairs = {(learner, lesson) for (learner, _), lesson in applied.items()}
     completed = set(LessonCompletion.objects.values_list("learner_id", "lesson_id"))
@@ -447,6 +468,23 @@ def database_check(ledger: dict) -> list[dict]:
         "each applied event's lesson is completed",
         pairs <= completed,
         f"{len(pairs):,} learner-lesson pairs, {len(pairs - completed)} without a completion",
+    )
+    from_form = {tuple(pair) for pair in ledger.get("form_completions", [])}
+    check(
+        "each lesson completed with the page's form is completed",
+        from_form <= completed,
+        f"{len(from_form):,} learner-lesson pairs, {len(from_form - completed)} missing",
+    )
+    ledger_keys = set(XPEntry.objects.values_list("learner_id", "key"))
+    unpaid = [
+        (learner, lesson)
+        for learner, lesson in completed
+        if (learner, lesson_xp_key(lesson)) not in ledger_keys
+    ]
+    check(
+        "every completion has its XP row in the ledger (once: the key is unique)",
+        not unpaid,
+        f"{len(completed):,} completions, {len(unpaid)} without XP",
     )
     sums = dict(
         XPEntry.objects.values("learner_id")
