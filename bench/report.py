@@ -337,7 +337,9 @@ Endpoints (`--endpoints`): `baseline`, `lesson_anon`, `lesson_signed_in`, `big_a
 Other options: `--databases sqlite,postgres`, `--scales 1,10,100`, `--duration` and `--warmup`
 (seconds per endpoint), `--connections`, `--workers`, `--no-profile`, `--no-soak`,
 `--soak-duration`, `--no-doc` (keep this file), `--keep` (keep the work directory with the
-server and access logs).
+server and access logs). A partial run (`--quick`, a subset of endpoints, scales or databases,
+shorter runs, `--no-soak`) prints its tables, writes `bench/results-last.json` (ignored by git)
+and leaves this file and `bench/results.json` as they are; `--doc` and `--results` override.
 
 ## How it measures
 

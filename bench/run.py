@@ -452,8 +452,17 @@ def parse_args(argv=None):
     parser.add_argument("--no-profile", action="store_true", help="Skip pyinstrument profiles.")
     parser.add_argument("--no-soak", action="store_true", help="Skip the mixed soak run.")
     parser.add_argument("--soak-duration", type=float, default=None, help="Soak seconds (≥ 60).")
-    parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
-    parser.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--results",
+        default=None,
+        help="Where results go (default: bench/results.json for a full run, "
+        "bench/results-last.json for a partial one).",
+    )
+    parser.add_argument(
+        "--doc",
+        default=None,
+        help="Markdown to rewrite (default: docs/benchmarks.md, for a full run only).",
+    )
     parser.add_argument("--no-doc", action="store_true", help="Do not rewrite the doc.")
     parser.add_argument("--keep", action="store_true", help="Keep the work directory.")
     args = parser.parse_args(argv)
@@ -474,6 +483,22 @@ def parse_args(argv=None):
         args.warmup = 1 if args.quick else 2
     if args.soak_duration is None:
         args.soak_duration = 20 if args.quick else 60
+    # A partial run (a subset, shorter runs) must not replace the published figures.
+    args.partial = (
+        args.quick
+        or bool(args.endpoints)
+        or args.no_soak
+        or args.scales != [1, 10, 100]
+        or args.databases != available
+        or args.duration < 10
+        or args.soak_duration < 60
+    )
+    if args.results is None:
+        name = "results-last.json" if args.partial else "results.json"
+        args.results = str(ROOT / "bench" / name)
+    if args.doc is None:
+        args.doc = str(ROOT / "docs" / "benchmarks.md")
+        args.no_doc = args.no_doc or args.partial
     return args
 
 
@@ -527,7 +552,7 @@ def main(argv=None):
         results["seconds"] = round(time.monotonic() - started)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    from bench.report import targets_check, write_doc
+    from bench.report import generated_markdown, targets_check, write_doc
 
     results["targets"] = targets_check(results)
     Path(args.results).write_text(
@@ -537,6 +562,10 @@ def main(argv=None):
     if not args.no_doc:
         write_doc(results, Path(args.doc))
         log(f"report → {args.doc}")
+    else:
+        print("\n".join(generated_markdown(results)))
+        if args.partial:
+            log("a partial run: docs/benchmarks.md is left as it is (--doc to write one)")
     log(f"done in {results['seconds']} s")
 
 
