@@ -54,7 +54,6 @@ messages: venv
 # Benchmarks (not tests): bench/results.json and docs/benchmarks.md; BENCH_ARGS="--quick" etc.
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
-	$(BIN)/python bench/markdown_render.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -381,7 +381,7 @@ FRESH_TAIL = """
 
 ## Markdown rendering
 
-Written by `bench/markdown_render.py` (`make bench` runs it last); one row per run.
+Written by `bench/markdown_render.py`, which a full `make bench` runs last; one row per run.
 
 | date | machine | benchmark | result | target |
 | --- | --- | --- | --- | --- |
