@@ -172,7 +172,7 @@ class CachedLessonPage:
             lesson_updated.isoformat(),
             course_updated.isoformat(),
         )
-        key = "stream:pages:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        key = "stream:pages:page:2:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         lesson_key = _lesson_version_key(lesson_id)
         found = _get_with_versions([key], [SITE_VERSION_KEY, lesson_key])
         versions = (found.get(SITE_VERSION_KEY), found.get(lesson_key))
@@ -222,8 +222,9 @@ class CachedLessonPage:
             return self._personal(response)
         entry = {
             "versions": self.versions,
-            "body": response.content.decode(response.charset),
-            "placeholder": self.placeholder,
+            # Bytes as rendered: a hit then only swaps the token in, with nothing to encode.
+            "body": response.content,
+            "placeholder": self.placeholder.encode(),
             "content_type": response["Content-Type"],
             "rendered_at": int(time.time()),
             "etag": secrets.token_hex(8),
@@ -251,7 +252,7 @@ class CachedLessonPage:
             if not_modified is not None:
                 return self._headers(not_modified, etag, last_modified)
         response = HttpResponse(
-            entry["body"].replace(entry["placeholder"], token),
+            entry["body"].replace(entry["placeholder"], token.encode()),
             content_type=entry["content_type"],
         )
         return self._headers(response, etag, last_modified)
@@ -308,15 +309,17 @@ def fragment_lookup(*, name: str, lesson_id, parts=()) -> Fragment | None:
 def visible_lesson(*, request, lessons, course_slug: str, lesson_slug: str):
     """The visibility check: ``(id, updated_at, course updated_at)`` of the lesson if the
     viewer may open it, else ``None``. ``lessons`` is ``selectors.lessons_visible`` narrowed to
-    the lesson; with the default adapter, whose rule reads nothing but the lesson's and its
-    course's status (and every write to those changes the site's version token), the answer for
-    anyone but staff is kept under that token and costs no query; an adapter with its own
+    the lesson, or a function returning it (building a queryset costs more than a cache hit).
+    With the default adapter, whose rule reads nothing but the lesson's and its course's status
+    (and every write to those changes the site's version token), the answer for anyone but
+    staff is kept under that token and costs no query; an adapter with its own
     ``lessons_for_user`` is asked on every request (1 query)."""
     from .adapter import adapter_overrides
     from .selectors import user_is_staff
 
     def query():
-        return lessons.values_list("id", "updated_at", "course__updated_at").first()
+        queryset = lessons() if callable(lessons) else lessons
+        return queryset.values_list("id", "updated_at", "course__updated_at").first()
 
     if adapter_overrides("lessons_for_user") or user_is_staff(request.user):
         return query()

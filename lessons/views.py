@@ -38,7 +38,9 @@ def tag_detail(request, tag):
 def lesson_detail(request, course, lesson):
     # Anonymous visitors share one cached page per lesson and language; everyone but staff
     # shares the lesson's own part of it (see page_cache).
-    visible = selectors.lessons_visible(user=request.user).filter(course__slug=course, slug=lesson)
+    def visible():
+        return selectors.lessons_visible(user=request.user).filter(course__slug=course, slug=lesson)
+
     cached = CachedLessonPage.for_request(
         request, lessons=visible, course_slug=course, lesson_slug=lesson
     )
