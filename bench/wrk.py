@@ -7,6 +7,7 @@ request is real work and none is answered as a duplicate.
 """
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -36,21 +37,19 @@ def wrk_binary() -> str:
         return found
     apt = shutil.which("apt-get")
     if apt:
-        sudo = [] if _is_root() else ["sudo", "-n"]
-        subprocess.run([*sudo, apt, "install", "-y", "-q", "wrk"], check=False)
-        found = shutil.which("wrk")
-        if found:
-            return found
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        # A fresh machine may not have package lists yet: install, else update and install.
+        for steps in ([["install"]], [["update"], ["install"]]):
+            for step in steps:
+                extra = ["-y", "-q", "wrk"] if step == ["install"] else ["-q"]
+                subprocess.run([*sudo, apt, *step, *extra], check=False)
+            found = shutil.which("wrk")
+            if found:
+                return found
     raise SystemExit(
         "make bench needs wrk (an HTTP load generator) and could not install it. "
         "Install it with `sudo apt-get install wrk` (Debian/Ubuntu) or `brew install wrk`."
     )
-
-
-def _is_root() -> bool:
-    import os
-
-    return os.geteuid() == 0
 
 
 def _lua_string(value: str) -> str:
