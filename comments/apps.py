@@ -31,10 +31,11 @@ class CommentsConfig(AppConfig):
         from lessons.page_cache import invalidate_on_save
 
         from .models import Comment, CommentFlag, CommentSettings, ReplySubscription
+        from .thread_cache import flag_lesson_id
 
         invalidate_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
         invalidate_on_save(CommentSettings, lesson_of=lambda row: row.lesson_id)
         # A flag changes its author's view of the threads ("Flagged for moderation").
-        invalidate_on_save(CommentFlag, lesson_of=lambda flag: flag.comment.lesson_id)
+        invalidate_on_save(CommentFlag, lesson_of=flag_lesson_id)
         # The 🔔 state is cached with the lesson's comment figures.
         invalidate_on_save(ReplySubscription, lesson_of=lambda row: row.lesson_id)

@@ -31,7 +31,7 @@ from lessons.page_cache import fragment_lookup
 from lessons.selectors import user_is_staff
 
 from . import rules
-from .models import CommentStatus
+from .models import Comment, CommentFlag, CommentStatus
 from .selectors import (
     SectionState,
     comment_node,
@@ -57,6 +57,15 @@ class AnyLearner:
 
 
 ANY_LEARNER = AnyLearner()
+
+
+def flag_lesson_id(flag):
+    """The lesson of a flag's comment, for invalidation: no query when the comment is loaded
+    (as the services have it), and no failure while a cascade is deleting it (``None`` then,
+    which invalidates every page)."""
+    if CommentFlag.comment.is_cached(flag):
+        return flag.comment.lesson_id
+    return Comment.objects.filter(pk=flag.comment_id).values_list("lesson_id", flat=True).first()
 
 
 def _marker(pk) -> tuple[str, str]:

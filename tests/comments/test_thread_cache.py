@@ -218,3 +218,13 @@ def test_the_cached_figures_follow_the_bell_and_new_comments(lesson, learner):
     assert "Comments 0" in section(english, lesson)
     CommentFactory(lesson=lesson)
     assert "Comments 1" in section(english, lesson)
+
+
+def test_deleting_a_flagged_learner_deletes_their_flags_and_refreshes_the_page(lesson, learner):
+    # a cascade deletes the flag while its comment stays: the page follows, nothing fails
+    comment = CommentFactory(lesson=lesson)
+    services.comment_flag(comment=comment, user=learner)
+    section(Client(), lesson)
+    learner.delete()
+    assert not comment.flags.exists()
+    assert f'id="comment-{comment.pk}"' in section(Client(), lesson)
