@@ -279,3 +279,42 @@ def test_request_logs_carry_the_request_id(client, db):
     # then its line names the request
     assert [line["request_id"] for line in lines] == ["trace-8"]
     assert lines[0]["status_code"] == 404
+
+
+# --- Environment switches -----------------------------------------------------------------
+
+
+def production_value(expression, **env):
+    import subprocess
+
+    from tests.test_settings import ROOT, clean_environment
+
+    code = f"from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **clean_environment(),
+            "DJANGO_SETTINGS_MODULE": "config.settings_production",
+            **PRODUCTION_ENV,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_sessions_move_to_the_cache_on_request_and_connections_persist():
+    assert production_value("settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    assert (
+        production_value("settings.SESSION_ENGINE", SESSIONS_IN_CACHE="1")
+        == "django.contrib.sessions.backends.cached_db"
+    )
+    database = "settings.DATABASES['default']"
+    assert production_value(f"{database}['CONN_MAX_AGE'], {database}['CONN_HEALTH_CHECKS']") == (
+        "60 True"
+    )
+    assert production_value(f"{database}['CONN_MAX_AGE']", CONN_MAX_AGE="0") == "0"
+    assert production_value("settings.LOGGING['handlers']['console']['formatter']") == "json"
