@@ -152,13 +152,12 @@ def profile(endpoints, manifest, out_dir: Path) -> dict:
             _frames(root, found)
         total = max(root.time if root is not None else 0.0, 1e-9)
         by_self = sorted(found.items(), key=lambda item: -item[1]["self"])[:8]
-        # Frames that wrap the whole request (middleware) say nothing; show what is inside.
+        # Middleware frames wrap the whole request and say nothing: show what is inside.
         project = sorted(
             (
                 (key, entry)
                 for key, entry in found.items()
                 if entry["project"]
-                and entry["total"] / total < 0.9
                 and not key.startswith(("__call__ ", "<genexpr> ", "<listcomp> "))
             ),
             key=lambda item: -item[1]["total"],
