@@ -22,6 +22,7 @@ def stream_ids(messages):
     return sorted(i for i in ids(messages) if i.startswith("stream"))
 
 
+@pytest.mark.django_db  # model checks ask the database what it supports (JSONField on Django 6)
 def test_the_demo_passes_every_check():
     errors = [message for message in run() if message.level >= checks.ERROR]
     assert stream_ids(errors) == []
@@ -117,6 +118,7 @@ def test_comments_need_messages(settings):
     assert ids(found) == ["stream_comments.E011"]
 
 
+@pytest.mark.django_db
 def test_the_checks_run_with_manage_py_check(settings):
     # given two mistakes at once
     settings.STREAM = {**settings.STREAM, "BASE_TEMPLATE": "nowhere.html", "ADAPTER": "x.Y"}
