@@ -306,6 +306,34 @@ def fragment_lookup(*, name: str, lesson_id, parts=()) -> Fragment | None:
     return Fragment(key, versions, value)
 
 
+def site_version() -> str:
+    """The site's current version token: it changes on every write to a course, lesson, tag,
+    link, level or achievement. Put it in the address of anything derived from those (a
+    versioned URL may then be cached for good)."""
+    return _get_with_versions([], [SITE_VERSION_KEY])[SITE_VERSION_KEY]
+
+
+def site_value(*, name: str, compute, parts=()):
+    """``compute()``, kept in the page cache while the site's version token stays the same.
+
+    For values derived from the catalogue alone (lessons, courses, tags, levels, achievements,
+    never a learner's own data): counts, rule lesson sets, the progress facts. One cache round
+    trip on a hit; ``compute()`` on a miss, or every time when caching is off."""
+    if lessons_settings.PAGE_CACHE_SECONDS <= 0:
+        return compute()
+    key = "stream:pages:site-value:" + hashlib.sha256(repr((name, *parts)).encode()).hexdigest()
+    found = _get_with_versions([key], [SITE_VERSION_KEY])
+    version = found.get(SITE_VERSION_KEY)
+    entry = found.get(key)
+    if entry is not None and entry["version"] == version:
+        return entry["value"]
+    value = compute()
+    _cache().set(
+        key, {"version": version, "value": value}, timeout=lessons_settings.PAGE_CACHE_SECONDS
+    )
+    return value
+
+
 def visible_lesson(*, request, lessons, course_slug: str, lesson_slug: str):
     """The visibility check: ``(id, updated_at, course updated_at)`` of the lesson if the
     viewer may open it, else ``None``. ``lessons`` is ``selectors.lessons_visible`` narrowed to

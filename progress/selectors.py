@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from lessons.models import Lesson, Status
+from lessons.page_cache import site_value
 
 from .conf import progress_settings
 from .models import (
@@ -172,6 +173,104 @@ def lesson_facts(
     return published, by_id
 
 
+def learner_lesson_facts(*, user, include_ids=()) -> dict[int, LessonFact]:
+    """The lessons ``include_ids`` names and every lesson ``user`` completed (published or
+    not), by id, with the learner's completion. 1 query, whatever the catalogue's size: what a
+    write for one learner needs, with :func:`course_lesson_ids`, :func:`rules_cached` and
+    :func:`site_figures` for the rest of the catalogue."""
+    lessons = Lesson.objects.annotate(
+        mine=FilteredRelation("completions", condition=Q(completions__learner_id=user.pk))
+    )
+    fields = [*_LESSON_FIELDS, "mine__id", "mine__completed_at", "mine__xp"]
+    query = Q(mine__id__isnull=False)
+    if include_ids:
+        query |= Q(pk__in=list(include_ids))
+    found = {}
+    for row in lessons.filter(query).values(*fields):
+        found[row["id"]] = LessonFact(
+            id=row["id"],
+            xp=row["xp"],
+            title=row["title"],
+            slug=row["slug"],
+            course_id=row["course_id"],
+            course_uuid=str(row["course__uuid"]),
+            course_slug=row["course__slug"],
+            course_title=row["course__title"],
+            published=(row["status"], row["course__status"])
+            == (Status.PUBLISHED, Status.PUBLISHED),
+            completed_at=row["mine__completed_at"],
+            completion_id=row["mine__id"],
+            completion_xp=row["mine__xp"] or 0,
+        )
+    return found
+
+
+def published_completions(*, user) -> dict[int, datetime]:
+    """When ``user`` completed each published lesson they completed. 1 query; its cost grows
+    with the learner's completions, never with the catalogue."""
+    rows = LessonCompletion.objects.filter(
+        learner_id=user.pk,
+        lesson__status=Status.PUBLISHED,
+        lesson__course__status=Status.PUBLISHED,
+    ).values_list("lesson_id", "completed_at")
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class SiteFigures:
+    """What every status bar needs from the catalogue: the levels and the published lessons'
+    count."""
+
+    levels: list[Level]
+    lessons: int
+
+
+def site_figures() -> SiteFigures:
+    """The levels and the number of published lessons, kept in the page cache under the site's
+    version token (every lesson, course, level or achievement write changes it): no query on a
+    hit, 2 on a miss."""
+
+    def compute():
+        return SiteFigures(levels=levels_all(), lessons=Lesson.objects.filter(PUBLISHED).count())
+
+    return site_value(name="progress:figures", compute=compute)
+
+
+def course_lesson_ids() -> dict[int, tuple[int, ...]]:
+    """Each published course's published lesson ids, in order, from the page cache (1 query on
+    a miss): whether a completion finished its course, without reading the catalogue."""
+
+    def compute():
+        found: dict[int, list[int]] = defaultdict(list)
+        rows = (
+            Lesson.objects.filter(PUBLISHED)
+            .order_by("course_id", "position", "id")
+            .values_list("course_id", "id")
+        )
+        for course_id, lesson_id in rows:
+            found[course_id].append(lesson_id)
+        return {course_id: tuple(ids) for course_id, ids in found.items()}
+
+    return site_value(name="progress:course-lessons", compute=compute)
+
+
+def rules_cached(achievements) -> list[Rule]:
+    """:func:`rules_build` for ``achievements`` (the active ones), the course and tag rules'
+    lesson sets kept in the page cache under the site's version token: no query on a hit, 1
+    (the published lessons, with tags when a tag rule is active) on a miss."""
+    achievements = list(achievements)
+    parts = tuple(
+        (a.slug, a.rule_kind, repr(sorted((a.rule_params or {}).items())), a.xp)
+        for a in achievements
+    )
+
+    def compute():
+        published, _ = lesson_facts(with_tags=needs_tags(achievements))
+        return rules_build(achievements, published)
+
+    return site_value(name="progress:rules", parts=parts, compute=compute)
+
+
 def tags_of_lessons(lesson_ids) -> dict[int, set[str]]:
     """Each lesson's tag slugs and names (tag rules match either). 1 query."""
     found: dict[int, set[str]] = defaultdict(set)
@@ -321,26 +420,25 @@ class LearnerState:
 
 
 def learner_state_build(
-    *, xp: int, levels, published: list[LessonFact], completions, achievements, awards
+    *, xp: int, levels, completions, total_lessons: int, achievements, awards
 ) -> LearnerState:
-    """A :class:`LearnerState` from parts already in memory (``completions``: lesson id → time,
-    ``awards``: slug → time); counts published lessons and active achievements only."""
+    """A :class:`LearnerState` from parts already in memory (``completions``: published lesson
+    id → time, ``total_lessons``: published lessons, ``awards``: slug → time); counts active
+    achievements only."""
     active = {achievement.slug for achievement in achievements if achievement.active}
-    published_ids = {lesson.id for lesson in published}
     return LearnerState(
         xp=xp,
         levels=list(levels),
-        completed={
-            lesson: moment for lesson, moment in completions.items() if lesson in published_ids
-        },
+        completed=dict(completions),
         achievements={slug: moment for slug, moment in awards.items() if slug in active},
-        total_lessons=len(published),
+        total_lessons=total_lessons,
         total_achievements=len(active),
     )
 
 
 def learner_state(*, user) -> LearnerState:
-    """``user``'s state; an anonymous user gets the zero state. 4 queries (3 anonymous)."""
+    """``user``'s state; an anonymous user gets the zero state. 3 queries (1 anonymous) once
+    the site's figures are cached (see :func:`site_figures`), whatever the catalogue's size."""
     return progress_view(request=None, user=user).state
 
 
@@ -350,9 +448,11 @@ def learner_state(*, user) -> LearnerState:
 class ProgressView:
     """What the progress slots on one page need, each part loaded once, on first use.
 
-    Parts and their cost: ``lessons`` (1 query: published lessons, with the learner's completion
-    times), ``achievements`` (1), ``levels`` (1), ``profile`` (1, signed in only) and, for an
-    anonymous visitor when a tag rule is active, the lessons' tags (1).
+    Parts and their cost: ``lessons`` (1 query: every published lesson, with the learner's
+    completion times; only pages that list the catalogue load it), ``completions`` (1, signed in
+    only, unless ``lessons`` is loaded), ``achievements`` (1), ``profile`` (1, signed in only),
+    and from the page cache (see :func:`site_figures`) the levels and the lessons' count. The
+    status bar (``state``) therefore costs the same whatever the catalogue's size.
     """
 
     def __init__(self, user):
@@ -379,20 +479,36 @@ class ProgressView:
         return [achievement for achievement in self.achievements if achievement.active]
 
     @cached_property
+    def figures(self) -> SiteFigures:
+        return site_figures()
+
+    @cached_property
     def levels(self) -> list[Level]:
-        return levels_all()
+        return self.figures.levels
 
     @cached_property
     def completions(self) -> dict[int, datetime]:
-        return {lesson.id: lesson.completed_at for lesson in self.lessons if lesson.completed_at}
+        if "lessons" in self.__dict__:
+            return {
+                lesson.id: lesson.completed_at for lesson in self.lessons if lesson.completed_at
+            }
+        if not self.signed_in:
+            return {}
+        return published_completions(user=self.user)
+
+    @cached_property
+    def total_lessons(self) -> int:
+        if "lessons" in self.__dict__:
+            return len(self.lessons)
+        return self.figures.lessons
 
     @cached_property
     def state(self) -> LearnerState:
         return learner_state_build(
             xp=self.profile.xp if self.profile else 0,
             levels=self.levels,
-            published=self.lessons,
             completions=self.completions,
+            total_lessons=self.total_lessons,
             achievements=self.achievements,
             awards={a.slug: a.awarded_at for a in self.achievements if a.awarded_at},
         )
@@ -417,12 +533,7 @@ class ProgressView:
         return next_lesson_to_continue(lessons=self.lessons, course_id=course_id)
 
     def rules(self) -> list[Rule]:
-        active = self.active_achievements
-        if needs_tags(active):
-            tags = tags_of_lessons(lesson.id for lesson in self.lessons)
-            for lesson in self.lessons:
-                lesson.tags = tags.get(lesson.id, set())
-        return rules_build(active, self.lessons)
+        return rules_cached(self.active_achievements)
 
     @cached_property
     def time_zone(self):
@@ -493,6 +604,36 @@ def progress_view(*, request, user=None) -> ProgressView:
 def progress_view_if_used(request) -> ProgressView | None:
     """The request's view if a slot already made one (the page shows progress), else ``None``."""
     return getattr(request, _REQUEST_ATTRIBUTE, None)
+
+
+def progress_facts() -> dict:
+    """The catalogue as the browser module computes progress from it, the same for everyone:
+    every published lesson (id, XP, course, title, address) in catalogue order, the levels, and
+    the active achievements with their rules as ``rules.js`` evaluates them. Served, versioned,
+    by ``progress/facts.json`` rather than embedded in each page, so a page's size does not grow
+    with the catalogue. 3 queries (4 with a tag rule)."""
+    published, _ = lesson_facts()
+    achievements = [a for a in achievements_with_award() if a.active]
+    return {
+        "lessons": [
+            {
+                "id": lesson.id,
+                "xp": lesson.xp,
+                "course": lesson.course_id,
+                "title": lesson.title,
+                "url": lesson.url,
+            }
+            for lesson in published
+        ],
+        "levels": [
+            {"number": level.number, "name": level.name, "min_xp": level.min_xp}
+            for level in levels_all()
+        ],
+        "achievements": [
+            {"slug": a.slug, "name": a.name, "xp": a.xp, "rule": rule.client_spec()}
+            for a, rule in zip(achievements, rules_cached(achievements), strict=True)
+        ],
+    }
 
 
 # --- Learner pages and the admin ---------------------------------------------------------------

@@ -44,12 +44,13 @@ from .rules import History, award_times
 from .selectors import (
     LearnerState,
     achievements_with_award,
+    course_lesson_ids,
+    learner_lesson_facts,
     learner_state_build,
     learner_time_zone,
-    lesson_facts,
     levels_all,
-    needs_tags,
-    rules_build,
+    rules_cached,
+    site_figures,
 )
 
 logger = logging.getLogger(__name__)
@@ -189,8 +190,9 @@ def _log_rows(user, event_ids):
 class _LearnerProgress:
     """A learner's completions and awards, loaded under the profile lock, changed in memory and
     written in bulk by :meth:`save`. Loading costs 5 queries: the profile (2), the achievements
-    with the learner's awards, the lessons with the learner's completions, and the learner's
-    completion log."""
+    with the learner's awards, the learner's completed lessons and the ones asked about, and
+    the learner's completion log. The catalogue's part (rule lesson sets, each course's lessons,
+    levels and the lessons' count) comes from the page cache (see ``selectors.site_figures``)."""
 
     def __init__(self, user, *, lesson_ids=(), event_ids=None, now: datetime):
         self.user, self.now = user, now
@@ -199,12 +201,10 @@ class _LearnerProgress:
         self.achievements = achievements_with_award(user=user)
         self.by_slug = {achievement.slug: achievement for achievement in self.achievements}
         self.active = [achievement for achievement in self.achievements if achievement.active]
-        self.published, self.lessons = lesson_facts(
-            include_ids=lesson_ids,
-            with_tags=needs_tags(self.active),
-            learner=user,
-            include_completed=True,
-        )
+        # Only the learner's own lessons and the ones asked about: the rest of the catalogue
+        # (rule lesson sets, course lists, the count) comes from the page cache, so a sync's
+        # cost no longer grows with the number of lessons (4,200 lessons: 75% of a sync).
+        self.lessons = learner_lesson_facts(user=user, include_ids=lesson_ids)
         self.completions: dict[int, datetime] = {}
         self.completion_xp: dict[int, int] = {}
         self.completion_ids: dict[int, int] = {}
@@ -271,7 +271,7 @@ class _LearnerProgress:
             held=self.held,
             activity=self.activity,
         )
-        met = award_times(rules=rules_build(self.active, self.published), history=history)
+        met = award_times(rules=rules_cached(self.active), history=history)
         for slug, moment in met.items():
             if slug not in self.held:
                 self.new_awards[slug] = moment
@@ -360,12 +360,11 @@ class _LearnerProgress:
     def courses_completed(self) -> list[int]:
         """Courses whose last missing published lesson this change completed (in memory)."""
         touched = {self.lessons[lesson_id].course_id for lesson_id in self.new_completions}
-        done = []
-        for course_id in sorted(touched):
-            course_lessons = [fact.id for fact in self.published if fact.course_id == course_id]
-            if course_lessons and all(lesson in self.completions for lesson in course_lessons):
-                done.append(course_id)
-        return done
+        return [course_id for course_id in sorted(touched) if self.course_complete(course_id)]
+
+    def course_complete(self, course_id) -> bool:
+        course_lessons = course_lesson_ids().get(course_id, ())
+        return bool(course_lessons) and all(lesson in self.completions for lesson in course_lessons)
 
     def award_times(self) -> dict[str, datetime]:
         times = {slug: moment for slug, (moment, _) in self.held.items()}
@@ -374,11 +373,16 @@ class _LearnerProgress:
         return times
 
     def state(self) -> LearnerState:
+        figures = site_figures()
         return learner_state_build(
             xp=self.profile.xp,
-            levels=levels_all(),
-            published=self.published,
-            completions=self.completions,
+            levels=figures.levels,
+            completions={
+                lesson_id: moment
+                for lesson_id, moment in self.completions.items()
+                if self.lessons[lesson_id].published
+            },
+            total_lessons=figures.lessons,
             achievements=self.achievements,
             awards=self.award_times(),
         )
@@ -481,10 +485,7 @@ def completion_record(*, user, lesson: Lesson, at: datetime | None = None) -> Co
         )
     progress.evaluate()
     awarded = progress.save()
-    course_lessons = [p.id for p in progress.published if p.course_id == fact.course_id]
-    course_completed = created and all(
-        lesson_id in progress.completions for lesson_id in course_lessons
-    )
+    course_completed = created and progress.course_complete(fact.course_id)
     return CompletionResult(
         created=created,
         completed_at=progress.completions[lesson.pk],

@@ -1,12 +1,20 @@
 """The progress pages: ``/me/progress/`` and the mark-complete form that works without JS."""
 
+import hashlib
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import get_script_prefix
+from django.utils import translation
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from lessons.page_cache import site_value, site_version
 from lessons.selectors import lessons_visible
 from lessons.views import page_context
 
@@ -29,6 +37,40 @@ def progress_overview(request):
             streak=view.streak(),
         ),
     )
+
+
+# A versioned address never changes content: browsers and shared caches may keep it for good.
+_FOREVER = "public, max-age=31536000, immutable"
+
+
+@require_safe
+def progress_facts(request):
+    """``progress/facts.json?v=<site version>``: what the browser module needs from the whole
+    catalogue to compute progress on its own (``selectors.progress_facts``).
+
+    Pages link it with the site's current version token, so the same address never changes
+    content and is cached for good (``Cache-Control: immutable``, an ``ETag``); a new lesson,
+    level or achievement gives pages a new address. Asked with another (or no) version, it
+    answers the current facts but lets nobody keep them. Costs no query once cached."""
+
+    def compute():
+        facts = selectors.progress_facts()
+        body = json.dumps(facts, separators=(",", ":"), ensure_ascii=False).encode()
+        return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+    version = site_version()
+    body, etag = site_value(
+        name="progress:facts",
+        parts=(translation.get_language(), get_script_prefix()),
+        compute=compute,
+    )
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    current = request.GET.get("v") == version
+    response["Cache-Control"] = _FOREVER if current else "public, no-cache"
+    return response
 
 
 @require_POST

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 
+from lessons.page_cache import site_version
+
 from ..conf import progress_settings
 from ..selectors import progress_view as request_progress_view
 from ..selectors import progress_view_if_used
@@ -74,58 +76,26 @@ def _loaded(view, part):
 
 @register.simple_tag(takes_context=True)
 def progress_page_data(context):
-    """The JSON block the browser module reads: where to sync, the texts, and what this page
-    already loaded (lessons, levels, achievements). Adds no query of its own, except an
-    anonymous visitor's tag rules (1 query, only when a tag rule is active)."""
+    """The JSON block the browser module reads: where to sync, the texts, the address of the
+    catalogue's facts (``progress/facts.json``, versioned by the site's version token) and, for
+    a signed-in learner whose page showed it, the learner's state. Its size does not grow with
+    the catalogue. Adds no query of its own."""
     request = context.get("request")
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
+    facts_url = _reverse_or_none("stream_progress:facts")
     data = {
         "user": {"id": user.pk} if signed_in else None,
         "storageKey": progress_settings.PROGRESS_STORAGE_KEY,
         "batchLimit": progress_settings.PROGRESS_SYNC_BATCH_LIMIT,
         "stateUrl": _reverse_or_none("stream_progress_api:state"),
         "syncUrl": _reverse_or_none("stream_progress_api:sync"),
+        "factsUrl": f"{facts_url}?{urlencode({'v': site_version()})}" if facts_url else None,
         "csrfToken": get_token(request) if signed_in and request is not None else "",
         "csrfHeader": csrf_header_name(),
         "text": text_templates(),
     }
     view = progress_view_if_used(request) if request is not None else None
-    if view is None:
-        return data
-    if _loaded(view, "lessons"):
-        data["lessons"] = [
-            {
-                "id": lesson.id,
-                "xp": lesson.xp,
-                "course": lesson.course_id,
-                "title": lesson.title,
-                "url": lesson.url,
-            }
-            for lesson in view.lessons
-        ]
-    if _loaded(view, "levels"):
-        data["levels"] = [
-            {"number": level.number, "name": level.name, "min_xp": level.min_xp}
-            for level in view.levels
-        ]
-    if _loaded(view, "achievements"):
-        data["achievements"] = (
-            [
-                {
-                    "slug": rule.slug,
-                    "name": achievement.name,
-                    "xp": achievement.xp,
-                    "rule": rule.client_spec(),
-                }
-                for achievement, rule in zip(view.active_achievements, view.rules(), strict=True)
-            ]
-            if not signed_in
-            else [
-                {"slug": achievement.slug, "name": achievement.name, "xp": achievement.xp}
-                for achievement in view.active_achievements
-            ]
-        )
-    if signed_in and _loaded(view, "state"):
+    if signed_in and view is not None and _loaded(view, "state"):
         data["state"] = view.state.as_payload()
     return data

@@ -11,7 +11,7 @@ from django.utils import timezone
 from lessons.models import Status
 from progress import services
 from progress.models import CompletionEvent, LearnerProfile, LessonCompletion, XPEntry
-from tests.factories import AchievementFactory, LessonFactory, TagFactory
+from tests.factories import AchievementFactory, CourseFactory, LessonFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,16 @@ def event(lesson, at=T0, **extra):
         "at": at.isoformat() if isinstance(at, datetime) else at,
         **extra,
     }
+
+
+def catalogue_cached():
+    """Put what a sync reads of the catalogue in the page cache, as any earlier request does."""
+    from progress.models import Achievement
+    from progress.selectors import course_lesson_ids, rules_cached, site_figures
+
+    site_figures()
+    course_lesson_ids()
+    rules_cached(Achievement.objects.filter(active=True).order_by("position", "id"))
 
 
 def post(client, body):
@@ -277,11 +287,15 @@ def test_a_sync_costs_the_same_queries_for_2_or_100_new_events(
     lessons = [*lessons, *LessonFactory.create_batch(count)][:count]
     events = [event(lesson, at=T0 + timedelta(hours=n)) for n, lesson in enumerate(lessons)]
 
+    # and the catalogue's part in the page cache (any page view or sync puts it there)
+    catalogue_cached()
+
     # 1 savepoint; 2-3 the profile (insert if missing, lock); 4 achievements with the learner's
-    # awards; 5 lessons with the learner's completions and tags; 6 event ids seen before;
+    # awards; 5 the learner's completed lessons and the batch's; 6 event ids seen before;
     # 7 insert completions; 8 insert awards; 9 insert XP rows; 10 update the profile's total;
-    # 11 insert event ids; 12 levels (for the state); 13 release the savepoint
-    with django_assert_num_queries(13):
+    # 11 insert event ids; 12 release the savepoint (rule lesson sets, each course's lessons,
+    # the levels and the lessons' count come from the cache)
+    with django_assert_num_queries(12):
         result = services.progress_sync(user=learner, events=events)
 
     assert [r.status for r in result.results] == ["applied"] * count
@@ -297,8 +311,10 @@ def test_the_sync_endpoint_adds_only_the_session_and_the_user(
     client.force_login(learner)
     body = {"events": [event(lesson) for lesson in lessons]}
 
-    # the 13 of the service, plus the session and the user
-    with django_assert_num_queries(15):
+    catalogue_cached()
+
+    # the 12 of the service, plus the session and the user
+    with django_assert_num_queries(14):
         response = post(client, body)
     assert response.status_code == 200
 
@@ -309,9 +325,31 @@ def test_reading_the_state_costs_four_queries_plus_the_session(
     services.completion_record(user=learner, lesson=lessons[0])
     client.force_login(learner)
 
-    # session, user, profile, lessons with completions, achievements with awards, levels
-    with django_assert_num_queries(6):
+    # session, user, profile, the learner's completions of published lessons, achievements
+    # with awards (the levels and the lessons' count come from the cache)
+    with django_assert_num_queries(5):
         client.get(STATE_URL)
+
+
+@pytest.mark.parametrize("catalogue", [3, 60])
+def test_reading_the_state_costs_the_same_whatever_the_catalogues_size(
+    client, learner, lessons, levels, rules_of_every_kind, django_assert_num_queries, catalogue
+):
+    # given a catalogue of N lessons, a few completed
+    for _ in range(catalogue // 3 - 1):
+        LessonFactory.create_batch(3, course=CourseFactory())
+    services.completion_record(user=learner, lesson=lessons[0])
+    services.completion_record(user=learner, lesson=lessons[1])
+    client.force_login(learner)
+    client.get(STATE_URL)
+
+    # when the state is read again: session, user, profile, completions, achievements
+    with django_assert_num_queries(5):
+        response = client.get(STATE_URL)
+
+    # then it counts the whole catalogue all the same
+    assert response.json()["totals"]["lessons"] == catalogue
+    assert len(response.json()["completed"]) == 2
 
 
 def test_a_refused_request_costs_no_query_beyond_the_session(

@@ -11,6 +11,7 @@ from progress.selectors import (
     learner_state,
     lesson_facts,
     next_lesson_to_continue,
+    site_figures,
 )
 from tests.factories import AchievementFactory, CourseFactory, LessonFactory, UserFactory
 
@@ -22,7 +23,7 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 def test_an_anonymous_user_gets_the_zero_state(lessons, levels, django_assert_num_queries):
     AchievementFactory.create_batch(2)
 
-    # lessons, achievements, levels
+    # achievements, then (a first read: the page cache misses) levels and the lessons' count
     with django_assert_num_queries(3):
         state = learner_state(user=AnonymousUser()).as_payload()
 
@@ -46,8 +47,11 @@ def test_the_state_counts_published_lessons_and_active_achievements_only(
     lessons[1].save()
     AchievementFactory(slug="retired", active=False)
 
-    # profile, lessons with completions, achievements with awards, levels
-    with django_assert_num_queries(4):
+    site_figures()  # cached by any earlier page, as usual
+
+    # profile, completions of published lessons, achievements with awards (the levels and the
+    # lessons' count come from the cache)
+    with django_assert_num_queries(3):
         state = learner_state(user=learner)
 
     assert state.xp == 35  # XP earned stays, even for a lesson unpublished since
@@ -118,3 +122,40 @@ def test_dry_run_for_an_unsaved_first_comment_rule_counts_commenters():
     )
 
     assert (result.would_award, result.already_awarded) == (1, 0)
+
+
+@pytest.mark.parametrize("catalogue", [3, 60])
+def test_the_state_costs_the_same_whatever_the_catalogues_size(
+    learner, lessons, levels, django_assert_num_queries, catalogue
+):
+    # given a catalogue of N lessons in N // 3 courses, two of them completed
+    for _ in range(catalogue // 3 - 1):
+        LessonFactory.create_batch(3, course=CourseFactory())
+    services.completion_record(user=learner, lesson=lessons[0], at=T0)
+    services.completion_record(user=learner, lesson=lessons[1], at=T0)
+    site_figures()
+
+    # when the learner's state is read: profile, completions, achievements with awards
+    with django_assert_num_queries(3):
+        state = learner_state(user=learner)
+
+    # then it counts the whole catalogue
+    assert (state.lessons_done, state.total_lessons) == (2, catalogue)
+
+
+def test_the_lessons_count_follows_publishing(learner, lessons):
+    # given the count in the cache
+    assert learner_state(user=learner).total_lessons == 3
+
+    # when a lesson is unpublished and a new one published
+    lessons[0].status = "draft"
+    lessons[0].save()
+    LessonFactory(course=lessons[1].course)
+
+    # then the next state counts the catalogue as it is now
+    assert learner_state(user=learner).total_lessons == 3
+    lessons[1].course.lessons.filter(pk=lessons[1].pk).update(status="draft")
+    from lessons.page_cache import pages_changed
+
+    pages_changed()  # QuerySet.update sends no signal: the writer says so (lessons' rule)
+    assert learner_state(user=learner).total_lessons == 2

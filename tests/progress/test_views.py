@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -119,6 +120,10 @@ def test_top_level_says_so(client, learner, lessons, levels):
     assert re.search(r'data-progress-field="to_go" hidden>', html)
 
 
+def facts_of(client, data):
+    return json.loads(client.get(data["factsUrl"]).content)
+
+
 def test_page_data_block_for_an_anonymous_visitor(client, course, lessons, levels):
     tag = TagFactory(slug="moe")
     lessons[2].tags.add(tag)
@@ -133,12 +138,15 @@ def test_page_data_block_for_an_anonymous_visitor(client, course, lessons, level
 
     assert data["user"] is None and data["storageKey"] == "stream.progress.v1"
     assert data["syncUrl"] == "/api/v1/progress/sync/"
-    assert [(lesson["id"], lesson["xp"]) for lesson in data["lessons"]] == [
+    assert data["factsUrl"].startswith("/progress/facts.json?v=")
+    assert "lessons" not in data and "achievements" not in data
+    facts = facts_of(client, data)
+    assert [(lesson["id"], lesson["xp"]) for lesson in facts["lessons"]] == [
         (lesson.pk, lesson.xp) for lesson in lessons
     ]
-    assert data["lessons"][0]["url"] == "/courses/basics/b1/"
-    assert [level["min_xp"] for level in data["levels"]] == [0, 100, 250]
-    assert [(a["slug"], a["rule"]) for a in data["achievements"]] == [
+    assert facts["lessons"][0]["url"] == "/courses/basics/b1/"
+    assert [level["min_xp"] for level in facts["levels"]] == [0, 100, 250]
+    assert [(a["slug"], a["rule"]) for a in facts["achievements"]] == [
         ("course", {"kind": "course_completed", "lessons": [lesson.pk for lesson in lessons]}),
         ("tag", {"kind": "tag_completed", "lessons": [lessons[2].pk]}),
     ]
@@ -148,6 +156,69 @@ def test_page_data_block_for_an_anonymous_visitor(client, course, lessons, level
     for script in re.findall(r"<script[^>]*>", html):
         is_module = 'type="module"' in script and "src=" in script
         assert 'type="application/json"' in script or is_module, script
+
+
+def test_the_facts_address_is_cached_for_good_and_changes_with_the_catalogue(
+    client, course, lessons, levels, django_assert_num_queries
+):
+    # given the address a page names
+    url = page_data(client.get(lessons[0].get_absolute_url()).content.decode())["factsUrl"]
+    first = client.get(url)
+    assert first["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert first["Content-Type"] == "application/json"
+
+    # when it is asked again, by anyone: no query, and a 304 to a browser that has it
+    with django_assert_num_queries(0):
+        again = Client().get(url)
+        unchanged = Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.content == first.content and "Set-Cookie" not in again.headers
+    assert unchanged.status_code == 304
+
+    # when a lesson's XP changes, pages name a new address with the new figure
+    lessons[0].xp = 99
+    lessons[0].save()
+    new_url = page_data(client.get(lessons[1].get_absolute_url()).content.decode())["factsUrl"]
+    assert new_url != url
+    assert json.loads(client.get(new_url).content)["lessons"][0]["xp"] == 99
+    # and an outdated or missing version is answered, but kept by nobody
+    for stale in (url, "/progress/facts.json"):
+        response = client.get(stale)
+        assert response["Cache-Control"] == "public, no-cache"
+        assert json.loads(response.content)["lessons"][0]["xp"] == 99
+
+
+def test_the_facts_list_published_lessons_only_and_refuse_writes(client, course, lessons):
+    lessons[1].status = Status.DRAFT
+    lessons[1].save()
+
+    facts = json.loads(client.get("/progress/facts.json").content)
+
+    assert [lesson["id"] for lesson in facts["lessons"]] == [lessons[0].pk, lessons[2].pk]
+    assert client.post("/progress/facts.json").status_code == 405
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_lesson_page_does_not_grow_with_the_catalogue(client, learner, levels, signed_in):
+    # given a lesson in a catalogue of 5 lessons, then of 500
+    course = CourseFactory(slug="big")
+    lesson = LessonFactory(course=course, slug="the-lesson", title="The lesson", position=1)
+    LessonFactory.create_batch(4, course=course, title="Another lesson")
+    AchievementFactory(rule_kind="course_completed", rule_params={"course": "big"})
+    if signed_in:
+        services.completion_record(user=learner, lesson=lesson, at=T0)
+        client.force_login(learner)
+
+    def size():
+        html = client.get(lesson.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content
+        # the CSRF token and the facts' version token are random: count them out
+        return len(re.sub(rb'(csrf[^"]*"[^"]*"|value="[^"]*"|v=[0-9a-f]+)', b"", html))
+
+    small = size()
+    for position in range(495):
+        LessonFactory(course=CourseFactory(), title="Another lesson", position=position)
+
+    # when the page is read again, then its size is the same (the figures' digits aside)
+    assert abs(size() - small) <= 8
 
 
 def test_page_data_block_for_a_learner_carries_the_state_and_a_csrf_token(
@@ -161,7 +232,7 @@ def test_page_data_block_for_a_learner_carries_the_state_and_a_csrf_token(
     assert data["user"] == {"id": learner.pk}
     assert data["csrfToken"]
     assert data["state"]["completed"] == [{"lesson": lessons[0].pk, "at": T0.isoformat()}]
-    assert "rule" not in json.dumps(data["achievements"])
+    assert data["factsUrl"].startswith("/progress/facts.json?v=")
 
 
 def test_draft_lessons_offer_no_button(client, staff, lessons):
@@ -288,14 +359,15 @@ def test_signed_in_lesson_page_query_count(
 
     # given the lessons app's own 6 (see tests/lessons/test_views.py) and its visibility check
     # for the shared lesson part, a signed-in page costs: 8 session, 9 user, then progress:
-    # 10 profile, 11 published lessons with the learner's completions, 12 achievements with the
-    # learner's awards, 13 levels
-    with django_assert_num_queries(13):
+    # 10 profile, 11 the learner's completions of published lessons, 12 achievements with the
+    # learner's awards (the levels and the lessons' count come from the cache, filled by the
+    # completions above): the same for 2 lessons or 50
+    with django_assert_num_queries(12):
         response = client.get(lessons[0].get_absolute_url())
     assert response.status_code == 200
     # and once the lesson's part and its visibility are cached (by anyone's visit), the lessons
     # app costs nothing
-    with django_assert_num_queries(13 - 7):
+    with django_assert_num_queries(12 - 7):
         response = client.get(lessons[0].get_absolute_url())
     assert response.status_code == 200
 
@@ -307,9 +379,9 @@ def test_anonymous_lesson_page_query_count(
     lessons = lesson_page_setup(count)
 
     # 1 the page cache's visibility check (a first visit: a miss), 6 lessons app, then
-    # progress: 8 published lessons, 9 achievements, 10 levels, 11 the lessons' tags (only
-    # because a tag rule is active: the browser evaluates it)
-    with django_assert_num_queries(11):
+    # progress: 8 achievements, and (a first visit: the page cache misses) 9 levels, 10 the
+    # published lessons' count. The browser reads the lessons and rules from progress/facts.json
+    with django_assert_num_queries(10):
         response = client.get(lessons[0].get_absolute_url())
     assert response.status_code == 200
 

@@ -1,8 +1,10 @@
 // Progress on Stream's pages. Anonymous visitors: completions are events kept in this browser
-// (store.js) and the status bar is computed from them and the page's JSON block. Signed-in
+// (store.js) and the status bar is computed from them and the catalogue's facts (facts.js,
+// fetched once per site version from the address in the page's JSON block). Signed-in
 // learners: completions go to the API and the page shows the server's answer; events this
 // browser still holds are synced on every page load until the server acknowledges them.
 
+import { loadFacts } from "./facts.js";
 import { confirmMerge } from "./merge-confirm.js";
 import { showAwards, showNotice } from "./notice.js";
 import {
@@ -25,7 +27,9 @@ function start(data) {
   const text = data.text;
   const user = data.user;
   const store = new LocalStore(data.storageKey);
-  const lessons = data.lessons || [];
+  const factsReady = loadFacts(data);
+  let facts = null;
+  let lessons = [];
   const section = document.querySelector("[data-progress-lesson]");
   const form = document.querySelector("[data-progress-form]");
   const lessonId = section ? Number(section.dataset.progressLesson) : null;
@@ -36,16 +40,16 @@ function start(data) {
 
   function show(state) {
     current = state;
-    if (!data.lessons) return;
     renderStatus(text, state);
+    if (lessonId !== null) renderButton(text, state.completedAt.has(lessonId));
+    if (!facts) return;
     renderMarks(state.completedAt);
     renderCourseCards(lessons, state.completedAt);
     renderContinue(text, lessons, state.completedAt);
-    if (lessonId !== null) renderButton(text, state.completedAt.has(lessonId));
   }
 
   function awardedBetween(before, after) {
-    const names = new Map((data.achievements || []).map((a) => [a.slug, a]));
+    const names = new Map((facts.achievements || []).map((a) => [a.slug, a]));
     return [...after.achievements]
       .filter((slug) => !before.achievements.has(slug) && names.has(slug))
       .map((slug) => names.get(slug));
@@ -54,10 +58,18 @@ function start(data) {
   // --- Anonymous: the browser keeps the events -----------------------------------------------
 
   function completeHere() {
-    const before = localState(store.read().events, data);
+    if (!facts) {
+      // No facts to count with (never fetched, offline): keep the event all the same.
+      if (!store.read().events.some((event) => event.lesson === lessonId)) {
+        store.addCompletion(lessonId, new Date().toISOString());
+      }
+      renderButton(text, true);
+      return;
+    }
+    const before = localState(store.read().events, facts);
     if (before.completedAt.has(lessonId)) return;
     store.addCompletion(lessonId, new Date().toISOString());
-    const after = localState(store.read().events, data);
+    const after = localState(store.read().events, facts);
     show(after);
     showAwards(text, awardedBetween(before, after));
     renderCourseComplete(text, lessons, after.completedAt, lessonId);
@@ -165,6 +177,13 @@ function start(data) {
 
   // --- Wiring ---------------------------------------------------------------------------------
 
+  factsReady.then((found) => {
+    facts = found;
+    lessons = (found && found.lessons) || [];
+    // Signed in, the page was rendered from the server's state: nothing to redo.
+    if (facts && !user) show(localState(store.read().events, facts));
+  });
+
   if (user) {
     if (data.state) current = serverState(data.state);
     if (form && lessonId !== null) {
@@ -177,15 +196,14 @@ function start(data) {
     syncStored();
     return;
   }
-  show(localState(store.read().events, data));
   if (form && lessonId !== null) {
     form.addEventListener("submit", (submit) => {
       submit.preventDefault();
-      completeHere();
+      factsReady.then(completeHere);
     });
   }
   window.addEventListener("storage", (change) => {
-    if (change.key === data.storageKey) show(localState(store.read().events, data));
+    if (change.key === data.storageKey && facts) show(localState(store.read().events, facts));
   });
 }
 

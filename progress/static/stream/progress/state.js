@@ -12,7 +12,8 @@ function levelsFor(xp, levels) {
   };
 }
 
-// From the browser's events and the page's JSON block (published lessons, levels, rules).
+// From the browser's events and the catalogue's facts (published lessons, levels, rules: see
+// facts.js).
 export function localState(events, data) {
   const lessons = new Map((data.lessons || []).map((lesson) => [lesson.id, lesson]));
   const completedAt = new Map();
