@@ -38,6 +38,7 @@ from lessons.models import Lesson
 from lessons.selectors import lessons_visible
 
 from . import rules, selectors, services
+from .api_cache import comment_page_payload
 from .exceptions import CommentsClosed, CommentsError, RateLimited
 from .limits import client_ip
 from .models import (
@@ -338,21 +339,24 @@ class LessonCommentsView(StreamAPIView):
         asked = request.query_params.get("page", "1")
         if not (asked.isascii() and asked.isdigit() and 1 <= int(asked) <= MAX_ID):
             raise NotFound(_("No such page."))
-        page = selectors.comment_tree_for_lesson(lesson=lesson, user=request.user, page=int(asked))
-        if page.number != int(asked):
+        found = comment_page_payload(
+            lesson=lesson, user=request.user, page=int(asked), node_data=_node_data
+        )
+        if found is None:
             raise NotFound(_("No such page."))
         url = reverse("stream_comments_api:lesson-comments", args=[lesson.pk], request=request)
+        number, pages = found["page"], found["pages"]
         return Response(
             {
-                "count": page.count,
-                "threads": page.thread_total,
-                "page": page.number,
-                "pages": page.pages,
-                "next": f"{url}?page={page.next_number}" if page.has_next else None,
-                "previous": f"{url}?page={page.previous_number}" if page.has_previous else None,
-                "comments_open": page.comments_open,
-                "subscribed": page.subscribed,
-                "results": [_node_data(node) for node in page.threads],
+                "count": found["count"],
+                "threads": found["threads"],
+                "page": number,
+                "pages": pages,
+                "next": f"{url}?page={number + 1}" if number < pages else None,
+                "previous": f"{url}?page={number - 1}" if number > 1 else None,
+                "comments_open": found["comments_open"],
+                "subscribed": found["subscribed"],
+                "results": found["results"],
             }
         )
 

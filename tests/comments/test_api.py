@@ -126,6 +126,77 @@ def test_signed_in_list_says_what_the_learner_may_do(api, lesson, learner):
     assert data["subscribed"] is False and data["comments_open"] is True
 
 
+def test_a_cached_list_costs_the_lesson_only(api, lesson, django_assert_num_queries):
+    # given a list read once (anyone's read fills the cache)
+    comments_bulk_create(lesson=lesson, total=200, threads=20, seed=1)
+    first = api.get(comments_url(lesson)).json()
+
+    # when another visitor reads it: 1 the lesson (its visibility), the rest from the cache
+    with django_assert_num_queries(1):
+        again = APIClient().get(comments_url(lesson)).json()
+
+    # then it is the same list
+    assert again == first
+
+
+def test_learners_share_the_cached_list_with_their_own_rights(api, lesson, learner):
+    # given two learners' comments, one flagged by the other, and the list cached by a third
+    other = UserFactory()
+    mine = CommentFactory(lesson=lesson, author=learner)
+    theirs = CommentFactory(lesson=lesson, author=other)
+    reply = CommentFactory(parent=theirs, author=learner)
+    CommentFlag.objects.create(comment=theirs, user=learner)
+    sign_in(APIClient(), UserFactory()).get(comments_url(lesson))
+
+    # when each reads the list
+    for_me = sign_in(APIClient(), learner).get(comments_url(lesson)).json()
+    for_other = sign_in(APIClient(), other).get(comments_url(lesson)).json()
+    anonymous = APIClient().get(comments_url(lesson)).json()
+
+    # then each sees their own controls, in the threads' places, replies included
+    def by_id(data):
+        found = {}
+        for thread in data["results"]:
+            found[thread["id"]] = thread
+            for child in thread["replies"]:
+                found[child["id"]] = child
+        return found
+
+    me, them, nobody = by_id(for_me), by_id(for_other), by_id(anonymous)
+    assert me[mine.pk]["is_mine"] and me[mine.pk]["can"]["edit"] and not me[mine.pk]["can"]["flag"]
+    assert me[reply.pk]["is_mine"] and me[theirs.pk]["flagged_by_me"]
+    assert [r["id"] for r in me[theirs.pk]["replies"]] == [reply.pk]
+    assert not them[mine.pk]["is_mine"] and them[mine.pk]["can"]["flag"]
+    assert them[theirs.pk]["is_mine"] and not them[theirs.pk]["flagged_by_me"]
+    assert not nobody[mine.pk]["can"]["reply"] and not nobody[mine.pk]["is_mine"]
+    assert me[theirs.pk]["can"]["reply"] and for_me["subscribed"] is False
+    assert anonymous["subscribed"] is None
+
+
+def test_the_cached_list_follows_writes(api, lesson, learner, staff):
+    first = CommentFactory(lesson=lesson)
+    assert [t["id"] for t in api.get(comments_url(lesson)).json()["results"]] == [first.pk]
+
+    # a new comment shows at once
+    created = sign_in(api, learner).post(comments_url(lesson), {"body": "New"}, format="json")
+    listed = APIClient().get(comments_url(lesson)).json()
+    assert [t["id"] for t in listed["results"]] == [first.pk, created.json()["id"]]
+    assert listed["count"] == 2
+
+    # a comment awaiting moderation shows to its author only; hidden ones to staff only
+    pending = CommentFactory(lesson=lesson, author=learner, status=CommentStatus.PENDING)
+    first.status = CommentStatus.HIDDEN
+    first.save()
+    ids = [
+        t["id"] for t in sign_in(APIClient(), learner).get(comments_url(lesson)).json()["results"]
+    ]
+    assert pending.pk in ids and first.pk not in ids
+    ids = [t["id"] for t in APIClient().get(comments_url(lesson)).json()["results"]]
+    assert pending.pk not in ids and first.pk not in ids
+    ids = [t["id"] for t in sign_in(APIClient(), staff).get(comments_url(lesson)).json()["results"]]
+    assert first.pk in ids
+
+
 # --- Writing ---------------------------------------------------------------------------------
 
 
