@@ -30,8 +30,6 @@ from django.utils.translation import ngettext
 
 from .conf import lessons_settings
 
-CACHE_PREFIX = "stream:admin-login"
-
 
 def client_ip(request) -> str:
     """The client's address: ``REMOTE_ADDR``, or the right-most entry of the header named by
@@ -59,7 +57,7 @@ def _keys(*, ip: str, username: str):
         if limit is None or not value:
             continue
         digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-        counter = f"{CACHE_PREFIX}:{kind}:{digest}"
+        counter = f"{lessons_settings.ADMIN_LOGIN_CACHE_PREFIX}:{kind}:{digest}"
         yield counter, f"{counter}:opened", limit
 
 

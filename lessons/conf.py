@@ -69,6 +69,8 @@ LESSONS_DEFAULTS = {
     "ADMIN_LOGIN_FAILURES_PER_USERNAME": 5,
     "ADMIN_LOGIN_FAILURES_PER_IP": 20,
     "ADMIN_LOGIN_WINDOW": 15 * 60,
+    # Prefix of the lock's cache keys (the counters live in the default cache).
+    "ADMIN_LOGIN_CACHE_PREFIX": "stream:admin-login",
 }
 
 
