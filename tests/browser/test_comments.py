@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from comments.models import Comment, CommentStatus, Notification
 from tests.factories import CommentFactory, LessonFactory, StaffFactory, UserFactory
@@ -95,9 +96,7 @@ def test_two_learners_hold_a_threaded_conversation_with_notifications(
     page.goto(url)
     toggle = comments(page).get_by_role("button", name="🔔 답글 알림")
     toggle.click()
-    page.wait_for_function(
-        "document.querySelector('.stream-toggle').getAttribute('aria-pressed') === 'false'"
-    )
+    expect(page.locator(".stream-toggle")).to_have_attribute("aria-pressed", "false")
 
     # B replies again; A gets no new notification
     second_page.reload()
