@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -362,8 +363,12 @@ class _LearnerProgress:
         touched = {self.lessons[lesson_id].course_id for lesson_id in self.new_completions}
         return [course_id for course_id in sorted(touched) if self.course_complete(course_id)]
 
+    @cached_property
+    def course_lessons(self) -> dict[int, tuple[int, ...]]:
+        return course_lesson_ids()  # one cache read per write, not one per course
+
     def course_complete(self, course_id) -> bool:
-        course_lessons = course_lesson_ids().get(course_id, ())
+        course_lessons = self.course_lessons.get(course_id, ())
         return bool(course_lessons) and all(lesson in self.completions for lesson in course_lessons)
 
     def award_times(self) -> dict[str, datetime]:
