@@ -309,8 +309,9 @@ def fragment_lookup(*, name: str, lesson_id, parts=()) -> Fragment | None:
 def site_version() -> str:
     """The site's current version token: it changes on every write to a course, lesson, tag,
     link, level or achievement. Put it in the address of anything derived from those (a
-    versioned URL may then be cached for good)."""
-    return _get_with_versions([], [SITE_VERSION_KEY])[SITE_VERSION_KEY]
+    versioned URL may then be cached for good). ``""`` when the cache keeps nothing (a dummy
+    cache): then there is no version to trust."""
+    return _get_with_versions([], [SITE_VERSION_KEY]).get(SITE_VERSION_KEY) or ""
 
 
 def site_value(*, name: str, compute, parts=()):

@@ -68,7 +68,7 @@ def progress_facts(request):
     if response is None:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
-    current = request.GET.get("v") == version
+    current = bool(version) and request.GET.get("v") == version
     response["Cache-Control"] = _FOREVER if current else "public, no-cache"
     return response
 

@@ -187,6 +187,20 @@ def test_the_facts_address_is_cached_for_good_and_changes_with_the_catalogue(
         assert json.loads(response.content)["lessons"][0]["xp"] == 99
 
 
+def test_without_a_cache_that_keeps_anything_the_facts_are_never_kept_for_good(
+    client, course, lessons, settings
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    data = page_data(client.get(lessons[0].get_absolute_url()).content.decode())
+    response = client.get(data["factsUrl"])
+
+    assert response["Cache-Control"] == "public, no-cache"
+    assert [lesson["id"] for lesson in json.loads(response.content)["lessons"]] == [
+        lesson.pk for lesson in lessons
+    ]
+
+
 def test_the_facts_list_published_lessons_only_and_refuse_writes(client, course, lessons):
     lessons[1].status = Status.DRAFT
     lessons[1].save()
