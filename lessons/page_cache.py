@@ -335,6 +335,38 @@ def site_value(*, name: str, compute, parts=()):
     return value
 
 
+def _user_version_key(user_id) -> str:
+    return f"stream:pages:user:{user_id}"
+
+
+def user_value(*, name: str, user_id, compute):
+    """``compute()`` for one user, kept in the page cache while the site's version token and
+    that user's stay the same (see :func:`user_values_changed`). For a user's own figures that
+    every page shows (progress's status bar): no query on a hit; ``compute()`` on a miss, or
+    every time when caching is off."""
+    if lessons_settings.PAGE_CACHE_SECONDS <= 0:
+        return compute()
+    key = "stream:pages:user-value:" + hashlib.sha256(repr((name, user_id)).encode()).hexdigest()
+    user_key = _user_version_key(user_id)
+    found = _get_with_versions([key], [SITE_VERSION_KEY, user_key])
+    versions = (found.get(SITE_VERSION_KEY), found.get(user_key))
+    entry = found.get(key)
+    if entry is not None and entry["versions"] == versions:
+        return entry["value"]
+    value = compute()
+    _cache().set(
+        key, {"versions": versions, "value": value}, timeout=lessons_settings.PAGE_CACHE_SECONDS
+    )
+    return value
+
+
+def user_values_changed(*, user_id) -> None:
+    """Every :func:`user_value` of ``user_id`` is out of date: call it from each write to what
+    they are computed from (now, and again once the transaction commits)."""
+    if user_id is not None:
+        _bump_now_and_on_commit([_user_version_key(user_id)])
+
+
 def visible_lesson(*, request, lessons, course_slug: str, lesson_slug: str):
     """The visibility check: ``(id, updated_at, course updated_at)`` of the lesson if the
     viewer may open it, else ``None``. ``lessons`` is ``selectors.lessons_visible`` narrowed to

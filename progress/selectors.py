@@ -20,11 +20,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from lessons.models import Lesson, Status
-from lessons.page_cache import site_value
+from lessons.page_cache import site_value, user_value
 
 from .conf import progress_settings
 from .models import (
     Achievement,
+    AchievementAward,
     CompletionEvent,
     LearnerProfile,
     LessonCompletion,
@@ -218,22 +219,56 @@ def published_completions(*, user) -> dict[int, datetime]:
 
 @dataclass(frozen=True)
 class SiteFigures:
-    """What every status bar needs from the catalogue: the levels and the published lessons'
-    count."""
+    """What every status bar needs from the catalogue: the levels, the published lessons'
+    count and the active achievements' slugs."""
 
     levels: list[Level]
     lessons: int
+    achievements: tuple[str, ...] = ()
 
 
 def site_figures() -> SiteFigures:
-    """The levels and the number of published lessons, kept in the page cache under the site's
-    version token (every lesson, course, level or achievement write changes it): no query on a
-    hit, 2 on a miss."""
+    """The levels, the number of published lessons and the active achievements, kept in the
+    page cache under the site's version token (every lesson, course, level or achievement write
+    changes it): no query on a hit, 3 on a miss."""
 
     def compute():
-        return SiteFigures(levels=levels_all(), lessons=Lesson.objects.filter(PUBLISHED).count())
+        return SiteFigures(
+            levels=levels_all(),
+            lessons=Lesson.objects.filter(PUBLISHED).count(),
+            achievements=tuple(
+                Achievement.objects.filter(active=True).values_list("slug", flat=True)
+            ),
+        )
 
     return site_value(name="progress:figures", compute=compute)
+
+
+@dataclass(frozen=True)
+class LearnerFigures:
+    """A learner's own part of the status bar: XP, completions of published lessons, awards."""
+
+    xp: int
+    completions: dict[int, datetime]
+    awards: dict[str, datetime]
+
+
+def learner_figures(*, user) -> LearnerFigures:
+    """``user``'s XP total, completions of published lessons and awards (every achievement),
+    kept in the page cache under the site's version token and the learner's own (every
+    progress write for the learner changes it: ``services`` calls
+    ``lessons.page_cache.user_values_changed``). No query on a hit, 3 on a miss."""
+
+    def compute():
+        xp = LearnerProfile.objects.filter(user_id=user.pk).values_list("xp", flat=True).first()
+        awards = AchievementAward.objects.filter(learner_id=user.pk).values_list(
+            "achievement__slug", "awarded_at"
+        )
+        return LearnerFigures(
+            xp=xp or 0, completions=published_completions(user=user), awards=dict(awards)
+        )
+
+    return user_value(name="progress:learner", user_id=user.pk, compute=compute)
 
 
 def course_lesson_ids() -> dict[int, tuple[int, ...]]:
@@ -420,12 +455,12 @@ class LearnerState:
 
 
 def learner_state_build(
-    *, xp: int, levels, completions, total_lessons: int, achievements, awards
+    *, xp: int, levels, completions, total_lessons: int, active, awards
 ) -> LearnerState:
     """A :class:`LearnerState` from parts already in memory (``completions``: published lesson
-    id → time, ``total_lessons``: published lessons, ``awards``: slug → time); counts active
-    achievements only."""
-    active = {achievement.slug for achievement in achievements if achievement.active}
+    id → time, ``total_lessons``: published lessons, ``active``: the active achievements'
+    slugs, ``awards``: slug → time); counts active achievements only."""
+    active = set(active)
     return LearnerState(
         xp=xp,
         levels=list(levels),
@@ -437,8 +472,8 @@ def learner_state_build(
 
 
 def learner_state(*, user) -> LearnerState:
-    """``user``'s state; an anonymous user gets the zero state. 3 queries (1 anonymous) once
-    the site's figures are cached (see :func:`site_figures`), whatever the catalogue's size."""
+    """``user``'s state; an anonymous user gets the zero state. No query once cached (see
+    :func:`site_figures` and :func:`learner_figures`), whatever the catalogue's size."""
     return progress_view(request=None, user=user).state
 
 
@@ -449,10 +484,11 @@ class ProgressView:
     """What the progress slots on one page need, each part loaded once, on first use.
 
     Parts and their cost: ``lessons`` (1 query: every published lesson, with the learner's
-    completion times; only pages that list the catalogue load it), ``completions`` (1, signed in
-    only, unless ``lessons`` is loaded), ``achievements`` (1), ``profile`` (1, signed in only),
-    and from the page cache (see :func:`site_figures`) the levels and the lessons' count. The
-    status bar (``state``) therefore costs the same whatever the catalogue's size.
+    completion times; only pages that list the catalogue load it), ``achievements`` (1: with
+    the learner's awards, for pages that list them), ``profile`` (1, signed in only), and from
+    the page cache the site's figures (:func:`site_figures`) and the learner's
+    (:func:`learner_figures`). The status bar (``state``) therefore costs no query once cached,
+    whatever the catalogue's size.
     """
 
     def __init__(self, user):
@@ -494,7 +530,13 @@ class ProgressView:
             }
         if not self.signed_in:
             return {}
-        return published_completions(user=self.user)
+        return self.learner.completions
+
+    @cached_property
+    def learner(self) -> LearnerFigures:
+        if not self.signed_in:
+            return LearnerFigures(xp=0, completions={}, awards={})
+        return learner_figures(user=self.user)
 
     @cached_property
     def total_lessons(self) -> int:
@@ -505,12 +547,12 @@ class ProgressView:
     @cached_property
     def state(self) -> LearnerState:
         return learner_state_build(
-            xp=self.profile.xp if self.profile else 0,
+            xp=self.learner.xp,
             levels=self.levels,
             completions=self.completions,
             total_lessons=self.total_lessons,
-            achievements=self.achievements,
-            awards={a.slug: a.awarded_at for a in self.achievements if a.awarded_at},
+            active=self.figures.achievements,
+            awards=self.learner.awards,
         )
 
     @cached_property

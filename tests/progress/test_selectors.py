@@ -23,7 +23,7 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 def test_an_anonymous_user_gets_the_zero_state(lessons, levels, django_assert_num_queries):
     AchievementFactory.create_batch(2)
 
-    # achievements, then (a first read: the page cache misses) levels and the lessons' count
+    # a first read, so the page cache misses: levels, the lessons' count, active achievements
     with django_assert_num_queries(3):
         state = learner_state(user=AnonymousUser()).as_payload()
 
@@ -159,3 +159,42 @@ def test_the_lessons_count_follows_publishing(learner, lessons):
 
     pages_changed()  # QuerySet.update sends no signal: the writer says so (lessons' rule)
     assert learner_state(user=learner).total_lessons == 2
+
+
+def test_the_cached_state_follows_every_write_and_is_the_learners_own(learner, lessons, levels):
+    # given a learner's and another's state, both cached
+    other = UserFactory()
+    AchievementFactory(slug="first", rule_params={"count": 1}, xp=5)
+    assert learner_state(user=learner).xp == 0
+    assert learner_state(user=other).xp == 0
+
+    # when the learner completes a lesson (10 XP, and the achievement's 5)
+    services.completion_record(user=learner, lesson=lessons[0], at=T0)
+
+    # then their state shows it at once, and the other's does not
+    state = learner_state(user=learner)
+    assert (state.xp, state.lessons_done, set(state.achievements)) == (15, 1, {"first"})
+    assert learner_state(user=other).xp == 0
+    # and a sync, a retired achievement and an unpublished lesson show too
+    services.progress_sync(
+        user=learner,
+        events=[
+            {
+                "id": "4b0f3a53-2d0b-4a39-9b52-0c2b27f3a9f1",
+                "type": "lesson_completed",
+                "lesson": lessons[1].pk,
+                "at": T0.isoformat(),
+            }
+        ],
+    )
+    assert learner_state(user=learner).lessons_done == 2
+    from progress.models import Achievement
+
+    achievement = Achievement.objects.get(slug="first")
+    achievement.active = False
+    achievement.save()
+    assert learner_state(user=learner).achievements_done == 0
+    lessons[1].status = "draft"
+    lessons[1].save()
+    state = learner_state(user=learner)
+    assert (state.lessons_done, state.total_lessons) == (1, 2)

@@ -372,16 +372,16 @@ def test_signed_in_lesson_page_query_count(
     client.force_login(learner)
 
     # given the lessons app's own 6 (see tests/lessons/test_views.py) and its visibility check
-    # for the shared lesson part, a signed-in page costs: 8 session, 9 user, then progress:
-    # 10 profile, 11 the learner's completions of published lessons, 12 achievements with the
-    # learner's awards (the levels and the lessons' count come from the cache, filled by the
-    # completions above): the same for 2 lessons or 50
+    # for the shared lesson part, a signed-in page costs: 8 session, 9 user, then progress
+    # (the learner's figures changed with the completions above: a miss): 10 XP total, 11 the
+    # learner's completions of published lessons, 12 their awards (the levels, the lessons'
+    # count and the active achievements come from the cache): the same for 2 lessons or 50
     with django_assert_num_queries(12):
         response = client.get(lessons[0].get_absolute_url())
     assert response.status_code == 200
-    # and once the lesson's part and its visibility are cached (by anyone's visit), the lessons
-    # app costs nothing
-    with django_assert_num_queries(12 - 7):
+    # and once the lesson's part, its visibility and the learner's figures are cached, only
+    # the session and the user are read
+    with django_assert_num_queries(2):
         response = client.get(lessons[0].get_absolute_url())
     assert response.status_code == 200
 
@@ -393,8 +393,9 @@ def test_anonymous_lesson_page_query_count(
     lessons = lesson_page_setup(count)
 
     # 1 the page cache's visibility check (a first visit: a miss), 6 lessons app, then
-    # progress: 8 achievements, and (a first visit: the page cache misses) 9 levels, 10 the
-    # published lessons' count. The browser reads the lessons and rules from progress/facts.json
+    # progress (a first visit: the page cache misses): 8 levels, 9 the published lessons'
+    # count, 10 the active achievements. The browser reads the lessons and rules from
+    # progress/facts.json
     with django_assert_num_queries(10):
         response = client.get(lessons[0].get_absolute_url())
     assert response.status_code == 200
