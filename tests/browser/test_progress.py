@@ -259,3 +259,21 @@ def test_progress_pages_are_accessible(
     )
     screenshot(current, f"my-progress-{width}")
     assert_accessible(current)
+
+
+def test_the_catalogue_facts_are_fetched_once_and_still_work_offline(page, demo):
+    # given a visitor who opened one lesson page (the page names the facts; the browser
+    # fetches them and keeps a copy)
+    fetched = []
+    page.on("request", lambda request: "facts.json" in request.url and fetched.append(1))
+    page.goto(DEMO_LESSON)
+    wait_until(page, f"localStorage.getItem('{STORAGE_KEY}.facts') !== null")
+
+    # when the facts' address cannot be reached any more (offline) and they open another lesson
+    page.route("**/progress/facts.json*", lambda route: route.abort())
+    page.goto(SECOND_LESSON)
+
+    # then completing it still updates the status bar from the kept copy, at once
+    mark_complete(page)
+    assert "1/41 lessons" in status(page)
+    assert len(fetched) == 1
