@@ -306,17 +306,6 @@ def rules_cached(achievements) -> list[Rule]:
     return site_value(name="progress:rules", parts=parts, compute=compute)
 
 
-def tags_of_lessons(lesson_ids) -> dict[int, set[str]]:
-    """Each lesson's tag slugs and names (tag rules match either). 1 query."""
-    found: dict[int, set[str]] = defaultdict(set)
-    rows = Lesson.tags.through.objects.filter(lesson_id__in=list(lesson_ids)).values_list(
-        "lesson_id", "tag__slug", "tag__name"
-    )
-    for lesson_id, slug, name in rows:
-        found[lesson_id].update((slug, name))
-    return found
-
-
 def rules_build(achievements, published: list[LessonFact]) -> list[Rule]:
     """Active achievements as :class:`~progress.rules.Rule`, course and tag rules resolved."""
     rules = []
