@@ -33,6 +33,11 @@ the rendered page is kept in the cache named by ``STREAM["PAGE_CACHE_ALIAS"]`` f
   (when the entry was rendered) answer ``If-None-Match``/``If-Modified-Since`` with 304.
   ``Cache-Control: private, no-cache``: browsers keep the page and ask again; shared caches
   must not keep it (the body carries a token).
+- **Other apps' shared values** use the same tokens: :func:`site_value` keeps a value derived
+  from the catalogue alone (progress's levels, counts, rule lesson sets and browser facts) under
+  the site's token; :func:`user_value` keeps one user's own figures (progress's status bar)
+  under the site's token and that user's, which the writer changes with
+  :func:`user_values_changed`.
 - Relative times ("3 minutes ago") age by at most ``PAGE_CACHE_SECONDS``. Template changes are
   not in the key: :func:`pages_reset` after a release that changes templates.
 """
