@@ -121,6 +121,25 @@ _LESSON_FIELDS = (
 )
 
 
+def _lesson_fact(row: dict) -> LessonFact:
+    """A :class:`LessonFact` from a ``values()`` row of ``_LESSON_FIELDS`` (and the learner's
+    completion as ``mine__*`` when the query joined it)."""
+    return LessonFact(
+        id=row["id"],
+        xp=row["xp"],
+        title=row["title"],
+        slug=row["slug"],
+        course_id=row["course_id"],
+        course_uuid=str(row["course__uuid"]),
+        course_slug=row["course__slug"],
+        course_title=row["course__title"],
+        published=(row["status"], row["course__status"]) == (Status.PUBLISHED, Status.PUBLISHED),
+        completed_at=row.get("mine__completed_at"),
+        completion_id=row.get("mine__id"),
+        completion_xp=row.get("mine__xp") or 0,
+    )
+
+
 def lesson_facts(
     *, include_ids=(), with_tags: bool = False, learner=None, include_completed: bool = False
 ) -> tuple[list[LessonFact], dict[int, LessonFact]]:
@@ -151,21 +170,7 @@ def lesson_facts(
     for row in lessons.filter(query).values(*fields):
         fact = by_id.get(row["id"])
         if fact is None:
-            fact = LessonFact(
-                id=row["id"],
-                xp=row["xp"],
-                title=row["title"],
-                slug=row["slug"],
-                course_id=row["course_id"],
-                course_uuid=str(row["course__uuid"]),
-                course_slug=row["course__slug"],
-                course_title=row["course__title"],
-                published=(row["status"], row["course__status"])
-                == (Status.PUBLISHED, Status.PUBLISHED),
-                completed_at=row.get("mine__completed_at"),
-                completion_id=row.get("mine__id"),
-                completion_xp=row.get("mine__xp") or 0,
-            )
+            fact = _lesson_fact(row)
             by_id[fact.id] = fact
             if fact.published:
                 published.append(fact)
@@ -188,21 +193,7 @@ def learner_lesson_facts(*, user, include_ids=()) -> dict[int, LessonFact]:
         query |= Q(pk__in=list(include_ids))
     found = {}
     for row in lessons.filter(query).values(*fields):
-        found[row["id"]] = LessonFact(
-            id=row["id"],
-            xp=row["xp"],
-            title=row["title"],
-            slug=row["slug"],
-            course_id=row["course_id"],
-            course_uuid=str(row["course__uuid"]),
-            course_slug=row["course__slug"],
-            course_title=row["course__title"],
-            published=(row["status"], row["course__status"])
-            == (Status.PUBLISHED, Status.PUBLISHED),
-            completed_at=row["mine__completed_at"],
-            completion_id=row["mine__id"],
-            completion_xp=row["mine__xp"] or 0,
-        )
+        found[row["id"]] = _lesson_fact(row)
     return found
 
 
