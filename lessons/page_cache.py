@@ -89,6 +89,22 @@ def _get_with_versions(keys, version_keys) -> dict:
     return found
 
 
+def _versioned_value(key, version_keys, compute, *, keep=lambda value: True):
+    """``compute()``, kept under ``key`` while every token in ``version_keys`` stays the same:
+    one cache round trip on a hit. A value ``keep`` refuses is returned but not stored."""
+    found = _get_with_versions([key], version_keys)
+    versions = tuple(found.get(version_key) for version_key in version_keys)
+    entry = found.get(key)
+    if entry is not None and entry.get("versions") == versions:
+        return entry["value"]
+    value = compute()
+    if keep(value):
+        _cache().set(
+            key, {"versions": versions, "value": value}, timeout=lessons_settings.PAGE_CACHE_SECONDS
+        )
+    return value
+
+
 def _bump(keys) -> None:
     # A fresh random token, never a counter: no entry was ever stored under a new token, so a
     # bump (or an evicted token, recreated by _get_with_versions) can only cause misses.
@@ -328,16 +344,7 @@ def site_value(*, name: str, compute, parts=()):
     if lessons_settings.PAGE_CACHE_SECONDS <= 0:
         return compute()
     key = "stream:pages:site-value:" + hashlib.sha256(repr((name, *parts)).encode()).hexdigest()
-    found = _get_with_versions([key], [SITE_VERSION_KEY])
-    version = found.get(SITE_VERSION_KEY)
-    entry = found.get(key)
-    if entry is not None and entry["version"] == version:
-        return entry["value"]
-    value = compute()
-    _cache().set(
-        key, {"version": version, "value": value}, timeout=lessons_settings.PAGE_CACHE_SECONDS
-    )
-    return value
+    return _versioned_value(key, [SITE_VERSION_KEY], compute)
 
 
 def _user_version_key(user_id) -> str:
@@ -352,17 +359,7 @@ def user_value(*, name: str, user_id, compute):
     if lessons_settings.PAGE_CACHE_SECONDS <= 0:
         return compute()
     key = "stream:pages:user-value:" + hashlib.sha256(repr((name, user_id)).encode()).hexdigest()
-    user_key = _user_version_key(user_id)
-    found = _get_with_versions([key], [SITE_VERSION_KEY, user_key])
-    versions = (found.get(SITE_VERSION_KEY), found.get(user_key))
-    entry = found.get(key)
-    if entry is not None and entry["versions"] == versions:
-        return entry["value"]
-    value = compute()
-    _cache().set(
-        key, {"versions": versions, "value": value}, timeout=lessons_settings.PAGE_CACHE_SECONDS
-    )
-    return value
+    return _versioned_value(key, [SITE_VERSION_KEY, _user_version_key(user_id)], compute)
 
 
 def user_values_changed(*, user_id) -> None:
@@ -393,19 +390,8 @@ def visible_lesson(*, request, lessons, course_slug: str, lesson_slug: str):
         "stream:pages:visible:"
         + hashlib.sha256(repr((course_slug, lesson_slug)).encode()).hexdigest()
     )
-    found = _get_with_versions([key], [SITE_VERSION_KEY])
-    version = found.get(SITE_VERSION_KEY)
-    entry = found.get(key)
-    if entry is not None and entry["version"] == version:
-        return entry["found"]
-    result = query()
-    if result is not None:
-        _cache().set(
-            key,
-            {"version": version, "found": result},
-            timeout=lessons_settings.PAGE_CACHE_SECONDS,
-        )
-    return result
+    # a miss (a 404) is not kept, so requests for made-up addresses cannot fill the cache
+    return _versioned_value(key, [SITE_VERSION_KEY], query, keep=lambda found: found is not None)
 
 
 def lesson_page_shared(*, request, lessons, course_slug: str, lesson_slug: str, found=None):
