@@ -28,9 +28,9 @@ class CommentsConfig(AppConfig):
         slot_register("page_scripts", "stream/comments/page_scripts.html")
 
         # A comment's lesson page changes with it; course-wide settings change many pages.
-        from lessons.page_cache import invalidate_on_save
+        from lessons.page_cache import invalidate_on_save, invalidate_user_on_save
 
-        from .models import Comment, CommentFlag, CommentSettings, ReplySubscription
+        from .models import Comment, CommentFlag, CommentSettings, Notification, ReplySubscription
         from .thread_cache import flag_lesson_id
 
         invalidate_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
@@ -39,3 +39,5 @@ class CommentsConfig(AppConfig):
         invalidate_on_save(CommentFlag, lesson_of=flag_lesson_id)
         # The 🔔 state is cached with the lesson's comment figures.
         invalidate_on_save(ReplySubscription, lesson_of=lambda row: row.lesson_id)
+        # A learner's own cached pages show their unread count.
+        invalidate_user_on_save(Notification, user_of=lambda row: row.recipient_id)

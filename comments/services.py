@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lessons.models import Lesson
+from lessons.page_cache import user_values_changed
 from lessons.selectors import user_is_staff
 
 from . import emails, rules, signals
@@ -335,6 +336,8 @@ def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
         ],
         ignore_conflicts=True,
     )
+    for user_id in recipient_ids:  # bulk_create sends no post_save: their pages' unread counts
+        user_values_changed(user_id=user_id)
     transaction.on_commit(
         lambda: emails.reply_emails_send(
             reply_id=reply.pk, recipient_ids=recipient_ids, site_url=site_url
@@ -402,7 +405,10 @@ def notifications_mark_read(*, user, ids=None) -> int:
     unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        user_values_changed(user_id=user.pk)  # update() sends no post_save: the unread count
+    return changed
 
 
 # --- Problem reports -----------------------------------------------------------------------------

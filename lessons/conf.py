@@ -40,6 +40,15 @@ LESSONS_DEFAULTS = {
     # cache must be shared (Redis), or each keeps its own copy and invalidation reaches one.
     "PAGE_CACHE_SECONDS": 60,
     "PAGE_CACHE_ALIAS": "default",
+    # Each signed-in learner's lesson page is kept whole too (their own copy, invalidated by
+    # their progress, notifications and comments as well). Turn it off when your layout shows
+    # per-member things that change outside Stream (or call
+    # lessons.page_cache.user_values_changed(user_id=...) when they change).
+    "PAGE_CACHE_LEARNERS": True,
+    # With a shared page cache (Redis), each worker process also keeps up to this many bytes
+    # of the pages it served, checked against the cache's version tokens on every use (a hit
+    # then fetches a few bytes instead of the page). 0: off. Unused with a local-memory cache.
+    "PAGE_CACHE_LOCAL_BYTES": 32 * 1024 * 1024,
     # REST API (/api/v1/). Stream's API views declare all of these themselves and never read
     # the host's REST_FRAMEWORK defaults, so a host on JWT or other pagination is unaffected.
     # Dotted paths of the authentication classes. None: session (with CSRF) for browsers, plus

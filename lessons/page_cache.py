@@ -1,9 +1,10 @@
-"""Lesson pages from Django's cache: the whole page for visitors, shared parts for learners.
+"""Lesson pages from Django's cache: whole pages for visitors and learners, shared parts.
 
 Every anonymous visitor of a lesson sees the same page (progress lives in their browser), so
 the rendered page is kept in the cache named by ``STREAM["PAGE_CACHE_ALIAS"]`` for
-``STREAM["PAGE_CACHE_SECONDS"]``; signed-in learners share the lesson's own part
-(:func:`lesson_page_shared`) and, through :func:`fragment_lookup`, the comment threads
+``STREAM["PAGE_CACHE_SECONDS"]``; each signed-in learner keeps a copy of their own
+(``STREAM["PAGE_CACHE_LEARNERS"]``), and when theirs must be rendered they share the lesson's
+own part (:func:`lesson_page_shared`) and, through :func:`fragment_lookup`, the comment threads
 (``comments.thread_cache``). What keeps it correct:
 
 - **Visibility first.** Nothing is served before the same visibility check as a rendered page
@@ -11,10 +12,13 @@ the rendered page is kept in the cache named by ``STREAM["PAGE_CACHE_ALIAS"]`` f
   default adapter the check reads only the lesson's and its course's status, so its answer is
   cached under the site's version token; an adapter with its own ``lessons_for_user`` is asked
   on every request. A draft is never found for a visitor, so never cached.
-- **Who gets the whole page.** Only anonymous ``GET``/``HEAD`` requests without pending
-  messages, whose query string is empty or only ``comments_page``. Staff and signed-in
-  learners get a page rendered for them; nothing that sets a cookie or touches the session
-  while rendering is stored.
+- **Who gets a whole page** (:func:`cache_scope`). Only ``GET``/``HEAD`` requests without
+  pending messages, whose query string is empty or only ``comments_page``: anonymous visitors
+  share one copy, a signed-in learner gets their own (also keyed by their id and checked
+  against their own version token, see :func:`user_values_changed`). Staff, and learners when
+  the adapter has its own ``can_comment`` (the host's state, which sends us no signal), get a
+  page rendered for them; nothing that sets a cookie or touches the session while rendering
+  is stored.
 - **The key** holds the lesson, the host name, the path and ``comments_page``, the active
   language (``LocaleMiddleware`` picks it from the cookie or ``Accept-Language``), a fingerprint
   of the ``STREAM`` settings, and the lesson's and course's ``updated_at``. Each entry also
@@ -46,7 +50,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -72,6 +78,76 @@ def _cache():
     return caches[lessons_settings.PAGE_CACHE_ALIAS]
 
 
+class LocalCopies:
+    """This process's copies of entries read from a shared page cache (Redis): a hit then
+    fetches only the version tokens, a few bytes, instead of the whole page, and every copy
+    is checked against those tokens on each use, so it is exactly as fresh as the shared
+    entry. Least recently used copies go first beyond ``max_bytes``; a copy also expires
+    when its shared entry would."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[str, tuple[float, int, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key) -> dict | None:
+        with self._lock:
+            held = self._entries.get(key)
+            if held is None:
+                return None
+            expires, size, entry = held
+            if expires <= time.time():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry: dict, *, expires: float, size: int = 256) -> None:
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = (expires, size, entry)
+            self.size += size
+            while self.size > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def discard(self, key) -> None:
+        with self._lock:
+            self._drop(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
+    def _drop(self, key) -> None:
+        held = self._entries.pop(key, None)
+        if held is not None:
+            self.size -= held[1]
+
+
+_local = LocalCopies(0)
+
+
+def local_copies() -> LocalCopies | None:
+    """This process's :class:`LocalCopies`, or ``None`` when they would not help: the page
+    cache is itself in this process (local memory), or ``PAGE_CACHE_LOCAL_BYTES`` is 0."""
+    limit = int(lessons_settings.PAGE_CACHE_LOCAL_BYTES or 0)
+    if limit <= 0 or _cache_is_per_process():
+        return None
+    if _local.max_bytes != limit:
+        _local.clear()
+        _local.max_bytes = limit
+    return _local
+
+
+def _cache_is_per_process() -> bool:
+    alias = lessons_settings.PAGE_CACHE_ALIAS
+    return settings.CACHES.get(alias, {}).get("BACKEND", "") in PER_PROCESS_CACHES
+
+
 def _lesson_version_key(lesson_id) -> str:
     return f"stream:pages:lesson:{lesson_id}"
 
@@ -89,20 +165,23 @@ def _get_with_versions(keys, version_keys) -> dict:
     return found
 
 
-def _versioned_value(key, version_keys, compute, *, keep=lambda value: True):
+def _versioned_value(key, version_keys, compute, *, keep=lambda value: True, local=None):
     """``compute()``, kept under ``key`` while every token in ``version_keys`` stays the same:
-    one cache round trip on a hit. A value ``keep`` refuses is returned but not stored."""
+    one cache round trip on a hit. A value ``keep`` refuses is returned but not stored. With
+    ``local`` (:func:`local_copies`), the entry is also kept there, for a caller that checks
+    its tokens itself (see :meth:`CachedLessonPage.for_request`)."""
     found = _get_with_versions([key], version_keys)
     versions = tuple(found.get(version_key) for version_key in version_keys)
     entry = found.get(key)
-    if entry is not None and entry.get("versions") == versions:
-        return entry["value"]
-    value = compute()
-    if keep(value):
-        _cache().set(
-            key, {"versions": versions, "value": value}, timeout=lessons_settings.PAGE_CACHE_SECONDS
-        )
-    return value
+    if entry is None or entry.get("versions") != versions:
+        value = compute()
+        if not keep(value):
+            return value
+        entry = {"versions": versions, "value": value}
+        _cache().set(key, entry, timeout=lessons_settings.PAGE_CACHE_SECONDS)
+    if local is not None:
+        local.put(key, entry, expires=time.time() + lessons_settings.PAGE_CACHE_SECONDS)
+    return entry["value"]
 
 
 def _bump(keys) -> None:
@@ -143,23 +222,48 @@ def _settings_fingerprint() -> str:
 
 
 def request_is_cacheable(request) -> bool:
-    """Whether this request may get (and fill) the shared anonymous page."""
+    """Whether this request may get (and fill) a whole cached page: its own scope's, see
+    :func:`cache_scope`."""
+    return cache_scope(request) is not None
+
+
+def cache_scope(request) -> tuple | None:
+    """Whose copy of the whole page this request may get and fill: ``("anonymous",)`` for the
+    copy every visitor shares, ``("learner", pk)`` for a signed-in learner's own copy, ``None``
+    when the page must be rendered for this request alone (writes, other query strings,
+    pending messages, staff, learner copies switched off or an adapter with its own
+    ``can_comment`` rule, which may read the host's state)."""
+    from .adapter import adapter_overrides
+    from .selectors import user_is_staff
+
     if lessons_settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
-        return False
+        return None
     if not set(request.GET) <= CACHEABLE_QUERY:
-        return False
+        return None
     page = request.GET.get("comments_page", "")
     if page and not (page.isdecimal() and len(page) <= 4):
-        return False  # junk values would each fill an entry of their own
+        return None  # junk values would each fill an entry of their own
     user = getattr(request, "user", None)
-    if user is None or user.is_authenticated:
-        return False
-    return not len(get_messages(request))
+    if user is None:
+        return None
+    if not user.is_authenticated:
+        scope = ("anonymous",)
+    elif (
+        not lessons_settings.PAGE_CACHE_LEARNERS
+        or not user.is_active
+        or user_is_staff(user)
+        or adapter_overrides("can_comment")
+    ):
+        return None
+    else:
+        scope = ("learner", user.pk)
+    return None if len(get_messages(request)) else scope
 
 
 @dataclass
 class CachedLessonPage:
-    """One anonymous request's handle on the cache: a hit to serve, or a miss to fill."""
+    """One request's handle on the cache (its scope's copy, see :func:`cache_scope`): a hit to
+    serve, or a miss to fill."""
 
     request: object
     key: str
@@ -175,13 +279,24 @@ class CachedLessonPage:
         """The cache handle for this request, or ``None`` when the page must be rendered for
         this visitor alone. ``lessons`` is the queryset of lessons the visitor may see, already
         narrowed to the one asked for (see :func:`visible_lesson`)."""
-        if not request_is_cacheable(request):
+        scope = cache_scope(request)
+        if scope is None:
             return None
-        found = visible_lesson(
-            request=request, lessons=lessons, course_slug=course_slug, lesson_slug=lesson_slug
+        # With a shared cache (Redis) this process keeps copies of the visibility answer and
+        # of the page (see LocalCopies): a hit is then one round trip for the version tokens.
+        local = local_copies()
+        visible_key = _visible_key(course_slug, lesson_slug)
+        held_visible = (
+            local.get(visible_key) if local is not None and _visibility_is_shared(request) else None
         )
-        if found is None:
-            return None  # the view answers 404 as usual
+        if held_visible is not None:
+            found = held_visible["value"]
+        else:
+            found = visible_lesson(
+                request=request, lessons=lessons, course_slug=course_slug, lesson_slug=lesson_slug
+            )
+            if found is None:
+                return None  # the view answers 404 as usual
         lesson_id, lesson_updated, course_updated = found
         parts = (
             lesson_id,
@@ -192,14 +307,31 @@ class CachedLessonPage:
             _settings_fingerprint(),
             lesson_updated.isoformat(),
             course_updated.isoformat(),
+            *scope,
         )
-        key = "stream:pages:page:2:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-        lesson_key = _lesson_version_key(lesson_id)
-        found = _get_with_versions([key], [SITE_VERSION_KEY, lesson_key])
-        versions = (found.get(SITE_VERSION_KEY), found.get(lesson_key))
-        entry = found.get(key)
+        key = "stream:pages:page:3:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        version_keys = [SITE_VERSION_KEY, _lesson_version_key(lesson_id)]
+        if scope[0] == "learner":
+            version_keys.append(_user_version_key(scope[1]))
+        held = local.get(key) if local is not None else None
+        fetched = _get_with_versions([] if held is not None else [key], version_keys)
+        versions = tuple(fetched.get(version_key) for version_key in version_keys)
+        if held_visible is not None and held_visible["versions"] != versions[:1]:
+            # the site changed since this process kept the answer: ask again
+            local.discard(visible_key)
+            return cls.for_request(
+                request, lessons=lessons, course_slug=course_slug, lesson_slug=lesson_slug
+            )
+        entry = held if held is not None else fetched.get(key)
         if entry is not None and entry.get("versions") != versions:
             entry = None
+        elif entry is not None and held is None and local is not None:
+            local.put(
+                key,
+                entry,
+                expires=entry["rendered_at"] + lessons_settings.PAGE_CACHE_SECONDS,
+                size=len(entry["body"]),
+            )
         return cls(
             request,
             key,
@@ -251,6 +383,14 @@ class CachedLessonPage:
             "etag": secrets.token_hex(8),
         }
         _cache().set(self.key, entry, timeout=lessons_settings.PAGE_CACHE_SECONDS)
+        local = local_copies()
+        if local is not None:
+            local.put(
+                self.key,
+                entry,
+                expires=entry["rendered_at"] + lessons_settings.PAGE_CACHE_SECONDS,
+                size=len(entry["body"]),
+            )
         return self._response(entry, conditional=False)
 
     def _personal(self, response):
@@ -377,21 +517,34 @@ def visible_lesson(*, request, lessons, course_slug: str, lesson_slug: str):
     (and every write to those changes the site's version token), the answer for anyone but
     staff is kept under that token and costs no query; an adapter with its own
     ``lessons_for_user`` is asked on every request (1 query)."""
-    from .adapter import adapter_overrides
-    from .selectors import user_is_staff
 
     def query():
         queryset = lessons() if callable(lessons) else lessons
         return queryset.values_list("id", "updated_at", "course__updated_at").first()
 
-    if adapter_overrides("lessons_for_user") or user_is_staff(request.user):
+    if not _visibility_is_shared(request):
         return query()
-    key = (
-        "stream:pages:visible:"
-        + hashlib.sha256(repr((course_slug, lesson_slug)).encode()).hexdigest()
-    )
     # a miss (a 404) is not kept, so requests for made-up addresses cannot fill the cache
-    return _versioned_value(key, [SITE_VERSION_KEY], query, keep=lambda found: found is not None)
+    return _versioned_value(
+        _visible_key(course_slug, lesson_slug),
+        [SITE_VERSION_KEY],
+        query,
+        keep=lambda found: found is not None,
+        local=local_copies(),
+    )
+
+
+def _visibility_is_shared(request) -> bool:
+    """Whether :func:`visible_lesson`'s answer for this viewer is the one kept in the cache."""
+    from .adapter import adapter_overrides
+    from .selectors import user_is_staff
+
+    return not (adapter_overrides("lessons_for_user") or user_is_staff(request.user))
+
+
+def _visible_key(course_slug, lesson_slug) -> str:
+    parts = repr((course_slug, lesson_slug))
+    return "stream:pages:visible:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
 def lesson_page_shared(*, request, lessons, course_slug: str, lesson_slug: str, found=None):
@@ -441,6 +594,20 @@ def invalidate_on_save(model, *, lesson_of=None) -> None:
             lesson_pages_changed(lesson_id=lesson_id)
 
     uid = f"stream-page-cache-{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+
+
+def invalidate_user_on_save(model, *, user_of) -> None:
+    """Invalidate one learner's cached pages and figures (:func:`user_values_changed`) whenever
+    a ``model`` row is saved or deleted, ``user_of(instance)`` naming the learner's id: their
+    notifications, completions, awards, profile. Writes that send no signal (``update()``,
+    ``bulk_create``) call :func:`user_values_changed` themselves."""
+
+    def changed(sender, instance, **kwargs):
+        user_values_changed(user_id=user_of(instance))
+
+    uid = f"stream-page-cache-user-{model._meta.label}"
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
 

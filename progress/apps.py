@@ -38,9 +38,21 @@ class ProgressConfig(AppConfig):
         checks.register(lessons_installed_check(self.label))
 
         # The lesson page embeds every level and active achievement for the status bar.
-        from lessons.page_cache import invalidate_on_save
+        from lessons.page_cache import invalidate_on_save, invalidate_user_on_save
 
-        from .models import Achievement, Level
+        from .models import (
+            Achievement,
+            AchievementAward,
+            LearnerProfile,
+            LessonCompletion,
+            Level,
+            XPEntry,
+        )
 
         invalidate_on_save(Level)
         invalidate_on_save(Achievement)
+        # A learner's own figures and cached pages, whoever writes the rows (the admin too;
+        # the services' bulk writes call user_values_changed themselves).
+        invalidate_user_on_save(LearnerProfile, user_of=lambda row: row.user_id)
+        for model in (LessonCompletion, XPEntry, AchievementAward):
+            invalidate_user_on_save(model, user_of=lambda row: row.learner_id)

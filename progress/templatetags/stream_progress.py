@@ -70,6 +70,13 @@ def csrf_header_name() -> str:
     return settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-")
 
 
+def _csrf_token(context, request) -> str:
+    # The context's token, which is a placeholder when the page is rendered for the cache
+    # (lessons.page_cache puts each request's own token in its place); else the request's.
+    token = context.get("csrf_token")
+    return str(token) if token else get_token(request)
+
+
 def _loaded(view, part):
     return part in view.__dict__
 
@@ -91,7 +98,7 @@ def progress_page_data(context):
         "stateUrl": _reverse_or_none("stream_progress_api:state"),
         "syncUrl": _reverse_or_none("stream_progress_api:sync"),
         "factsUrl": f"{facts_url}?{urlencode({'v': site_version()})}" if facts_url else None,
-        "csrfToken": get_token(request) if signed_in and request is not None else "",
+        "csrfToken": _csrf_token(context, request) if signed_in and request is not None else "",
         "csrfHeader": csrf_header_name(),
         "text": text_templates(),
     }

@@ -462,3 +462,180 @@ def test_an_adapter_with_its_own_rule_is_asked_on_every_anonymous_hit(lesson, se
     # and when the rule changes its mind (state of the host's own), the cached page is refused
     members_only = True
     assert visit(lesson_url(lesson))[0].status_code == 404
+
+
+# --- A signed-in learner's own copy of the whole page ------------------------------------------
+
+LEARNER_HIT_QUERIES = 2  # the session and the user; the page itself comes from the cache
+
+
+def learner_client(user=None):
+    client = Client()
+    client.force_login(user or UserFactory())
+    return client
+
+
+def learner_visit(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def assert_learner_hit(client, url):
+    response, queries = learner_visit(client, url)
+    assert not response.templates, "expected the learner's cached copy, the page was rendered"
+    assert queries == LEARNER_HIT_QUERIES
+    return response
+
+
+def assert_learner_miss(client, url):
+    response, _ = learner_visit(client, url)
+    assert response.templates, "expected the page to be rendered again"
+    return response
+
+
+def test_a_learner_gets_their_own_copy_and_never_anothers(lesson):
+    ann, mina = UserFactory(first_name="Ann"), UserFactory(first_name="Mina")
+    ann_client, mina_client = learner_client(ann), learner_client(mina)
+    url = lesson_url(lesson)
+    assert_learner_miss(ann_client, url)
+    again = assert_learner_hit(ann_client, url)
+    assert "Ann" in text(again)
+
+    # another learner's first visit is rendered for them, and shows their name, not Ann's
+    mina_page = text(assert_learner_miss(mina_client, url))
+    assert "Mina" in mina_page and "Ann" not in mina_page
+    # nor does an anonymous visitor get a learner's copy
+    assert "Ann" not in text(visit(url)[0])
+
+
+def test_a_learners_cached_copy_carries_their_own_working_csrf_token(lesson):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    url = lesson_url(lesson)
+    client.get(url)
+    page = text(client.get(url))
+    assert client.cookies["csrftoken"].value
+    token = TOKEN.search(page).group(1)
+    response = client.post(
+        reverse("stream_comments:report", kwargs={"lesson_id": lesson.pk}),
+        {"csrfmiddlewaretoken": token, "kind": "content", "message": "A typo in step 2."},
+    )
+    assert response.status_code in (200, 302)
+    assert ProblemReport.objects.filter(lesson=lesson, message="A typo in step 2.").exists()
+
+
+def test_completing_the_lesson_shows_on_the_learners_next_visit(lesson):
+    from progress import services as progress_services
+
+    learner = UserFactory()
+    client = learner_client(learner)
+    url = lesson_url(lesson)
+    client.get(url)
+    assert "data-progress-button disabled" not in text(assert_learner_hit(client, url))
+
+    progress_services.completion_record(user=learner, lesson=lesson)
+
+    assert "data-progress-button disabled" in text(assert_learner_miss(client, url))
+    assert_learner_hit(client, url)
+
+
+def test_a_completion_removed_in_the_admin_shows(lesson):
+    from progress import services as progress_services
+    from progress.models import LessonCompletion
+
+    learner = UserFactory()
+    progress_services.completion_record(user=learner, lesson=lesson)
+    client = learner_client(learner)
+    url = lesson_url(lesson)
+    client.get(url)
+    assert "data-progress-button disabled" in text(assert_learner_hit(client, url))
+
+    LessonCompletion.objects.get(learner=learner, lesson=lesson).delete()
+
+    assert "data-progress-button disabled" not in text(assert_learner_miss(client, url))
+
+
+def test_a_reply_notification_and_reading_it_show_in_the_header(lesson):
+    ann, ben = UserFactory(), UserFactory()
+    question = comment_services.comment_post(lesson=lesson, author=ann, body="Why?")
+    ann_client = learner_client(ann)
+    url = lesson_url(lesson)
+    ann_client.get(url)
+    assert "stream-unread-count" not in text(assert_learner_hit(ann_client, url))
+
+    comment_services.comment_post(lesson=lesson, author=ben, body="Because.", parent=question)
+
+    assert "stream-unread-count" in text(assert_learner_miss(ann_client, url))
+    assert_learner_hit(ann_client, url)
+    comment_services.notifications_mark_read(user=ann)
+    assert "stream-unread-count" not in text(assert_learner_miss(ann_client, url))
+
+
+def test_a_report_resolved_for_the_learner_shows_in_the_header(lesson):
+    learner, staff = UserFactory(), StaffFactory()
+    report = comment_services.report_file(
+        lesson=lesson, reporter=learner, kind="content", message="Broken link."
+    )
+    client = learner_client(learner)
+    url = lesson_url(lesson)
+    client.get(url)
+    assert "stream-unread-count" not in text(assert_learner_hit(client, url))
+
+    comment_services.report_resolve(report=report, user=staff, status="resolved")
+
+    assert "stream-unread-count" in text(assert_learner_miss(client, url))
+
+
+def test_another_learners_comment_and_site_changes_reach_a_learners_copy(lesson, course):
+    client = learner_client()
+    url = lesson_url(lesson)
+    client.get(url)
+    assert_learner_hit(client, url)
+
+    CommentFactory(lesson=lesson, body="Seen by every learner")
+    assert "Seen by every learner" in text(assert_learner_miss(client, url))
+
+    following = course.lessons.get(slug="l3")
+    following.title = "Renamed next lesson"
+    following.save()
+    assert "Renamed next lesson" in text(assert_learner_miss(client, url))
+
+
+def test_staff_pages_are_always_rendered(lesson):
+    client = learner_client(StaffFactory())
+    url = lesson_url(lesson)
+    client.get(url)
+    assert_learner_miss(client, url)
+
+
+def test_learner_copies_can_be_switched_off(lesson, settings):
+    settings.STREAM = {**settings.STREAM, "PAGE_CACHE_LEARNERS": False}
+    client = learner_client()
+    url = lesson_url(lesson)
+    client.get(url)
+    assert_learner_miss(client, url)
+    # the anonymous copy is kept all the same
+    assert_miss(url)
+    assert_hit(url)
+
+
+def test_an_adapter_with_its_own_comment_rule_gets_pages_rendered_for_learners(lesson, settings):
+    from lessons.adapter import StreamAdapter
+
+    class NoCommentsOnFridays(StreamAdapter):
+        def can_comment(self, *, user, lesson):
+            return True
+
+    import tests.lessons.test_page_cache as this_module
+
+    this_module.NoCommentsOnFridays = NoCommentsOnFridays
+    settings.STREAM = {**settings.STREAM, "ADAPTER": f"{__name__}.NoCommentsOnFridays"}
+    client = learner_client()
+    url = lesson_url(lesson)
+    client.get(url)
+    assert_learner_miss(client, url)
