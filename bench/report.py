@@ -266,9 +266,11 @@ def generated_markdown(results: dict) -> list[str]:
         lines += [
             f"### Where the time goes ({run['database']}, scale {run['scale']}, pyinstrument)",
             "",
-            "In-process through the test client, warm. “Own code” is the inclusive share of "
-            "Stream's functions; “hottest” is self time anywhere. Full trees: "
-            "`bench/profiles/<endpoint>.txt`.",
+            "In-process through the test client, warm. Signed-in requests rotate over the "
+            "learners, so each profiled page is that learner's first view (rendered); "
+            "“repeat view” is the same learners again, from their cached copies. “Own code” "
+            "is the inclusive share of Stream's functions; “hottest” is self time anywhere. "
+            "Full trees: `bench/profiles/<endpoint>.txt`.",
             "",
         ]
         rows = []
@@ -281,8 +283,24 @@ def generated_markdown(results: dict) -> list[str]:
                 f"{_frame_name(item['frame'])} {item['share']:.0%}"
                 for item in profile["top_self"][:5]
             )
-            rows.append([titles.get(name, name), _num(profile["ms_per_request"], 1), own, hot])
-        lines += _table(["endpoint", "ms/request", "own code (inclusive)", "hottest (self)"], rows)
+            repeat = profile.get("ms_per_repeat_view")
+            rows.append(
+                [
+                    titles.get(name, name),
+                    _num(profile["ms_per_request"], 1),
+                    _num(repeat, 1) if repeat is not None else "–",
+                    own,
+                    hot,
+                ]
+            )
+        header = [
+            "endpoint",
+            "ms/request",
+            "repeat view ms",
+            "own code (inclusive)",
+            "hottest (self)",
+        ]
+        lines += _table(header, rows)
         lines += [""]
     soak = results.get("soak")
     if soak:

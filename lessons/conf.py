@@ -45,9 +45,9 @@ LESSONS_DEFAULTS = {
     # per-member things that change outside Stream (or call
     # lessons.page_cache.user_values_changed(user_id=...) when they change).
     "PAGE_CACHE_LEARNERS": True,
-    # With a shared page cache (Redis), each worker process also keeps up to this many bytes
-    # of the pages it served, checked against the cache's version tokens on every use (a hit
-    # then fetches a few bytes instead of the page). 0: off. Unused with a local-memory cache.
+    # Each worker process also keeps up to this many bytes of the pages it served, checked
+    # against the cache's version tokens on every use (a hit then fetches a few bytes instead
+    # of the page, or unpickles nothing with a local-memory cache). 0: off.
     "PAGE_CACHE_LOCAL_BYTES": 32 * 1024 * 1024,
     # REST API (/api/v1/). Stream's API views declare all of these themselves and never read
     # the host's REST_FRAMEWORK defaults, so a host on JWT or other pagination is unaffected.

@@ -152,6 +152,37 @@ def test_a_token_from_someone_elses_copy_is_refused(lesson):
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("has_cookie", [False, True], ids=["new visitor", "returning visitor"])
+def test_the_pages_csrf_tokens_are_djangos_own_kind(has_cookie):
+    # The cached page's token (lessons.page_cache.csrf_token, faster than get_token) must be
+    # one Django's CSRF middleware accepts, against the cookie the response sets.
+    from django.middleware.csrf import CsrfViewMiddleware, get_token
+    from django.test import RequestFactory
+
+    from lessons.page_cache import csrf_token
+
+    page = RequestFactory().get("/")
+    if has_cookie:
+        get_token(page)  # the secret a returning visitor's cookie holds
+    secret_before = page.META.get("CSRF_COOKIE")
+    tokens = {csrf_token(page) for _ in range(20)}
+    assert len(tokens) == 20, "every token gets a fresh mask"
+    assert page.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    if has_cookie:
+        assert page.META["CSRF_COOKIE"] == secret_before
+    secret = page.META["CSRF_COOKIE"]
+    middleware = CsrfViewMiddleware(lambda request: None)
+    for token in tokens:
+        post = RequestFactory().post("/", {"csrfmiddlewaretoken": token})
+        post.COOKIES["csrftoken"] = secret
+        middleware.process_request(post)
+        assert middleware.process_view(post, lambda request: None, (), {}) is None, token
+    forged = RequestFactory().post("/", {"csrfmiddlewaretoken": next(iter(tokens))})
+    forged.COOKIES["csrftoken"] = "x" * 32
+    middleware.process_request(forged)
+    assert middleware.process_view(forged, lambda request: None, (), {}) is not None
+
+
 def test_signed_in_learners_and_staff_never_get_the_anonymous_copy(client, lesson):
     assert_miss(lesson_url(lesson))
     learner = UserFactory(first_name="Mina")
