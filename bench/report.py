@@ -353,7 +353,7 @@ server and uses Redis database 15 (`BENCH_REDIS_DB`). `wrk` comes from Debian
 Endpoints (`--endpoints`): `baseline`, `lesson_anon`, `lesson_signed_in`, `big_anon`,
 `big_signed_in`, `progress_get`, `comments_api`, `progress_sync`.
 Other options: `--databases sqlite,postgres`, `--scales 1,10,100`, `--duration` and `--warmup`
-(seconds per endpoint), `--connections`, `--workers`, `--no-profile`, `--no-soak`,
+(seconds per endpoint), `--warmup-max`, `--connections`, `--workers`, `--no-profile`, `--no-soak`,
 `--soak-duration`, `--no-doc` (keep this file), `--keep` (keep the work directory with the
 server and access logs). A partial run (`--quick`, a subset of endpoints, scales or databases,
 shorter runs, `--no-soak`) prints its tables, writes `bench/results-last.json` (ignored by git)
@@ -370,15 +370,21 @@ and leaves this file and `bench/results.json` as they are; `--doc` and `--result
   `bench/settings.py`: the production settings (`DEBUG` off, cached template loader,
   whitenoise with compressed manifest static files, persistent database connections) plus the
   baseline view and two loopback allowances (no HTTPS redirect; clients told apart by
-  `X-Forwarded-For`, as behind a load balancer).
+  `X-Forwarded-For`, as behind a load balancer). On PostgreSQL + Redis sessions are read from
+  the cache (`SESSIONS_IN_CACHE=1`, as `docs/deploy.md` recommends with a shared cache); on
+  SQLite, whose cache is per worker, from the database.
 - **Baseline**: `/bench/baseline/` (`config/bench_views.py`, mounted only by the bench
   settings) goes through the same middleware, sessions and locale handling and returns a
   constant HTML body of the lesson page's size: the ceiling of this stack on this machine.
   Every endpoint's “× baseline” compares its requests per second with the baseline's in the
   same run.
 - **Load**: wrk on loopback, fixed connections and duration, after a warm-up. Signed-in
-  requests rotate over the learners' sessions; every sync request posts 100 events with new ids
-  (a per-run nonce, the wrk thread and a counter) for lessons drawn from the data set.
+  requests rotate over the learners' sessions; since each learner's page is cached for them,
+  a signed-in page's warm-up goes on in rounds until a round's requests per second are within
+  15 % of the one before (`--warmup-max`, 40 s), so the run measures a warm server (the
+  profiles below give the cost of a learner's first view too); every sync request posts 100
+  events with new ids (a per-run nonce, the wrk thread and a counter) for lessons drawn from
+  the data set.
 - **Errors** are wrk's non-2xx/3xx responses plus socket errors; “5xx” counts the server's
   access log. **Queries** are counted in-process with the test client on a warm request
   (`CaptureQueriesContext`). **Peak RSS** is the largest gunicorn worker's resident memory,

@@ -137,6 +137,10 @@ def database_env(kind: str, workdir: Path, label: str) -> dict:
         env["DATABASE_URL"] = postgres_fresh(os.environ["DATABASE_URL"])
         if os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = redis_fresh(os.environ["REDIS_URL"])
+            # As docs/deploy.md recommends with a shared cache: a signed-in request reads its
+            # session from Redis. (Not with SQLite's per-worker local-memory cache, where a
+            # sign-out would not reach the other workers' copies.)
+            env["SESSIONS_IN_CACHE"] = "1"
     return env
 
 
