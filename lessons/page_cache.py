@@ -280,6 +280,7 @@ class CachedLessonPage:
     entry: dict | None
     placeholder: str
     found: tuple  # the lesson's id and its and its course's updated_at
+    key_scope: str = "anonymous"  # or "learner": whose copy (see cache_scope)
 
     @classmethod
     def for_request(
@@ -318,7 +319,7 @@ class CachedLessonPage:
             course_updated.isoformat(),
             *scope,
         )
-        key = "stream:pages:page:4:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        key = "stream:pages:page:5:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         version_keys = [SITE_VERSION_KEY, _lesson_version_key(lesson_id)]
         if scope[0] == "learner":
             version_keys.append(_user_version_key(scope[1]))
@@ -334,13 +335,17 @@ class CachedLessonPage:
         entry = held if held is not None else fetched.get(key)
         if entry is not None and entry.get("versions") != versions:
             entry = None
-        elif entry is not None and held is None and local is not None:
-            local.put(
-                key,
-                entry,
-                expires=entry["rendered_at"] + lessons_settings.PAGE_CACHE_SECONDS,
-                size=_entry_size(entry),
-            )
+        elif entry is not None and held is None:
+            # Segments put in place once; this process then keeps the page ready to join.
+            pieces = _resolve(entry["pieces"], local)
+            entry = None if pieces is None else {**entry, "pieces": pieces}
+            if entry is not None and local is not None:
+                local.put(
+                    key,
+                    entry,
+                    expires=entry["rendered_at"] + lessons_settings.PAGE_CACHE_SECONDS,
+                    size=_entry_size(entry),
+                )
         return cls(
             request,
             key,
@@ -348,6 +353,7 @@ class CachedLessonPage:
             entry,
             secrets.token_hex(16),
             (lesson_id, lesson_updated, course_updated),
+            scope[0],
         )
 
     @property
@@ -382,25 +388,32 @@ class CachedLessonPage:
         if self.request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             # Something called get_token() itself: the body holds a real token.
             return self._personal(response)
+        body = response.content
+        local = local_copies()
         entry = {
             "versions": self.versions,
-            # Bytes as rendered, cut where the token goes: a hit joins them around the
+            # Bytes as rendered, cut where the token goes (None): a hit joins them around the
             # visitor's token (one copy, no search through the page, nothing to encode).
-            "parts": response.content.split(self.placeholder.encode()),
+            # A learner's long page refers to segments every learner's copy shares instead.
+            "pieces": _pieces(body, self.placeholder.encode()),
             "content_type": response["Content-Type"],
             "rendered_at": int(time.time()),
             "etag": secrets.token_hex(8),
         }
+        ready = entry
+        if self.key_scope == "learner" and len(body) >= SEGMENTED_PAGE_BYTES:
+            digests, pieces = _pieces_shared(entry["pieces"], local)
+            entry = {**entry, "pieces": digests, "segmented": True}
+            ready = {**entry, "pieces": pieces}
         _cache().set(self.key, entry, timeout=lessons_settings.PAGE_CACHE_SECONDS)
-        local = local_copies()
         if local is not None:
             local.put(
                 self.key,
-                entry,
+                ready,
                 expires=entry["rendered_at"] + lessons_settings.PAGE_CACHE_SECONDS,
-                size=_entry_size(entry),
+                size=_entry_size(ready),
             )
-        return self._response(entry, conditional=False)
+        return self._response(ready, conditional=False)
 
     def _personal(self, response):
         # Rendered for this visitor only: put a real token where the placeholder went.
@@ -422,7 +435,7 @@ class CachedLessonPage:
             if not_modified is not None:
                 return self._headers(not_modified, etag, last_modified)
         response = HttpResponse(
-            token.encode().join(entry["parts"]),
+            b"".join([token.encode() if piece is None else piece for piece in entry["pieces"]]),
             content_type=entry["content_type"],
         )
         return self._headers(response, etag, last_modified)
@@ -441,7 +454,106 @@ def _http_date(moment: int) -> str:
 
 
 def _entry_size(entry) -> int:
-    return sum(len(part) for part in entry["parts"])
+    """What keeping ``entry`` costs this process: a segmented page's bytes are its segments,
+    counted where they are kept (see below), so only its list of them counts here."""
+    if entry.get("segmented"):
+        return 64 * len(entry["pieces"])
+    return sum(len(piece) if piece is not None else 0 for piece in entry["pieces"]) + 64
+
+
+# --- Long pages kept in shared segments ----------------------------------------------------------
+# A learner's copy of a lesson with a thousand comments differs from every other learner's in
+# a few places only (the header, the status bar, their own comments). Such a copy is kept as a
+# list of segments, cut before every comment, each stored once under the digest of its bytes:
+# learners share every segment that is the same for them, and a copy costs its own segments
+# and the list. Content addressing makes sharing safe: a segment is only ever the exact bytes
+# some copy held. A copy whose segment is gone from the cache is a miss.
+
+SEGMENTED_PAGE_BYTES = 64 * 1024
+SEGMENT_START = b"<!--stream-comment:"
+
+
+def _segment_key(digest: str) -> str:
+    return "stream:pages:segment:" + digest
+
+
+def _pieces(body: bytes, placeholder: bytes) -> list:
+    """``body`` as bytes pieces with ``None`` where the CSRF token goes."""
+    pieces: list = []
+    for index, part in enumerate(body.split(placeholder)):
+        if index:
+            pieces.append(None)
+        pieces.append(part)
+    return pieces
+
+
+def _pieces_shared(pieces: list, local) -> tuple[list, list]:
+    """``pieces`` cut into segments: their digests (``str``) for the cache entry, and the
+    segments themselves for this process's ready copy; ``None`` (the token) stays. The
+    segments are stored in the page cache and in this process's copies (a segment this
+    process already holds is used as it is: one copy per process)."""
+    digests, segments = [], {}
+    for piece in pieces:
+        if piece is None:
+            digests.append(None)
+            continue
+        for chunk in _cut_before(piece, SEGMENT_START):
+            digest = hashlib.blake2b(chunk, digest_size=16).hexdigest()
+            segments.setdefault(digest, chunk)
+            digests.append(digest)
+    _cache().set_many(
+        {_segment_key(digest): chunk for digest, chunk in segments.items()},
+        timeout=lessons_settings.PAGE_CACHE_SECONDS,
+    )
+    if local is not None:
+        expires = time.time() + lessons_settings.PAGE_CACHE_SECONDS
+        for digest, chunk in segments.items():
+            held = local.get(_segment_key(digest))
+            if held is not None:
+                segments[digest] = held["segment"]
+            else:
+                local.put(
+                    _segment_key(digest), {"segment": chunk}, expires=expires, size=len(chunk)
+                )
+    return digests, [None if digest is None else segments[digest] for digest in digests]
+
+
+def _cut_before(data: bytes, marker: bytes) -> list[bytes]:
+    chunks, start = [], 0
+    at = data.find(marker, 1)
+    while at >= 0:
+        chunks.append(data[start:at])
+        start = at
+        at = data.find(marker, at + 1)
+    chunks.append(data[start:])
+    return chunks
+
+
+def _resolve(pieces: list, local) -> list | None:
+    """``pieces`` with every segment digest replaced by its bytes, or ``None`` when one is no
+    longer in the cache (the page must be rendered again)."""
+    if not any(isinstance(piece, str) for piece in pieces):
+        return pieces
+    found, missing = {}, []
+    for piece in pieces:
+        if isinstance(piece, str) and piece not in found:
+            held = local.get(_segment_key(piece)) if local is not None else None
+            if held is None:
+                missing.append(piece)
+            found[piece] = held["segment"] if held is not None else None
+    if missing:
+        fetched = _cache().get_many([_segment_key(digest) for digest in missing])
+        expires = time.time() + lessons_settings.PAGE_CACHE_SECONDS
+        for digest in missing:
+            chunk = fetched.get(_segment_key(digest))
+            if chunk is None:
+                return None
+            found[digest] = chunk
+            if local is not None:
+                local.put(
+                    _segment_key(digest), {"segment": chunk}, expires=expires, size=len(chunk)
+                )
+    return [found[piece] if isinstance(piece, str) else piece for piece in pieces]
 
 
 # --- Each visitor's own CSRF token ---------------------------------------------------------------

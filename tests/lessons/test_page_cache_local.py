@@ -7,6 +7,7 @@ worker keeps the page and checks it against the version tokens, a few bytes, on 
 that a copy is used only while it is exactly as fresh as the shared entry.
 """
 
+import re
 import time
 
 import pytest
@@ -122,3 +123,63 @@ def test_a_copy_expires_with_its_shared_entry():
     copies.put("old", {"n": 1}, expires=time.time() - 1, size=10)
     assert copies.get("old") is None
     assert copies.size == 0
+
+
+# --- Long learner pages kept in shared segments -------------------------------------------------
+
+
+@pytest.fixture
+def segmented(monkeypatch):
+    """Every learner page counts as long (the threshold is 64 KB of page)."""
+    monkeypatch.setattr(page_cache, "SEGMENTED_PAGE_BYTES", 1)
+
+
+TOKEN_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=|"csrfToken": )"[^"]+"')
+
+
+def body_without_tokens(response):
+    return TOKEN_VALUE.sub("TOKEN", text(response))
+
+
+def test_learners_share_segments_and_each_sees_their_own_controls(segmented, lesson):
+    ann, ben = UserFactory(first_name="Ann"), UserFactory(first_name="Ben")
+    ann_comment = CommentFactory(lesson=lesson, author=ann, body="Ann asks")
+    ben_comment = CommentFactory(lesson=lesson, author=ben, body="Ben answers")
+    for number in range(5):
+        CommentFactory(lesson=lesson, body=f"Someone else {number}")
+    url = lesson_url(lesson)
+    ann_client, ben_client = learner_client(ann), learner_client(ben)
+
+    ann_first = ann_client.get(url)
+    segments_after_ann = {k for k in page_cache._local._entries if ":segment:" in k}
+    ben_first = ben_client.get(url)
+    segments_after_ben = {k for k in page_cache._local._entries if ":segment:" in k}
+    # Ben's copy added only the segments that differ for him (the page top, the two comments
+    # whose controls depend on who reads them), not the others
+    assert 0 < len(segments_after_ben - segments_after_ann) < len(segments_after_ann)
+
+    # and each gets their own page back, the same as it was rendered, from the segments
+    page_cache._local.clear()  # a fresh worker: everything from the shared cache
+    ann_again = assert_learner_hit(ann_client, url)
+    ben_again = assert_learner_hit(ben_client, url)
+    assert body_without_tokens(ann_again) == body_without_tokens(ann_first)
+    assert body_without_tokens(ben_again) == body_without_tokens(ben_first)
+    edit = "/comments/{}/edit/"
+    assert edit.format(ann_comment.pk) in text(ann_again)
+    assert edit.format(ann_comment.pk) not in text(ben_again)
+    assert edit.format(ben_comment.pk) in text(ben_again)
+    assert "Ann" not in text(ben_again).split('id="comments"')[0]
+
+
+def test_a_segment_gone_from_the_cache_is_a_miss(segmented, lesson):
+    for number in range(3):
+        CommentFactory(lesson=lesson, body=f"Comment {number}")
+    client = learner_client()
+    url = lesson_url(lesson)
+    first = client.get(url)
+    segment_keys = [k for k in page_cache._local._entries if ":segment:" in k]
+    page_cache._local.clear()
+    caches["default"].delete(segment_keys[-1])
+    again = assert_learner_miss(client, url)
+    assert body_without_tokens(again) == body_without_tokens(first)
+    assert_learner_hit(client, url)
