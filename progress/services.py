@@ -32,6 +32,7 @@ from lessons.page_cache import user_values_changed
 
 from . import signals
 from .conf import progress_settings
+from .inserts import insert_rows
 from .models import (
     Achievement,
     AchievementAward,
@@ -229,7 +230,7 @@ class _LearnerProgress:
         self.held = {
             a.slug: (a.awarded_at, a.award_xp) for a in self.achievements if a.award_id is not None
         }
-        self.new_events: list[CompletionEvent] = []
+        self.new_events: list[dict] = []  # rows of the log, written by save()
         self.new_completions: dict[int, datetime] = {}
         self.lowered_completions: dict[int, datetime] = {}
         self.new_awards: dict[str, datetime] = {}
@@ -240,13 +241,13 @@ class _LearnerProgress:
         self.seen[event_id] = hashed
         self.activity.append((lesson_id, at))
         self.new_events.append(
-            CompletionEvent(
-                learner_id=self.user.pk,
-                event_id=event_id,
-                payload_hash=hashed,
-                lesson_id=lesson_id,
-                completed_at=at,
-            )
+            {
+                "learner_id": self.user.pk,
+                "event_id": event_id,
+                "payload_hash": hashed,
+                "lesson_id": lesson_id,
+                "completed_at": at,
+            }
         )
 
     def complete(self, lesson_id: int, at: datetime) -> bool:
@@ -288,17 +289,21 @@ class _LearnerProgress:
         xp_before = self.profile.xp
         ledger = []
         if self.new_completions:
-            LessonCompletion.objects.bulk_create(
-                LessonCompletion(
-                    learner_id=user_id,
-                    lesson_id=lesson_id,
-                    completed_at=moment,
-                    xp=self.completion_xp[lesson_id],
-                )
-                for lesson_id, moment in self.new_completions.items()
+            # Plain rows, not model instances: a sync writes hundreds (see progress.inserts).
+            insert_rows(
+                LessonCompletion,
+                (
+                    {
+                        "learner_id": user_id,
+                        "lesson_id": lesson_id,
+                        "completed_at": moment,
+                        "xp": self.completion_xp[lesson_id],
+                    }
+                    for lesson_id, moment in self.new_completions.items()
+                ),
             )
             ledger += [
-                XPEntry(learner_id=user_id, key=lesson_xp_key(lesson_id), amount=xp)
+                {"learner_id": user_id, "key": lesson_xp_key(lesson_id), "amount": xp}
                 for lesson_id in self.new_completions
                 for xp in [self.completion_xp[lesson_id]]
             ]
@@ -323,11 +328,11 @@ class _LearnerProgress:
             ]
             AchievementAward.objects.bulk_create(awarded)
             ledger += [
-                XPEntry(
-                    learner_id=user_id,
-                    key=achievement_xp_key(award.achievement.slug),
-                    amount=award.xp,
-                )
+                {
+                    "learner_id": user_id,
+                    "key": achievement_xp_key(award.achievement.slug),
+                    "amount": award.xp,
+                }
                 for award in awarded
             ]
         if self.lowered_awards:
@@ -339,13 +344,13 @@ class _LearnerProgress:
                 ["awarded_at"],
             )
         if ledger:
-            XPEntry.objects.bulk_create(ledger)
-            self.profile.xp += sum(entry.amount for entry in ledger)
+            insert_rows(XPEntry, ledger)
+            self.profile.xp += sum(entry["amount"] for entry in ledger)
             self.profile_changes.add("xp")
         if self.profile_changes:
             self.profile.save(update_fields=[*self.profile_changes, "updated_at"])
         if self.new_events:
-            CompletionEvent.objects.bulk_create(self.new_events)
+            insert_rows(CompletionEvent, self.new_events)
         # The learner's figures on every page (selectors.learner_figures) are out of date.
         user_values_changed(user_id=user_id)
         awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
