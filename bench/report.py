@@ -386,8 +386,11 @@ and leaves this file and `bench/results.json` as they are; `--doc` and `--result
   events with new ids (a per-run nonce, the wrk thread and a counter) for lessons drawn from
   the data set.
 - **Errors** are wrk's non-2xx/3xx responses plus socket errors; “5xx” counts the server's
-  access log. **Queries** are counted in-process with the test client on a warm request
-  (`CaptureQueriesContext`). **Peak RSS** is the largest gunicorn worker's resident memory,
+  access log. **Queries** are counted in-process with the test client
+  (`CaptureQueriesContext`) on a warm request (a signed-in one by a learner seen before, as a
+  warm server has them; “first” is a cold one), and for sync as the most of ten requests (its
+  count follows what the batch earns: 10 when nothing is new, up to 15 with completions,
+  awards and earlier award times). **Peak RSS** is the largest gunicorn worker's resident memory,
   polled from `/proc` during the run.
 - **Soak**: a mixed load (page and API reads, completions through sync and through the page's
   plain form, batches synced again, comments, replies, problem reports) from 24 clients as 200
