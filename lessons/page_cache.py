@@ -489,9 +489,9 @@ def _pieces(body: bytes, placeholder: bytes) -> list:
 
 def _pieces_shared(pieces: list, local) -> tuple[list, list]:
     """``pieces`` cut into segments: their digests (``str``) for the cache entry, and the
-    segments themselves for this process's ready copy; ``None`` (the token) stays. The
-    segments are stored in the page cache and in this process's copies (a segment this
-    process already holds is used as it is: one copy per process)."""
+    segments themselves for this process's ready copy; ``None`` (the token) stays. Segments
+    this process holds (another learner's copy stored them) are used as they are; the others
+    are stored in the page cache and in this process's copies."""
     digests, segments = [], {}
     for piece in pieces:
         if piece is None:
@@ -501,20 +501,18 @@ def _pieces_shared(pieces: list, local) -> tuple[list, list]:
             digest = hashlib.blake2b(chunk, digest_size=16).hexdigest()
             segments.setdefault(digest, chunk)
             digests.append(digest)
-    _cache().set_many(
-        {_segment_key(digest): chunk for digest, chunk in segments.items()},
-        timeout=lessons_settings.PAGE_CACHE_SECONDS,
-    )
+    new = {}
+    for digest, chunk in segments.items():
+        held = local.get(_segment_key(digest)) if local is not None else None
+        if held is not None:
+            segments[digest] = held["segment"]
+        else:
+            new[_segment_key(digest)] = chunk
+    _cache().set_many(new, timeout=lessons_settings.PAGE_CACHE_SECONDS)
     if local is not None:
         expires = time.time() + lessons_settings.PAGE_CACHE_SECONDS
-        for digest, chunk in segments.items():
-            held = local.get(_segment_key(digest))
-            if held is not None:
-                segments[digest] = held["segment"]
-            else:
-                local.put(
-                    _segment_key(digest), {"segment": chunk}, expires=expires, size=len(chunk)
-                )
+        for key, chunk in new.items():
+            local.put(key, {"segment": chunk}, expires=expires, size=len(chunk))
     return digests, [None if digest is None else segments[digest] for digest in digests]
 
 
