@@ -376,8 +376,9 @@ and leaves this file and `bench/results.json` as they are; `--doc` and `--result
 - **Baseline**: `/bench/baseline/` (`config/bench_views.py`, mounted only by the bench
   settings) goes through the same middleware, sessions and locale handling and returns a
   constant HTML body of the lesson page's size: the ceiling of this stack on this machine.
-  Every endpoint's “× baseline” compares its requests per second with the baseline's in the
-  same run.
+  It runs first and again after the other endpoints (right after the server starts, a first
+  run can fall well short), and the better of the two is the ceiling; every endpoint's
+  “× baseline” compares its requests per second with it, in the same run.
 - **Load**: wrk on loopback, fixed connections and duration, after a warm-up. Signed-in
   requests rotate over the learners' sessions; since each learner's page is cached for them,
   a signed-in page's warm-up goes on in rounds until a round's requests per second are within

@@ -299,6 +299,41 @@ class RssPeak:
 # --- One (database, scale) run ---------------------------------------------------------------
 
 
+def measure_one(args, wrk, server: Server, manifest: dict, endpoint, workdir: Path) -> dict:
+    """One endpoint under wrk: its warm-up, then the measured run."""
+    before = server.statuses()
+    figures = None
+    warm = {"seconds": 0.0, "rounds": 0, "rps": None}
+    for phase, duration in warm_then_run(args, endpoint, warm):
+        script = workdir / f"{endpoint.name}.lua"
+        script.write_text(
+            lua_script(endpoint, manifest, nonce=secrets.randbits(31)), encoding="utf-8"
+        )
+        with RssPeak(server) as rss:
+            figures = wrk_run(
+                wrk=wrk,
+                url=server.url + endpoint.path,
+                script_path=str(script),
+                connections=args.connections,
+                duration=duration,
+                threads=args.threads,
+            )
+        server.drain()
+        if phase == "warm-up":
+            warm["seconds"] += duration
+            warm["rounds"] += 1
+            warm["previous"], warm["rps"] = warm["rps"], figures["rps"]
+        else:
+            figures["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
+            figures["peak_rss_all_workers_mb"] = round(rss.peak_total_kb / 1024, 1)
+            figures["warmup_s"] = warm["seconds"]
+    after = server.statuses()
+    figures["server_5xx"] = sum(
+        count - before.get(code, 0) for code, count in after.items() if code.startswith("5")
+    )
+    return figures
+
+
 def warm_then_run(args, endpoint, warm: dict):
     """The phases of one endpoint: warm-up rounds of ``--warmup`` seconds, then the run.
 
@@ -324,37 +359,18 @@ def _steady(previous, latest) -> bool:
 
 def measure(args, wrk, server: Server, manifest: dict, endpoints, workdir: Path) -> dict:
     results = {}
-    for endpoint in endpoints:
-        before = server.statuses()
-        figures = None
-        warm = {"seconds": 0.0, "rounds": 0, "rps": None}
-        for phase, duration in warm_then_run(args, endpoint, warm):
-            script = workdir / f"{endpoint.name}.lua"
-            script.write_text(
-                lua_script(endpoint, manifest, nonce=secrets.randbits(31)), encoding="utf-8"
-            )
-            with RssPeak(server) as rss:
-                figures = wrk_run(
-                    wrk=wrk,
-                    url=server.url + endpoint.path,
-                    script_path=str(script),
-                    connections=args.connections,
-                    duration=duration,
-                    threads=args.threads,
-                )
-            server.drain()
-            if phase == "warm-up":
-                warm["seconds"] += duration
-                warm["rounds"] += 1
-                warm["previous"], warm["rps"] = warm["rps"], figures["rps"]
-            else:
-                figures["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
-                figures["peak_rss_all_workers_mb"] = round(rss.peak_total_kb / 1024, 1)
-                figures["warmup_s"] = warm["seconds"]
-        after = server.statuses()
-        figures["server_5xx"] = sum(
-            count - before.get(code, 0) for code, count in after.items() if code.startswith("5")
-        )
+    # The baseline runs first and again last: right after the server starts, its first run
+    # can be well below the stack's ceiling. The better of the two is the ceiling every
+    # endpoint is compared with (the lower ratios); both are kept.
+    ceiling = [endpoint for endpoint in endpoints if endpoint.name == "baseline"]
+    for endpoint in [*endpoints, *ceiling]:
+        figures = measure_one(args, wrk, server, manifest, endpoint, workdir)
+        earlier = results.get(endpoint.name)
+        if earlier is not None:
+            runs = [earlier["rps"], figures["rps"]]
+            if earlier["rps"] >= figures["rps"]:
+                figures = earlier
+            figures["rps_runs"] = runs
         results[endpoint.name] = figures
         log(
             f"  {endpoint.name:<17} {figures['rps']:>8.1f} req/s  p50 {figures['p50_ms']:>7.2f} ms"
