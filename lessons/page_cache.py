@@ -230,12 +230,6 @@ def _settings_fingerprint() -> str:
     return digest
 
 
-def request_is_cacheable(request) -> bool:
-    """Whether this request may get (and fill) a whole cached page: its own scope's, see
-    :func:`cache_scope`."""
-    return cache_scope(request) is not None
-
-
 def cache_scope(request) -> tuple | None:
     """Whose copy of the whole page this request may get and fill: ``("anonymous",)`` for the
     copy every visitor shares, ``("learner", pk)`` for a signed-in learner's own copy, ``None``
