@@ -14,6 +14,8 @@ stream_lessons.E007   no DjangoTemplates engine has the ``auth`` context process
 stream_lessons.W001   the lesson pages are not in the URLconf
 stream_lessons.W002   ``DEBUG`` off with a per-process cache (rate limits and page-cache
                       invalidation would be per worker; see ``lessons.page_cache``)
+stream_lessons.W003   ``CachedPageMiddleware`` comes before ``SecurityMiddleware``: the pages
+                      it answers would lack that middleware's headers
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
 stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
@@ -37,6 +39,8 @@ AUTH_PROCESSOR = "django.contrib.auth.context_processors.auth"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGE_MIDDLEWARE = "django.contrib.messages.middleware.MessageMiddleware"
+SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+CACHED_PAGE_MIDDLEWARE = "lessons.middleware.CachedPageMiddleware"
 
 
 @register(Tags.templates)
@@ -144,6 +148,25 @@ def check_middleware(app_configs=None, **kwargs):
         )
         for name in (SESSION_MIDDLEWARE, AUTH_MIDDLEWARE)
         if name not in settings.MIDDLEWARE
+    ]
+
+
+@register()
+def check_cached_page_middleware(app_configs=None, **kwargs):
+    """The early answers skip every middleware listed after ``CachedPageMiddleware``."""
+    order = list(settings.MIDDLEWARE)
+    if CACHED_PAGE_MIDDLEWARE not in order or SECURITY_MIDDLEWARE not in order:
+        return []
+    if order.index(CACHED_PAGE_MIDDLEWARE) > order.index(SECURITY_MIDDLEWARE):
+        return []
+    return [
+        CheckWarning(
+            f"{CACHED_PAGE_MIDDLEWARE!r} comes before {SECURITY_MIDDLEWARE!r}: the lesson pages "
+            "it answers would go out without the security headers.",
+            hint="Move it after SecurityMiddleware and any middleware that adds headers to "
+            "every response, before SessionMiddleware.",
+            id="stream_lessons.W003",
+        )
     ]
 
 

@@ -61,6 +61,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.core.checks import Tags, register
 from django.core.checks import Warning as CheckWarning
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404, HttpResponse
@@ -72,6 +73,7 @@ from django.utils.http import http_date
 from .conf import lessons_settings
 
 SITE_VERSION_KEY = "stream:pages:site"
+_XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 CACHEABLE_QUERY = frozenset({"comments_page"})
 
 
@@ -416,29 +418,135 @@ class CachedLessonPage:
         return response
 
     def _response(self, entry, *, conditional=True) -> HttpResponse:
-        token = csrf_token(self.request)
-        secret = self.request.META.get("CSRF_COOKIE", "")
-        visitor = hashlib.sha256(secret.encode()).hexdigest()[:12]
-        etag = f'W/"{entry["etag"]}-{visitor}"'
-        last_modified = entry["rendered_at"]
-        if conditional:
-            not_modified = get_conditional_response(
-                self.request, etag=etag, last_modified=last_modified
-            )
-            if not_modified is not None:
-                return self._headers(not_modified, etag, last_modified)
+        if self.key_scope == "anonymous":
+            _remember_request_shape(self.request, self.key, self.versions, self.found[0])
+        return _page_response(self.request, entry, conditional=conditional)
+
+
+def _page_response(request, entry, *, conditional=True) -> HttpResponse:
+    """``entry`` for this visitor: their CSRF token in place, or 304 for a current copy."""
+    token = csrf_token(request)
+    secret = request.META.get("CSRF_COOKIE", "")
+    visitor = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    etag = f'W/"{entry["etag"]}-{visitor}"'
+    last_modified = entry["rendered_at"]
+    response = None
+    if conditional:
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
         response = HttpResponse(
             b"".join([token.encode() if piece is None else piece for piece in entry["pieces"]]),
             content_type=entry["content_type"],
         )
-        return self._headers(response, etag, last_modified)
+    response["ETag"] = etag
+    response["Last-Modified"] = _http_date(last_modified)
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
 
-    def _headers(self, response, etag, last_modified):
-        response["ETag"] = etag
-        response["Last-Modified"] = _http_date(last_modified)
-        response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, ("Cookie", "Accept-Language"))
-        return response
+
+# --- Visitors' pages before the rest of the stack (lessons.middleware) -------------------------
+# A visitor's request that carries nothing but the CSRF and language cookies is answered, from a
+# page this worker already served to a request of exactly that shape through the whole stack,
+# before the session, locale, CSRF, authentication and message middleware and URL resolving
+# run. The shape (host, path, query string, language cookie, Accept-Language, STREAM settings)
+# names the entry the full stack chose; the entry is checked against the version tokens as on
+# any hit, and the response gets what the skipped middleware would have added.
+
+
+def _early_shape(request) -> tuple | None:
+    """The shape of a visitor's plain ``GET``, or ``None`` when the request carries anything
+    that the skipped middleware could act on: a session or messages cookie, any cookie but
+    the CSRF and language ones, credentials, or a CSRF cookie Django would replace."""
+    if request.method != "GET" or settings.CSRF_USE_SESSIONS:
+        return None
+    meta = request.META
+    if "HTTP_AUTHORIZATION" in meta or "REMOTE_USER" in meta:
+        return None
+    cookies = request.COOKIES
+    if cookies and not set(cookies) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}:
+        return None
+    secret = cookies.get(settings.CSRF_COOKIE_NAME)
+    if secret is not None and not _is_csrf_secret(secret):
+        return None  # Django's middleware would unmask or replace it: let it
+    return (
+        "stream:pages:shape",
+        request.get_host(),
+        request.path,
+        meta.get("QUERY_STRING", ""),
+        cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+        _settings_fingerprint(),
+    )
+
+
+def _is_csrf_secret(value: str) -> bool:
+    return len(value) == CSRF_SECRET_LENGTH and all(char in _CHAR_INDEX for char in value)
+
+
+def _remember_request_shape(request, key, versions, lesson_id) -> None:
+    local = local_copies()
+    if local is None or not _visibility_is_shared(request):
+        return
+    try:
+        shape = _early_shape(request)
+    except DisallowedHost:
+        return
+    if shape is None:
+        return
+    local.put(
+        shape,
+        {
+            "key": key,
+            "version_keys": (SITE_VERSION_KEY, _lesson_version_key(lesson_id)),
+            "versions": versions,
+            "language": translation.get_language(),
+        },
+        expires=time.time() + lessons_settings.PAGE_CACHE_SECONDS,
+    )
+
+
+def early_response(request) -> HttpResponse | None:
+    """The page for a visitor's request shaped like one this worker served through the whole
+    stack (see above), or ``None``: then the request goes down the stack as usual. Costs one
+    cache read (the version tokens)."""
+    local = local_copies()
+    if local is None or lessons_settings.PAGE_CACHE_SECONDS <= 0:
+        return None
+    try:
+        shape = _early_shape(request)
+    except DisallowedHost:
+        return None  # the stack answers it
+    held = local.get(shape) if shape is not None else None
+    entry = local.get(held["key"]) if held is not None else None
+    if entry is None:
+        return None
+    fetched = _get_with_versions([], held["version_keys"])
+    versions = tuple(fetched.get(version_key) for version_key in held["version_keys"])
+    if versions != held["versions"] or entry.get("versions") != versions:
+        local.discard(shape)
+        return None
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if secret is not None:
+        request.META["CSRF_COOKIE"] = secret
+    response = _page_response(request, entry)
+    # What the middleware below would have added: LocaleMiddleware's language, CSRF's cookie,
+    # CommonMiddleware's length and XFrameOptionsMiddleware's header.
+    response.headers.setdefault("Content-Language", held["language"])
+    response.set_cookie(
+        settings.CSRF_COOKIE_NAME,
+        request.META["CSRF_COOKIE"],
+        max_age=settings.CSRF_COOKIE_AGE,
+        domain=settings.CSRF_COOKIE_DOMAIN,
+        path=settings.CSRF_COOKIE_PATH,
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=settings.CSRF_COOKIE_HTTPONLY,
+        samesite=settings.CSRF_COOKIE_SAMESITE,
+    )
+    response.headers["Content-Length"] = str(len(response.content))
+    if _XFRAME_MIDDLEWARE in settings.MIDDLEWARE and "X-Frame-Options" not in response:
+        response.headers["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+    return response
 
 
 @functools.lru_cache(maxsize=256)

@@ -307,10 +307,10 @@ def production_value(expression, **env):
 
 
 def test_sessions_move_to_the_cache_on_request_and_connections_persist():
-    assert production_value("settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    assert production_value("settings.SESSION_ENGINE") == "config.sessions.db"
     assert (
         production_value("settings.SESSION_ENGINE", SESSIONS_IN_CACHE="1")
-        == "django.contrib.sessions.backends.cached_db"
+        == "config.sessions.cached_db"
     )
     database = "settings.DATABASES['default']"
     assert production_value(f"{database}['CONN_MAX_AGE'], {database}['CONN_HEALTH_CHECKS']") == (

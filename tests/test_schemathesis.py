@@ -155,7 +155,7 @@ def staff_session(world):
     same token in the header, as Stream's pages send it."""
     session = import_module(django_settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(world["staff"].pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = django_settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = world["staff"].get_session_auth_hash()
     session.save()
     cookies = {

@@ -90,6 +90,15 @@ def test_sessions_and_authentication_middleware_are_required(settings):
     assert "AuthenticationMiddleware" in found[0].msg
 
 
+def test_the_cached_page_middleware_must_come_after_the_security_middleware(settings):
+    early = "lessons.middleware.CachedPageMiddleware"
+    assert lesson_checks.check_cached_page_middleware() == []  # the demo's order
+    settings.MIDDLEWARE = [early, *(m for m in settings.MIDDLEWARE if m != early)]
+    found = lesson_checks.check_cached_page_middleware()
+    assert ids(found) == ["stream_lessons.W003"]
+    assert "SecurityMiddleware" in found[0].msg
+
+
 def test_required_contrib_apps(settings):
     settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "django.contrib.sessions"]
     found = lesson_checks.check_required_apps()
