@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -395,11 +396,13 @@ class CachedLessonPage:
             "rendered_at": int(time.time()),
             "etag": secrets.token_hex(8),
         }
-        ready = entry
         if self.key_scope == "learner" and len(body) >= SEGMENTED_PAGE_BYTES:
             digests, pieces = _pieces_shared(entry["pieces"], local)
             entry = {**entry, "pieces": digests, "segmented": True}
             ready = {**entry, "pieces": pieces}
+        else:
+            entry["pieces"] = [_without_markers(piece) for piece in entry["pieces"]]
+            ready = entry
         _cache().set(self.key, entry, timeout=lessons_settings.PAGE_CACHE_SECONDS)
         if local is not None:
             local.put(
@@ -413,7 +416,7 @@ class CachedLessonPage:
     def _personal(self, response):
         # Rendered for this visitor only: put a real token where the placeholder went.
         if not response.streaming:
-            body = response.content.decode(response.charset)
+            body = _without_markers(response.content).decode(response.charset)
             response.content = body.replace(self.placeholder, csrf_token(self.request))
         return response
 
@@ -454,7 +457,7 @@ def _page_response(request, entry, *, conditional=True) -> HttpResponse:
 # any hit, and the response gets what the skipped middleware would have added.
 
 
-def _early_shape(request) -> tuple | None:
+def _early_shape(request) -> str | None:
     """The shape of a visitor's plain ``GET``, or ``None`` when the request carries anything
     that the skipped middleware could act on: a session or messages cookie, any cookie but
     the CSRF and language ones, credentials, or a CSRF cookie Django would replace."""
@@ -469,14 +472,15 @@ def _early_shape(request) -> tuple | None:
     secret = cookies.get(settings.CSRF_COOKIE_NAME)
     if secret is not None and not _is_csrf_secret(secret):
         return None  # Django's middleware would unmask or replace it: let it
-    return (
-        "stream:pages:shape",
-        request.get_host(),
-        request.path,
-        meta.get("QUERY_STRING", ""),
-        cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
-        meta.get("HTTP_ACCEPT_LANGUAGE", ""),
-        _settings_fingerprint(),
+    return "stream:pages:shape:" + repr(
+        (
+            request.get_host(),
+            request.path,
+            meta.get("QUERY_STRING", ""),
+            cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
+            meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+            _settings_fingerprint(),
+        )
     )
 
 
@@ -574,6 +578,15 @@ SEGMENTED_PAGE_BYTES = 64 * 1024
 SEGMENT_START = b"<!--stream-comment:"
 
 
+_COMMENT_MARKERS = re.compile(rb"<!--/?stream-comment:\d+-->")
+
+
+def _without_markers(piece):
+    """``piece`` without the comment markers, which only serve while a page is put together
+    (``comments.thread_cache``) and cut (above): 50 bytes a comment nobody needs to download."""
+    return piece if piece is None else _COMMENT_MARKERS.sub(b"", piece)
+
+
 def _segment_key(digest: str) -> str:
     return "stream:pages:segment:" + digest
 
@@ -598,7 +611,7 @@ def _pieces_shared(pieces: list, local) -> tuple[list, list]:
         if piece is None:
             digests.append(None)
             continue
-        for chunk in _cut_before(piece, SEGMENT_START):
+        for chunk in map(_without_markers, _cut_before(piece, SEGMENT_START)):
             digest = hashlib.blake2b(chunk, digest_size=16).hexdigest()
             segments.setdefault(digest, chunk)
             digests.append(digest)

@@ -8,7 +8,9 @@ mounts, under that prefix, the pages of every installed Stream app, their REST A
 Each Stream app's ``AppConfig`` names its URL modules (``stream_urls``, ``stream_api_urls``);
 this module reads them from the app registry, so ``lessons`` never imports ``progress`` or
 ``comments`` and an app left out of ``INSTALLED_APPS`` adds nothing. The lessons pages come
-last: their catalogue sits at the prefix itself.
+first: a lesson page is what most requests ask for, and Django tries patterns in order (their
+catalogue matches the prefix itself only, and no other app's paths start with ``courses/`` or
+``tags/``).
 
 To mount the API elsewhere, include ``lessons.site_urls_pages`` and ``lessons.site_urls_api``
 separately (see docs/integration.md).
@@ -21,13 +23,13 @@ from .apps import LessonsConfig
 
 
 def stream_app_configs():
-    """Installed Stream apps, the lessons app last (its pages' catch-all paths come last)."""
+    """Installed Stream apps, the lessons app first (its lesson pages are the most asked for)."""
     configs = [
         config
         for config in apps.get_app_configs()
         if getattr(config, "stream_urls", None) or getattr(config, "stream_api_urls", None)
     ]
-    return sorted(configs, key=lambda config: isinstance(config, LessonsConfig))
+    return sorted(configs, key=lambda config: not isinstance(config, LessonsConfig))
 
 
 def page_patterns():

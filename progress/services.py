@@ -558,10 +558,11 @@ def progress_sync(
     limit = progress_settings.PROGRESS_SYNC_BATCH_LIMIT
     if len(events) > limit:
         raise SyncBatchTooLarge(limit=limit, size=len(events))
+    # Parsed before the transaction: on SQLite it holds the one write lock from its start.
+    parsed = [event_parse(raw) for raw in events]
+    valid = [event for event in parsed if isinstance(event, ClientEvent)]
     with transaction.atomic():
         now = now or timezone.now()
-        parsed = [event_parse(raw) for raw in events]
-        valid = [event for event in parsed if isinstance(event, ClientEvent)]
         progress = _LearnerProgress(
             user,
             lesson_ids={e.lesson_id for e in valid},

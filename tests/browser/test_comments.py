@@ -74,7 +74,7 @@ def test_two_learners_hold_a_threaded_conversation_with_notifications(
     # B replies inline, without a reload
     second_page.goto(url)
     thread = second_page.locator(f"#comment-{parent.pk}")
-    thread.locator("summary", has_text="답글").click()
+    thread.locator("a[data-action=reply]").click()
     thread.get_by_label("내 답글").fill("회전 행렬의 내적이 위치 차이에만 의존해서예요.")
     thread.get_by_role("button", name="답글 남기기").click()
     reply = second_page.locator(f'[data-replies-for="{parent.pk}"] article.stream-comment')
@@ -101,7 +101,7 @@ def test_two_learners_hold_a_threaded_conversation_with_notifications(
     # B replies again; A gets no new notification
     second_page.reload()
     thread = second_page.locator(f"#comment-{parent.pk}")
-    thread.locator("summary", has_text="답글").first.click()
+    thread.locator("a[data-action=reply]").first.click()
     thread.get_by_label("내 답글").fill("그리고 길이 외삽에도 도움이 돼요.")
     thread.get_by_role("button", name="답글 남기기").click()
     second_page.locator("#comments h2", has_text="댓글 3").wait_for()
@@ -189,7 +189,7 @@ def test_thread_is_accessible_at_desktop_and_phone_widths(
         assert section.get_by_text("검토 대기 중").is_visible()
         assert section.get_by_text("수정됨").is_visible()
         # open a reply form and the report form too, so their controls are checked as well
-        section.locator("article.stream-comment").first.locator("summary", has_text="답글").click()
+        section.locator("article.stream-comment").first.locator("a[data-action=reply]").click()
         current.locator(".stream-report summary").click()
         assert current.evaluate("document.documentElement.scrollWidth") <= (
             360 if name == "phone" else 1280
@@ -244,7 +244,7 @@ def test_flag_uses_the_sections_one_shared_form(page, sign_in, lesson):
 
     # when the learner opens "Flag" under the second, picks a reason and sends it
     article = page.locator(f"#comment-{second.pk}")
-    article.locator("[data-action=flag] summary").click()
+    article.locator("a[data-action=flag]").click()
     article.get_by_label("관리자가 왜 살펴봐야 하나요?").select_option("spam")
     article.get_by_role("button", name="댓글 신고").click()
 
@@ -291,8 +291,7 @@ def test_comments_work_without_javascript(chromium, live_server, sign_in, lesson
 
         # "Reply" leads to the reply form on a page of its own (no form per comment)
         thread = page.locator(f"#comment-{other.pk}")
-        thread.locator("summary", has_text="답글").click()
-        thread.locator("[data-action=reply] .stream-action__page").click()
+        thread.locator("a[data-action=reply]").click()
         page.get_by_label("내 답글").fill("답글도 돼요")
         page.get_by_role("button", name="답글 남기기").click()
         reply = Comment.objects.get(body="답글도 돼요")
@@ -324,8 +323,8 @@ def test_no_xss_payload_in_comments_runs_in_the_browser(page, dialogs, sign_in, 
             element.hover(timeout=200)
         except Exception:  # noqa: BLE001, S112 - invisible elements cannot be hovered
             continue
-    for summary in page.locator("#comments summary").all()[:20]:
-        summary.click()
+    for link in page.locator("#comments a[data-action=reply]").all()[:20]:
+        link.click()
 
     assert dialogs == [], f"a payload opened a dialog: {dialogs}"
     assert page.locator("#comments article.stream-comment").count() == 2 * len(sample) + 1

@@ -153,20 +153,18 @@ async function submit(form, kind) {
   announce(status, data.message);
 }
 
-// "Reply" and "Flag" under each comment open a <details> holding a link to a page of its own
-// (the no-JS way). Here the section's one shared form is copied in instead, on first open, so
-// a page of a thousand comments does not carry a thousand forms.
-function sharedForm(details) {
-  const section = details.closest("[data-stream-comments]");
-  const kind = details.dataset.action;
+// "Reply" and "Flag" under each comment are links to pages of their own (the no-JS way). A
+// click turns the link into a disclosure holding a copy of the section's one shared form, so a
+// page of a thousand comments carries neither a thousand forms nor a thousand disclosures.
+function sharedForm(link) {
+  const section = link.closest("[data-stream-comments]");
+  const kind = link.dataset.action;
   const template = section && section.querySelector(`template[data-${kind}-template]`);
-  if (!template) return null;
+  const article = link.closest("[data-comment-id]");
+  if (!template || !article) return null;
   const form = template.content.firstElementChild.cloneNode(true);
   const field = form.querySelector(kind === "reply" ? "textarea" : "select");
   const label = form.querySelector(`[data-${kind}-label]`);
-  const article = details.closest("[data-comment-id]");
-  const link = details.querySelector(".stream-action__page");
-  if (!article || !link) return null;
   const id = `${kind}-${kind === "reply" ? "body" : "reason"}-${article.dataset.commentId}`;
   field.id = id;
   label.htmlFor = id;
@@ -175,19 +173,23 @@ function sharedForm(details) {
   return form;
 }
 
-document.addEventListener(
-  "toggle",
-  (event) => {
-    const details = event.target;
-    if (!(details instanceof HTMLDetailsElement) || !details.open) return;
-    if (!["reply", "flag"].includes(details.dataset.action) || details.querySelector("form")) return;
-    const form = sharedForm(details);
-    if (!form) return;
-    details.querySelector(".stream-action__page").replaceWith(form);
-    form.querySelector("textarea, select").focus();
-  },
-  true,
-);
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a.stream-action[data-action]");
+  if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (!["reply", "flag"].includes(link.dataset.action)) return;
+  const form = sharedForm(link);
+  if (!form) return; // no shared form here: follow the link to the page
+  event.preventDefault();
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  details.className = "stream-action";
+  details.dataset.action = link.dataset.action;
+  summary.textContent = link.textContent;
+  details.append(summary, form);
+  details.open = true;
+  link.replaceWith(details);
+  form.querySelector("textarea, select").focus();
+});
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
