@@ -42,6 +42,10 @@ own part (:func:`lesson_page_shared`) and, through :func:`fragment_lookup`, the 
   the site's token; :func:`user_value` keeps one user's own figures (progress's status bar)
   under the site's token and that user's, which the writer changes with
   :func:`user_values_changed`.
+- **Before the stack** (optional, ``lessons.middleware.CachedPageMiddleware``): a visitor's
+  repeat request shaped exactly like one this worker answered from the cache (no cookie but
+  the CSRF and language ones) gets the same entry, checked against the same tokens, before the
+  session, locale, CSRF, authentication and message middleware run (:func:`early_response`).
 - Relative times ("3 minutes ago") age by at most ``PAGE_CACHE_SECONDS``. Template changes are
   not in the key: :func:`pages_reset` after a release that changes templates.
 """

@@ -94,6 +94,38 @@ def run(scale, database="sqlite", **endpoints):
     return {"database": database, "scale": scale, "endpoints": endpoints}
 
 
+@pytest.mark.parametrize("name", ["lesson_anon", "big_anon", "big_signed_in", "progress_get"])
+def test_every_get_but_the_baseline_warms_up_until_steady(name):
+    from argparse import Namespace
+
+    from bench.run import warm_then_run
+
+    args = Namespace(warmup=2, warmup_max=40, duration=10)
+    endpoint = {e.name: e for e in endpoints_for(MANIFEST)}[name]
+    warm = {"seconds": 0.0, "rps": None}
+    phases = []
+    # requests per second a cold server gives, round after round, then steady
+    for phase, _seconds in warm_then_run(args, endpoint, warm):
+        phases.append(phase)
+        if phase == "warm-up":
+            warm["seconds"] += args.warmup
+            rounds = [300, 900, 1400, 1450]
+            warm["previous"], warm["rps"] = warm["rps"], rounds[min(len(phases) - 1, 3)]
+    assert phases == ["warm-up"] * 4 + ["run"]
+
+
+def test_the_baseline_and_the_sync_warm_up_once():
+    from argparse import Namespace
+
+    from bench.run import warm_then_run
+
+    args = Namespace(warmup=2, warmup_max=40, duration=10)
+    for name in ("baseline", "progress_sync"):
+        endpoint = {e.name: e for e in endpoints_for(MANIFEST)}[name]
+        phases = [phase for phase, _ in warm_then_run(args, endpoint, {"seconds": 0.0, "rps": 5})]
+        assert phases == ["warm-up", "run"]
+
+
 def test_targets_are_checked_against_the_baseline_of_the_same_run():
     results = {
         "runs": [
