@@ -35,10 +35,12 @@ LESSONS_DEFAULTS = {
     "READING_CODE_LINES_PER_MINUTE": 12,
     # XP a new lesson is worth unless the instructor sets another value.
     "LESSON_DEFAULT_XP": 10,
-    # The anonymous lesson page is kept this many seconds in the cache named here (0: never);
-    # writes invalidate it at once (see lessons.page_cache). With several app servers the
-    # cache must be shared (Redis), or each keeps its own copy and invalidation reaches one.
-    "PAGE_CACHE_SECONDS": 60,
+    # Lesson pages are kept this many seconds in the cache named here (0: never); writes
+    # invalidate them at once (see lessons.page_cache), so this bounds only what Stream cannot
+    # see change (a host's own data in the layout, templates after a release) and memory.
+    # With several app servers the cache must be shared (Redis), or each keeps its own copy
+    # and invalidation reaches one.
+    "PAGE_CACHE_SECONDS": 600,
     "PAGE_CACHE_ALIAS": "default",
     # Each signed-in learner's lesson page is kept whole too (their own copy, invalidated by
     # their progress, notifications and comments as well). Turn it off when your layout shows

@@ -46,7 +46,8 @@ own part (:func:`lesson_page_shared`) and, through :func:`fragment_lookup`, the 
   repeat request shaped exactly like one this worker answered from the cache (no cookie but
   the CSRF and language ones) gets the same entry, checked against the same tokens, before the
   session, locale, CSRF, authentication and message middleware run (:func:`early_response`).
-- Relative times ("3 minutes ago") age by at most ``PAGE_CACHE_SECONDS``. Template changes are
+- Comment times are written out in the page ("3 minutes ago" is the browser's work, kept
+  current by ``comments.js``), so nothing in a page ages with the clock. Template changes are
   not in the key: :func:`pages_reset` after a release that changes templates.
 """
 
@@ -79,6 +80,9 @@ from .conf import lessons_settings
 
 SITE_VERSION_KEY = "stream:pages:site"
 _XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
+_LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
+_CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+_COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
 CACHEABLE_QUERY = frozenset({"comments_page"})
 
 
@@ -538,23 +542,35 @@ def early_response(request) -> HttpResponse | None:
     if secret is not None:
         request.META["CSRF_COOKIE"] = secret
     response = _page_response(request, entry)
-    # What the middleware below would have added: LocaleMiddleware's language, CSRF's cookie,
-    # CommonMiddleware's length and XFrameOptionsMiddleware's header.
-    response.headers.setdefault("Content-Language", held["language"])
-    response.set_cookie(
-        settings.CSRF_COOKIE_NAME,
-        request.META["CSRF_COOKIE"],
-        max_age=settings.CSRF_COOKIE_AGE,
-        domain=settings.CSRF_COOKIE_DOMAIN,
-        path=settings.CSRF_COOKIE_PATH,
-        secure=settings.CSRF_COOKIE_SECURE,
-        httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
-    )
-    response.headers["Content-Length"] = str(len(response.content))
-    if _XFRAME_MIDDLEWARE in settings.MIDDLEWARE and "X-Frame-Options" not in response:
+    # What the skipped middleware would have added to it, each only where the site has it
+    # after CachedPageMiddleware (one before it still runs on this response itself).
+    skipped = _skipped_middleware(tuple(settings.MIDDLEWARE))
+    if _LOCALE_MIDDLEWARE in skipped:
+        response.headers.setdefault("Content-Language", held["language"])
+    if _CSRF_MIDDLEWARE in skipped:
+        response.set_cookie(
+            settings.CSRF_COOKIE_NAME,
+            request.META["CSRF_COOKIE"],
+            max_age=settings.CSRF_COOKIE_AGE,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            path=settings.CSRF_COOKIE_PATH,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=settings.CSRF_COOKIE_HTTPONLY,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+        )
+    if _COMMON_MIDDLEWARE in skipped:
+        response.headers.setdefault("Content-Length", str(len(response.content)))
+    if _XFRAME_MIDDLEWARE in skipped and "X-Frame-Options" not in response:
         response.headers["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
     return response
+
+
+@functools.lru_cache(maxsize=8)
+def _skipped_middleware(middleware: tuple) -> frozenset:
+    """The middleware listed after ``CachedPageMiddleware`` (all of it when it is not listed:
+    then nothing answers early anyway)."""
+    mine = "lessons.middleware.CachedPageMiddleware"
+    return frozenset(middleware[middleware.index(mine) + 1 :] if mine in middleware else middleware)
 
 
 @functools.lru_cache(maxsize=256)

@@ -17,13 +17,20 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def stream_slot(context, name):
-    """Render every template registered for slot ``name`` (see ``lessons.slots``)."""
-    names = slot_templates(name)
-    if not names:
-        return ""
-    flat = context.flatten()
-    request = context.get("request")
-    return mark_safe("".join(get_template(n).render(flat, request) for n in names))  # noqa: S308
+    """Render every template registered for slot ``name`` (see ``lessons.slots``) in the
+    page's own context, as ``{% include %}`` does: what a slot template sets stays inside it,
+    and the context processors are not run again for each slot (nor for each item of a
+    per-item slot)."""
+    rendered = []
+    for template_name in slot_templates(name):
+        template = get_template(template_name)
+        engine_template = getattr(template, "template", None)  # Django's template language
+        if engine_template is None:
+            rendered.append(template.render(context.flatten(), context.get("request")))
+            continue
+        with context.push():
+            rendered.append(engine_template.render(context))
+    return mark_safe("".join(rendered))  # noqa: S308 (templates rendered it, autoescaping)
 
 
 @register.simple_tag

@@ -4,9 +4,11 @@ XSS corpus with a dialog listener."""
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments.models import Comment, CommentStatus, Notification
@@ -200,13 +202,17 @@ def test_thread_is_accessible_at_desktop_and_phone_widths(
 
 
 def test_time_shows_relative_with_the_exact_time_on_hover(page, busy_thread, lesson):
+    older = CommentFactory(lesson=lesson, body="어제 남긴 글")
+    Comment.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(hours=26))
     page.goto(lesson.get_absolute_url())
 
-    time = page.locator("#comments time").first
+    time = page.locator(f"#comments article:not(#comment-{older.pk}) time").first
 
-    assert time.inner_text() == "방금"
+    # the server writes the date and time; the page's script says how long ago, in Korean
+    expect(time).to_have_text("방금")
     assert re.match(r"\d{4}년 \d{1,2}월 \d{1,2}일", time.get_attribute("title"))
     assert time.get_attribute("datetime")
+    expect(page.locator(f"#comment-{older.pk} time")).to_have_text("1일 전")
 
 
 def test_edit_and_delete_without_reload(page, sign_in, lesson):

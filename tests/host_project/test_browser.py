@@ -84,7 +84,7 @@ def test_two_members_post_and_reply(page, chromium, live_server, lessons, sign_i
         sign_in(second, UserFactory(email="bora@acme.test", nickname="Bora"))
         second.goto(url)
         thread = second.locator(f"#comment-{parent.pk}")
-        thread.locator("summary", has_text="Reply").click()
+        thread.locator("a[data-action=reply]").click()
         thread.get_by_label("Your reply").fill("Hot enough to glow.")
         thread.get_by_role("button", name="Post reply").click()
         reply = second.locator(f'[data-replies-for="{parent.pk}"] article.stream-comment')

@@ -150,6 +150,7 @@ async function submit(form, kind) {
   }
   clearErrors(form);
   handlers[kind](form, data, section);
+  if (section) relativeTimes(section);
   announce(status, data.message);
 }
 
@@ -189,6 +190,40 @@ document.addEventListener("click", (event) => {
   details.open = true;
   link.replaceWith(details);
   form.querySelector("textarea, select").focus();
+});
+
+// Comment times are written out by the server (a page stays cached for as long as nothing in
+// it changes); here they read "3 minutes ago" in the page's language, kept current each
+// minute. The exact time stays in the title.
+const RELATIVE_UNITS = [
+  ["year", 365 * 86400],
+  ["month", 30 * 86400],
+  ["week", 7 * 86400],
+  ["day", 86400],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+function relativeTimes(root) {
+  const section = root.closest ? root.closest("[data-stream-comments]") || root : root;
+  const justNow = (section.dataset && section.dataset.justNow) || "";
+  let format;
+  try {
+    format = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "always" });
+  } catch {
+    return;
+  }
+  root.querySelectorAll("time[data-relative]").forEach((time) => {
+    const seconds = (Date.now() - Date.parse(time.dateTime)) / 1000;
+    if (Number.isNaN(seconds)) return;
+    const found = RELATIVE_UNITS.find(([, size]) => seconds >= size);
+    time.textContent = found ? format.format(-Math.floor(seconds / found[1]), found[0]) : justNow || format.format(0, "second");
+  });
+}
+
+document.querySelectorAll("[data-stream-comments]").forEach((section) => {
+  relativeTimes(section);
+  setInterval(() => relativeTimes(section), 60 * 1000);
 });
 
 document.addEventListener("submit", (event) => {
