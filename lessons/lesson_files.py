@@ -257,7 +257,7 @@ def _literal_block(key: str, value: str) -> str | None:
 
 
 def _yaml_dump(key: str, value: Any, *, allow_unicode: bool) -> str:
-    return yaml.dump(
+    text = yaml.dump(
         {key: value},
         Dumper=_Dumper,
         allow_unicode=allow_unicode,
@@ -265,6 +265,9 @@ def _yaml_dump(key: str, value: Any, *, allow_unicode: bool) -> str:
         default_flow_style=False,
         width=_YAML_WIDTH,
     )
+    # PyYAML ends a document whose last value keeps its trailing line breaks ("|+") with the
+    # document end marker "...": inside a file of several entries it would end the file there.
+    return text.removesuffix("\n...\n") + "\n" if text.endswith("\n...\n") else text
 
 
 def _yaml_entry(key: str, value: Any) -> str:
@@ -281,9 +284,18 @@ def _yaml_entry(key: str, value: Any) -> str:
     )
     for candidate in candidates:
         text = candidate()
-        if text is not None and _yaml_load(text) == {key: value}:
+        if text is not None and _loads_back(text, key, value):
             return text
     raise ValueError(f"Cannot write {key!r} losslessly as YAML: {value!r}")
+
+
+def _loads_back(text: str, key: str, value: Any) -> bool:
+    """Whether the entry ``text`` reads back as ``value``, followed by another entry as it is
+    in a file (an entry that ends the YAML document early reads back fine on its own)."""
+    try:
+        return _yaml_load(text + "_next: 0\n") == {key: value, "_next": 0}
+    except yaml.YAMLError:
+        return False
 
 
 def _yaml_entries(data: dict[str, Any]) -> str:

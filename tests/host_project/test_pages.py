@@ -282,9 +282,7 @@ def test_with_acmes_enrolment_rule_no_visitor_is_answered_before_the_stack(lesso
         assert hasattr(response.wsgi_request, "session")  # it went down the whole stack
 
 
-def test_a_visitors_repeat_view_is_answered_early_as_the_hosts_stack_answers_it(
-    lessons, settings
-):
+def test_a_visitors_repeat_view_is_answered_early_as_the_hosts_stack_answers_it(lessons, settings):
     # Acme Academy lists CachedPageMiddleware but no LocaleMiddleware: the early answer adds
     # only what the host's own skipped middleware would (no Content-Language here). With its
     # default adapter (no enrolment rule of its own), as a host without one would be.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -240,6 +240,9 @@ any_text = st.text(
     exercise=any_text,
     link_title=any_text.filter(lambda text: 0 < len(text) <= 200),
 )
+# Found by this test: PyYAML ends a value kept with its trailing line breaks with the document
+# end marker "...", which ended course.yml and the front matter before their next entries.
+@example(title="\n\n", summary="\n\u2028", body="x\n\n", exercise="\n\n", link_title="\n\n")
 def test_any_text_survives_the_round_trip(db, title, summary, body, exercise, link_title):
     # given
     wipe()
