@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (pytest fixtures imported from test_page_cache, used as arguments)
 """Visitors' lesson pages answered before the rest of the stack (lessons.middleware).
 
 A request that never reached SessionMiddleware has no ``session`` attribute: that is how these
@@ -16,8 +17,9 @@ from django.urls import reverse
 
 from comments.models import ProblemReport
 from lessons import services
-from lessons.models import Status
-from tests.factories import CommentFactory, CourseFactory, LessonFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory
+from tests.lessons.test_page_cache import course, lesson  # noqa: F401 (fixtures)
+from tests.lessons.test_page_cache import lesson_url as url
 
 pytestmark = pytest.mark.django_db
 
@@ -25,26 +27,6 @@ MIDDLEWARE = "lessons.middleware.CachedPageMiddleware"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Set per response: the visitor's part of the ETag, the cookie's value, the clock.
 PER_RESPONSE = {"ETag", "Date", "Set-Cookie", "X-Request-ID"}
-
-
-@pytest.fixture
-def lesson():
-    course = CourseFactory(slug="dense", status=Status.PUBLISHED)
-    for position in (1, 2):
-        LessonFactory(
-            course=course,
-            position=position,
-            slug=f"l{position}",
-            title=f"Title {position}",
-            status=Status.PUBLISHED,
-        )
-    return course.lessons.get(slug="l2")
-
-
-def url(lesson):
-    return reverse(
-        "stream_lessons:lesson", kwargs={"course": lesson.course.slug, "lesson": lesson.slug}
-    )
 
 
 def early(response) -> bool:
