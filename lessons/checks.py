@@ -33,6 +33,7 @@ from django.urls import NoReverseMatch, reverse
 
 from .conf import lessons_settings
 from .layout import blocks_problems
+from .page_cache import EARLY_MIDDLEWARE as CACHED_PAGE_MIDDLEWARE
 
 REQUEST_PROCESSOR = "django.template.context_processors.request"
 AUTH_PROCESSOR = "django.contrib.auth.context_processors.auth"
@@ -40,7 +41,6 @@ SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGE_MIDDLEWARE = "django.contrib.messages.middleware.MessageMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
-CACHED_PAGE_MIDDLEWARE = "lessons.middleware.CachedPageMiddleware"
 
 
 @register(Tags.templates)

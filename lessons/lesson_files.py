@@ -267,7 +267,7 @@ def _yaml_dump(key: str, value: Any, *, allow_unicode: bool) -> str:
     )
     # PyYAML ends a document whose last value keeps its trailing line breaks ("|+") with the
     # document end marker "...": inside a file of several entries it would end the file there.
-    return text.removesuffix("\n...\n") + "\n" if text.endswith("\n...\n") else text
+    return text[: -len("...\n")] if text.endswith("\n...\n") else text
 
 
 def _yaml_entry(key: str, value: Any) -> str:

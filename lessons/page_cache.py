@@ -79,6 +79,7 @@ from django.utils.http import http_date
 from .conf import lessons_settings
 
 SITE_VERSION_KEY = "stream:pages:site"
+EARLY_MIDDLEWARE = "lessons.middleware.CachedPageMiddleware"
 _XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 _LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 _CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
@@ -430,7 +431,7 @@ class CachedLessonPage:
 
     def _response(self, entry, *, conditional=True) -> HttpResponse:
         if self.key_scope == "anonymous":
-            _remember_request_shape(self.request, self.key, self.versions, self.found[0])
+            _remember_request_shape(self.request, self.key, self.found[0])
         return _page_response(self.request, entry, conditional=conditional)
 
 
@@ -496,9 +497,11 @@ def _is_csrf_secret(value: str) -> bool:
     return len(value) == CSRF_SECRET_LENGTH and all(char in _CHAR_INDEX for char in value)
 
 
-def _remember_request_shape(request, key, versions, lesson_id) -> None:
+def _remember_request_shape(request, key, lesson_id) -> None:
     local = local_copies()
-    if local is None or not _visibility_is_shared(request):
+    if local is None or not _answers_early(tuple(settings.MIDDLEWARE)):
+        return
+    if not _visibility_is_shared(request):
         return
     try:
         shape = _early_shape(request)
@@ -511,7 +514,6 @@ def _remember_request_shape(request, key, versions, lesson_id) -> None:
         {
             "key": key,
             "version_keys": (SITE_VERSION_KEY, _lesson_version_key(lesson_id)),
-            "versions": versions,
             "language": translation.get_language(),
         },
         expires=time.time() + lessons_settings.PAGE_CACHE_SECONDS,
@@ -535,7 +537,7 @@ def early_response(request) -> HttpResponse | None:
         return None
     fetched = _get_with_versions([], held["version_keys"])
     versions = tuple(fetched.get(version_key) for version_key in held["version_keys"])
-    if versions != held["versions"] or entry.get("versions") != versions:
+    if entry.get("versions") != versions:
         local.discard(shape)
         return None
     secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
@@ -566,11 +568,15 @@ def early_response(request) -> HttpResponse | None:
 
 
 @functools.lru_cache(maxsize=8)
+def _answers_early(middleware: tuple) -> bool:
+    """Whether the site lists ``CachedPageMiddleware``: without it no request shape is kept."""
+    return EARLY_MIDDLEWARE in middleware
+
+
+@functools.lru_cache(maxsize=8)
 def _skipped_middleware(middleware: tuple) -> frozenset:
-    """The middleware listed after ``CachedPageMiddleware`` (all of it when it is not listed:
-    then nothing answers early anyway)."""
-    mine = "lessons.middleware.CachedPageMiddleware"
-    return frozenset(middleware[middleware.index(mine) + 1 :] if mine in middleware else middleware)
+    """The middleware listed after ``CachedPageMiddleware``."""
+    return frozenset(middleware[middleware.index(EARLY_MIDDLEWARE) + 1 :])
 
 
 @functools.lru_cache(maxsize=256)
