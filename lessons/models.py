@@ -236,3 +236,22 @@ class LessonLink(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ContentVersion(models.Model):
+    """A counter per scope of shared pages, bumped in the transaction of every write that
+    changes what those pages show (see ``lessons.versions``). ``scope`` 0 is the whole site
+    (catalogue, course and tag pages, every lesson's pager, tags and totals); a lesson's id is
+    that lesson's own page (its comments). Page caches key on these numbers, so a write from
+    any process is seen at the next request, whatever the cache backend."""
+
+    scope = models.PositiveBigIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("content version")
+        verbose_name_plural = _("content versions")
+
+    def __str__(self):
+        return f"{self.scope}: {self.version}"

@@ -1,0 +1,208 @@
+"""Content versions: what a shared page's cache key and ``ETag`` are made of.
+
+Every write that changes what a shared page shows bumps a counter in the database, in the
+writing transaction: the site's (scope ``0``: courses, lessons, tags, links, levels,
+achievements, author names) or one lesson's (its comments). Whoever writes — the admin in another
+worker, ``import_lessons`` in another process, a shell — the next request reads the new number
+(:func:`site_version`, :func:`lesson_versions`: one indexed query) and so misses every copy made
+before, in Django's cache or in a proxy. Nothing is invalidated by hand and nothing depends on
+which cache backend a host runs.
+
+Saves and deletes bump through the receivers :func:`bump_on_save` connects (the admin, inlines,
+``loaddata`` and the shell included). Writes that send no signal (``QuerySet.update()``,
+``bulk_create``) call :func:`content_changed` themselves; every Stream service does.
+
+:func:`release` is the part of every key that changes with the code: Stream's version, the
+``STREAM`` settings and the templates' files, so a release invalidates by itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
+from django.utils import timezone
+
+SITE = 0
+
+# Sent after the transaction that changed pages commits, with ``site`` (bool) and
+# ``lesson_ids`` (a frozenset): the hook a proxy purge listens to (see ``lessons.purge``).
+content_committed = Signal()
+
+
+def content_changed(*, site: bool = False, lesson_ids=()) -> None:
+    """Bump the site's version (``site``) and each of ``lesson_ids``' in the current
+    transaction. Call it after a write that sends no ``post_save`` (``update()``,
+    ``bulk_create``); saves and deletes of Stream's models call it through their receivers."""
+    from .models import ContentVersion
+
+    scopes = {SITE} if site else set()
+    scopes |= {int(pk) for pk in lesson_ids if pk is not None}
+    if not scopes:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        updated = ContentVersion.objects.filter(scope__in=scopes).update(
+            version=F("version") + 1, changed_at=now
+        )
+        if updated < len(scopes):
+            ContentVersion.objects.bulk_create(
+                [ContentVersion(scope=scope, version=1, changed_at=now) for scope in scopes],
+                ignore_conflicts=True,
+            )
+    lesson_set = frozenset(scopes - {SITE})
+    transaction.on_commit(
+        lambda: content_committed.send(sender=None, site=site, lesson_ids=lesson_set),
+        robust=True,
+    )
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    changed_at: datetime | None
+
+    def __str__(self):
+        return str(self.number)
+
+
+def _version(number, changed_at) -> Version:
+    return Version(number or 0, changed_at)
+
+
+def site_version() -> Version:
+    """The site's version. 1 query."""
+    from .models import ContentVersion
+
+    row = ContentVersion.objects.filter(scope=SITE).values_list("version", "changed_at").first()
+    return _version(*(row or (0, None)))
+
+
+def version_annotations(lesson_ref: str = "pk") -> dict:
+    """Annotations that read the site's and a lesson's versions along with the lesson's row,
+    so a lesson page costs one query for its visibility and versions together."""
+    from .models import ContentVersion
+
+    site = ContentVersion.objects.filter(scope=SITE)
+    own = ContentVersion.objects.filter(scope=OuterRef(lesson_ref))
+    return {
+        "site_version": Subquery(site.values("version")[:1]),
+        "site_changed_at": Subquery(site.values("changed_at")[:1]),
+        "lesson_version": Subquery(own.values("version")[:1]),
+        "lesson_changed_at": Subquery(own.values("changed_at")[:1]),
+    }
+
+
+def versions_of(row) -> tuple[Version, Version]:
+    """(site, lesson) versions from an object or dict annotated by :func:`version_annotations`."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name, None)
+    return (
+        _version(get("site_version"), get("site_changed_at")),
+        _version(get("lesson_version"), get("lesson_changed_at")),
+    )
+
+
+# --- The release ---------------------------------------------------------------------------
+
+
+def _template_files() -> list[Path]:
+    from django.template import engines
+
+    found = []
+    for engine in engines.all():
+        for directory in getattr(engine, "template_dirs", ()):
+            root = Path(directory)
+            if root.is_dir():
+                found.extend(path for path in root.rglob("*") if path.is_file())
+    return sorted(found)
+
+
+@functools.cache
+def release() -> str:
+    """A short digest of what a page is rendered with besides the data: Stream's package
+    version, the ``STREAM`` settings, the active language set and every template file's size and
+    modification time (Django's own template directories and each app's). Computed once per
+    process, again when a setting changes."""
+    try:
+        stream = package_version("django-stream-lms")
+    except PackageNotFoundError:
+        stream = "source"
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(stream.encode())
+    digest.update(repr(sorted((getattr(settings, "STREAM", None) or {}).items())).encode())
+    digest.update(repr(settings.LANGUAGES).encode())
+    for path in _template_files():
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _forget_release(**kwargs):
+    release.cache_clear()
+
+
+setting_changed.connect(_forget_release, dispatch_uid="stream-release")
+
+
+# --- Receivers -----------------------------------------------------------------------------
+
+
+def bump_on_save(model, *, lesson_of=None) -> None:
+    """Bump versions whenever a ``model`` row is saved or deleted: the lesson that
+    ``lesson_of(instance)`` names, or the whole site when ``lesson_of`` is ``None`` or
+    answers ``None``. Apps call this in ``ready()`` for the models their pages show."""
+
+    def changed(sender, instance, **kwargs):
+        lesson_id = lesson_of(instance) if lesson_of is not None else None
+        if lesson_id is None:
+            content_changed(site=True)
+        else:
+            content_changed(lesson_ids=[lesson_id])
+
+    uid = f"stream-versions-{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+
+
+# A sign-in writes last_login (and an upgraded hash writes password): nothing a page shows.
+_USER_FIELDS_NOT_SHOWN = frozenset({"last_login", "password"})
+
+
+def _user_saved(sender, instance, created, update_fields=None, **kwargs):
+    if created or (update_fields is not None and set(update_fields) <= _USER_FIELDS_NOT_SHOWN):
+        return
+    content_changed(site=True)  # comment authors' names come from the user row
+
+
+def _user_deleted(sender, **kwargs):
+    content_changed(site=True)
+
+
+def _tags_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        content_changed(site=True)
+
+
+def connect_receivers() -> None:
+    """The lessons app's own models and the user model (``LessonsConfig.ready``)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Course, Lesson, LessonLink, Tag
+
+    for model in (Course, Lesson, Tag, LessonLink):
+        bump_on_save(model)
+    m2m_changed.connect(_tags_changed, sender=Lesson.tags.through, dispatch_uid="stream-tags")
+    user_model = get_user_model()
+    post_save.connect(_user_saved, sender=user_model, dispatch_uid="stream-versions-user")
+    post_delete.connect(_user_deleted, sender=user_model, dispatch_uid="stream-versions-user-del")
