@@ -48,10 +48,6 @@ COMMENTS_DEFAULTS = {
     "REPORTS_LIMIT_PER_USER": 5,
     "REPORTS_WINDOW": 3600,
     "REPORTS_MAX_LENGTH": 2000,
-    # The request header holding the client's address when Stream runs behind a proxy, as
-    # Django names it (e.g. "HTTP_X_FORWARDED_FOR"; the right-most address is used, the one
-    # your proxy added). Empty: REMOTE_ADDR.
-    "CLIENT_IP_HEADER": "",
     # Prefix of the comments app's cache keys (rate-limit counters).
     "COMMENTS_CACHE_PREFIX": "stream:comments",
 }

@@ -8,7 +8,12 @@ import time
 
 from django.core.cache import cache
 
+from lessons.signin import client_ip
+
 from .conf import comments_settings
+
+# The client address the comments app counts by is the one every Stream limit uses.
+__all__ = ["client_ip", "rate_limit_hit"]
 
 
 def rate_limit_hit(*, scope: str, key, limit: int, window: int) -> int | None:
@@ -38,15 +43,3 @@ def rate_limit_hit(*, scope: str, key, limit: int, window: int) -> int | None:
     if count > limit:
         return max(1, int(cache.get(opened, now) + window - now))
     return None
-
-
-def client_ip(request) -> str:
-    """The client's address: ``REMOTE_ADDR``, or the right-most entry of the header named by
-    ``STREAM["CLIENT_IP_HEADER"]`` (the address your own proxy appended)."""
-    header = comments_settings.CLIENT_IP_HEADER
-    if header:
-        value = request.META.get(header, "")
-        parts = [part.strip() for part in value.split(",") if part.strip()]
-        if parts:
-            return parts[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

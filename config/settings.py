@@ -170,6 +170,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Confirming the address in the browser that signed up signs the learner in and returns them to
 # the lesson they came from (allauth does this only within that sign-up's own session).
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Sign-in follows Stream's policy, the same for every way in (docs/accounts.md): the adapter
+# checks it before allauth checks a password, and allauth's other limits count by the same
+# client address. allauth's own failed-login limit would lock an account from every address
+# after a few failures (anyone could keep its owner out), and the policy already counts them.
+ACCOUNT_ADAPTER = "lessons.allauth_adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -12,7 +12,10 @@ class LessonsConfig(AppConfig):
     stream_api_urls = "lessons.api_urls"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the system checks)
+        from . import (
+            checks,  # noqa: F401 (registers the system checks)
+            signin,  # noqa: F401 (connects the sign-in policy's signal receivers)
+        )
         from .page_cache import connect_invalidation
 
         connect_invalidation()

@@ -16,6 +16,10 @@ stream_lessons.W002   ``DEBUG`` off with a per-process cache (rate limits and pa
                       invalidation would be per worker; see ``lessons.page_cache``)
 stream_lessons.W003   ``CachedPageMiddleware`` comes before ``SecurityMiddleware``: the pages
                       it answers would lack that middleware's headers
+stream_lessons.W004   a deprecated ``STREAM`` key is set (``CLIENT_IP_HEADER``,
+                      ``ADMIN_LOGIN_*``): it still works; the hint names its replacement
+stream_lessons.W005   django-allauth's ``ACCOUNT_ADAPTER`` is not under Stream's sign-in
+                      policy (``lessons.signin.SignInPolicyAdapterMixin``)
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
 stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
@@ -31,7 +35,7 @@ from django.template import TemplateDoesNotExist, engines
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 
-from .conf import lessons_settings
+from .conf import RENAMED, lessons_settings
 from .layout import blocks_problems
 from .page_cache import EARLY_MIDDLEWARE as CACHED_PAGE_MIDDLEWARE
 
@@ -223,3 +227,59 @@ def check_messages(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def check_deprecated_settings(app_configs=None, **kwargs):
+    """Keys of ``STREAM`` that were replaced: still read, but say what replaces them."""
+    stream = getattr(settings, "STREAM", None) or {}
+    found = []
+    for new, old in RENAMED.items():
+        if old in stream:
+            found.append(
+                CheckWarning(
+                    f"STREAM[{old!r}] is deprecated"
+                    + (f" and ignored: STREAM[{new!r}] is set." if new in stream else "."),
+                    hint=f"Use STREAM[{new!r}]; the limit now applies to every way of signing "
+                    "in (docs/accounts.md).",
+                    id="stream_lessons.W004",
+                )
+            )
+    if stream.get("CLIENT_IP_HEADER"):
+        found.append(
+            CheckWarning(
+                "STREAM['CLIENT_IP_HEADER'] is deprecated"
+                + (
+                    " and ignored: TRUSTED_PROXY_COUNT is set."
+                    if lessons_settings.TRUSTED_PROXY_COUNT
+                    else "."
+                ),
+                hint="Set STREAM['TRUSTED_PROXY_COUNT'] to the number of proxies in front of "
+                "the site that append to X-Forwarded-For (1 for one proxy: the same address "
+                "as CLIENT_IP_HEADER = 'HTTP_X_FORWARDED_FOR'), and remove CLIENT_IP_HEADER.",
+                id="stream_lessons.W004",
+            )
+        )
+    return found
+
+
+@register()
+def check_allauth_signin(app_configs=None, **kwargs):
+    """allauth's login checks its own limits only, unless its adapter applies Stream's policy."""
+    if not apps.is_installed("allauth.account"):
+        return []
+    from allauth.account.adapter import get_adapter
+
+    from .signin import SignInPolicyAdapterMixin
+
+    if isinstance(get_adapter(), SignInPolicyAdapterMixin):
+        return []
+    return [
+        CheckWarning(
+            "django-allauth's sign-in does not follow Stream's sign-in policy: an account or "
+            "address locked in the admin or the API can still sign in on allauth's page.",
+            hint="Set ACCOUNT_ADAPTER = 'lessons.allauth_adapter.AccountAdapter', or add "
+            "lessons.signin.SignInPolicyAdapterMixin to your adapter's bases.",
+            id="stream_lessons.W005",
+        )
+    ]

@@ -73,15 +73,39 @@ LESSONS_DEFAULTS = {
     # more with ?page_size=, up to API_MAX_PAGE_SIZE.
     "API_PAGE_SIZE": 20,
     "API_MAX_PAGE_SIZE": 100,
-    # The admin sign-in lock (lessons.admin_login.AdminLoginForm, opt-in): after this many
-    # failed sign-ins for one username, or from one IP address, within the window, every
-    # sign-in for that username or from that address is refused, the right password too,
-    # until ADMIN_LOGIN_WINDOW seconds after the first failure. None: no limit of that kind.
-    "ADMIN_LOGIN_FAILURES_PER_USERNAME": 5,
-    "ADMIN_LOGIN_FAILURES_PER_IP": 20,
-    "ADMIN_LOGIN_WINDOW": 15 * 60,
-    # Prefix of the lock's cache keys (the counters live in the default cache).
-    "ADMIN_LOGIN_CACHE_PREFIX": "stream:admin-login",
+    # The client address every limit counts by (sign-in policy, API throttles, comment and
+    # report limits): REMOTE_ADDR, unless the site runs behind proxies it controls. Then this
+    # many proxies are believed: the address is the one the outermost of them saw, i.e. the
+    # TRUSTED_PROXY_COUNT-th entry from the right of X-Forwarded-For. 0: REMOTE_ADDR only.
+    "TRUSTED_PROXY_COUNT": 0,
+    # Deprecated (use TRUSTED_PROXY_COUNT): the request.META key of a header whose right-most
+    # entry is the client address. Read only while TRUSTED_PROXY_COUNT is 0.
+    "CLIENT_IP_HEADER": "",
+    # The sign-in policy (lessons.signin), for every way in: allauth's login, the admin's,
+    # POST api/v1/auth/token/ and a host's own view. Failed sign-ins are counted per account
+    # and per client address; past a limit, sign-ins are refused (the right password too) until
+    # the window that opened at the first failure has passed. None: no limit of that kind.
+    # One account from one address: the guesser is stopped, its owner elsewhere is not.
+    "SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": 5,
+    # One address, whatever the accounts (a guesser trying many accounts).
+    "SIGNIN_FAILURES_PER_ADDRESS": 20,
+    "SIGNIN_WINDOW": 15 * 60,
+    # One account, from every address together (a guesser with many addresses): larger and
+    # slower, because reaching it locks the owner out too, until SIGNIN_ACCOUNT_WINDOW passes.
+    "SIGNIN_FAILURES_PER_ACCOUNT": 50,
+    "SIGNIN_ACCOUNT_WINDOW": 60 * 60,
+    # Prefix of the policy's cache keys (the counters live in the default cache).
+    "SIGNIN_CACHE_PREFIX": "stream:signin",
+}
+
+
+# Settings that were renamed: a host's value under the old name is read while the new name is
+# not set (system check stream_lessons.W004 asks for the new one).
+RENAMED = {
+    "SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": "ADMIN_LOGIN_FAILURES_PER_USERNAME",
+    "SIGNIN_FAILURES_PER_ADDRESS": "ADMIN_LOGIN_FAILURES_PER_IP",
+    "SIGNIN_WINDOW": "ADMIN_LOGIN_WINDOW",
+    "SIGNIN_CACHE_PREFIX": "ADMIN_LOGIN_CACHE_PREFIX",
 }
 
 
@@ -97,7 +121,11 @@ class AppSettings:
             raise AttributeError(f"Unknown Stream setting: {name!r}")
         if name not in self._cache:
             user_settings = getattr(settings, "STREAM", None) or {}
-            self._cache[name] = user_settings.get(name, self.defaults[name])
+            if name not in user_settings and RENAMED.get(name) in user_settings:
+                name_set = RENAMED[name]
+            else:
+                name_set = name
+            self._cache[name] = user_settings.get(name_set, self.defaults[name])
         return self._cache[name]
 
     def reload(self):

@@ -43,9 +43,9 @@ def fresh_api_throttles(settings):
         **(getattr(settings, "STREAM", None) or {}),
         "API_CACHE_PREFIX": f"test-api-{uuid.uuid4().hex}",
         "COMMENTS_CACHE_PREFIX": f"test-comments-{uuid.uuid4().hex}",
-        # every test signs in to the admin from 127.0.0.1: one test's failures must not lock
-        # the next test's staff out
-        "ADMIN_LOGIN_CACHE_PREFIX": f"test-admin-login-{uuid.uuid4().hex}",
+        # every test signs in from 127.0.0.1: one test's failures must not lock the next
+        # test's learners and staff out
+        "SIGNIN_CACHE_PREFIX": f"test-signin-{uuid.uuid4().hex}",
     }
 
 

@@ -39,8 +39,13 @@ else:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(settings):
-    """Each test counts its own comment and report limits (the cache may be a shared Redis)."""
-    settings.STREAM = {**settings.STREAM, "COMMENTS_CACHE_PREFIX": f"acme-{uuid.uuid4().hex}"}
+    """Each test counts its own comment and report limits and failed sign-ins (the cache may be
+    a shared Redis)."""
+    settings.STREAM = {
+        **settings.STREAM,
+        "COMMENTS_CACHE_PREFIX": f"acme-{uuid.uuid4().hex}",
+        "SIGNIN_CACHE_PREFIX": f"acme-signin-{uuid.uuid4().hex}",
+    }
 
 
 @pytest.fixture
