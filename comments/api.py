@@ -34,6 +34,7 @@ from lessons.api import (
     StrictIntegerField,
     stream_schema,
 )
+from lessons.ids import id_parse
 from lessons.models import Lesson
 from lessons.selectors import lessons_visible
 
@@ -336,11 +337,11 @@ class LessonCommentsView(StreamAPIView):
         lesson = _visible_lesson(request, lesson_id)
         # Like the other paginated lists: a page that is not a number, or past the last one,
         # is a 404 (the lesson page itself shows the nearest page instead).
-        asked = request.query_params.get("page", "1")
-        if not (asked.isascii() and asked.isdigit() and 1 <= int(asked) <= MAX_ID):
+        page = id_parse(request.query_params.get("page", "1"))  # a number, parsed like an id
+        if page is None:
             raise NotFound(_("No such page."))
         found = comment_page_payload(
-            lesson=lesson, user=request.user, page=int(asked), node_data=_node_data
+            lesson=lesson, user=request.user, page=page, node_data=_node_data
         )
         if found is None:
             raise NotFound(_("No such page."))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lessons.ids import ids_parse
 from lessons.models import Lesson
 from lessons.page_cache import user_values_changed
 from lessons.selectors import user_is_staff
@@ -398,13 +399,14 @@ def email_replies_set(*, user, enabled: bool) -> NotificationSettings:
 def notifications_mark_read(*, user, ids=None) -> int:
     """Mark ``user``'s unread notifications read (only those in ``ids`` when given).
 
-    Ids of other users' notifications are ignored. Returns how many changed.
+    Ids of other users' notifications are ignored, and so is anything in ``ids`` that is not an
+    id (the page's form posts text; see ``lessons.ids.id_parse``). Returns how many changed.
     """
     if not rules.user_is_learner(user):
         raise NotAllowed(_("Please sign in first."))
     unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
     if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
+        unread = unread.filter(pk__in=ids_parse(ids))
     changed = unread.update(read_at=timezone.now())
     if changed:
         user_values_changed(user_id=user.pk)  # update() sends no post_save: the unread count

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .forms import LessonAdminForm
+from .ids import ids_parse
 from .models import Course, Lesson, LessonLink, Status, Tag
 from .services import courses_set_status, lesson_set_tags, lessons_set_status
 
@@ -155,7 +156,7 @@ class LessonAdmin(admin.ModelAdmin):
         # The page lists tags in the order the instructor picked them; the form's cleaned
         # value is an unordered queryset, the posted ids keep the order.
         chosen = {tag.pk: tag for tag in form.cleaned_data.get("tags", [])}
-        order = [int(pk) for pk in request.POST.getlist("tags") if pk.isdigit()]
+        order = ids_parse(request.POST.getlist("tags"))
         ordered = [chosen[pk] for pk in order if pk in chosen]
         ordered += [tag for pk, tag in chosen.items() if pk not in order]
         lesson_set_tags(lesson=form.instance, tags=ordered)

@@ -9,9 +9,11 @@ a host that runs JWT only, another paginator or no exception handler gets the sa
 from collections.abc import Mapping
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.urls import register_converter
 from django.utils.module_loading import import_string
@@ -35,12 +37,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors
 from .conf import lessons_settings
+from .ids import MAX_ID, id_parse
 from .models import Status
-from .signin import SignInLocked, client_ip, signin_check, signin_success_record
-
-# Primary keys are 64-bit; a larger number in a path names nothing (and would overflow the
-# database driver), so it is a 404 before any query.
-MAX_ID = 2**63 - 1
 
 
 class IdConverter:
@@ -52,7 +50,7 @@ class IdConverter:
     regex = "[^/]+"
 
     def to_python(self, value):
-        return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+        return id_parse(value)
 
     def to_url(self, value):
         return str(value)
@@ -61,13 +59,68 @@ class IdConverter:
 register_converter(IdConverter, "stream_id")
 
 
+# Deeper than any Stream payload needs (a sync is 3 levels), shallow enough that nothing which
+# walks the parsed data recursively (DRF's fields, json.dumps, logging) can run out of stack.
+MAX_JSON_DEPTH = 32
+
+
+def json_too_deep(data, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``data`` (parsed JSON) nests objects and arrays more than ``limit`` levels deep.
+    Walks level by level, without recursion."""
+    level, current = 0, [data]
+    while current:
+        containers = [value for value in current if isinstance(value, dict | list)]
+        if not containers:
+            return False
+        level += 1
+        if level > limit:
+            return True
+        current = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return False
+
+
+class StreamJSONParser(JSONParser):
+    """DRF's JSON parser with nesting bounded at :data:`MAX_JSON_DEPTH`: deeper JSON is a 400
+    ``parse_error``, never a ``RecursionError`` (Python's decoder recurses once per level)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            too_deep = json_too_deep(data)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise exceptions.ParseError(
+                _("JSON nested more than %(depth)s levels deep is not accepted.")
+                % {"depth": MAX_JSON_DEPTH}
+            )
+        return data
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "request_too_large"
+
+
 def exception_handler(exc, context):
     """DRF's handler, with every error body shaped ``{"detail": ..., "code": ...}``.
 
     Field errors keep DRF's ``{"field": ["message"]}`` mapping under ``"errors"`` so clients can
-    show them next to their inputs. Stream's views use it whatever the host's
-    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; a host may point that setting here too.
+    show them next to their inputs. A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django raises
+    ``RequestDataTooBig`` when the body is read) is a 413 in the same shape. Stream's views use
+    it whatever the host's ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; a host may point that
+    setting here too.
     """
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            _("The request body is larger than %(limit)s bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -99,20 +152,13 @@ def authentication_classes() -> list[type]:
 
 
 class StreamRateMixin:
-    """Rates from ``STREAM["API_THROTTLE_RATES"]``, Stream's own cache-key prefix, and the
-    client address every Stream limit uses (``lessons.signin.client_ip``).
+    """Rates from ``STREAM["API_THROTTLE_RATES"]`` and Stream's own cache-key prefix.
 
     A scope without a rate is not limited. Counters live in Django's default cache, so several
-    workers share them only if that cache is shared (Redis).
+    workers share them only if that cache is shared (Redis), as DESIGN.md's security notes say.
     """
 
     cache = cache
-
-    def get_ident(self, request):
-        # DRF's own reads REST_FRAMEWORK["NUM_PROXIES"] and, without it, takes the whole
-        # X-Forwarded-For header as the ident: a client sending a new header on every request
-        # would never be counted twice.
-        return client_ip(request)
 
     def get_rate(self):
         rates = lessons_settings.API_THROTTLE_RATES or {}
@@ -159,11 +205,12 @@ class StreamPagination(PageNumberPagination):
         asked = request.query_params.get(self.page_size_query_param)
         if asked is None:
             return self.page_size
-        if not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
+        size = id_parse(asked)  # a count, but parsed like an id: ASCII digits, bounded
+        if size is None:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [_("A whole number, 1 or more.")]}
             )
-        return min(int(asked), self.max_page_size)
+        return min(size, self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -221,7 +268,7 @@ class StreamAPIView(APIView):
 
     schema = StreamAutoSchema()
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [StreamJSONParser]
     permission_classes = [AllowAny]
     content_negotiation_class = DefaultContentNegotiation
     metadata_class = SimpleMetadata
@@ -309,6 +356,7 @@ def error_responses(*codes: int) -> dict:
         404: "Not found, or not visible to the requester.",
         405: "Method not allowed.",
         409: "Conflict.",
+        413: "The request body is larger than the site accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).",
         415: "Unsupported media type: send JSON.",
         429: "Too many requests; see the Retry-After header.",
     }
@@ -319,8 +367,9 @@ def error_responses(*codes: int) -> dict:
 
 
 # Every endpoint may answer these: bad JSON or an unsupported media type (415), a wrong method
-# (405), an invalid token (401), throttling (429).
+# (405), an invalid token (401), throttling (429); and one that reads a body, a body too large.
 COMMON_ERRORS = (401, 405, 415, 429)
+BODY_ERRORS = (413,)
 
 
 def stream_schema(**kwargs):
@@ -329,9 +378,11 @@ def stream_schema(**kwargs):
     responses = kwargs.pop("responses")
     if not isinstance(responses, dict):
         responses = {200: responses}
-    extend = extend_schema(responses={**responses, **error_responses(*sorted(errors))}, **kwargs)
 
     def decorator(method):
+        reads_body = method.__name__ in ("post", "put", "patch")
+        codes = errors | (set(BODY_ERRORS) if reads_body else set())
+        extend = extend_schema(responses={**responses, **error_responses(*sorted(codes))}, **kwargs)
         # extend_schema builds on the function's own schema class if it has one, and otherwise
         # on the host's REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"], which may not be spectacular's.
         method.schema = StreamAutoSchema
@@ -530,10 +581,8 @@ class AuthTokenView(StreamAPIView):
     """``POST``: exchange a login and password for the learner's API token (the same token on
     every call until it is revoked). ``DELETE``: revoke the token the request was made with.
 
-    Mounted only when ``rest_framework.authtoken`` is installed. ``POST`` checks passwords, so
-    it follows the sign-in policy (``lessons.signin``: a locked account or address is a 429
-    with ``Retry-After``, checking no password) and is throttled per client address by the
-    ``auth_token`` rate.
+    Mounted only when ``rest_framework.authtoken`` is installed. ``POST`` is throttled per IP
+    address by the ``auth_token`` rate, because it checks passwords.
     """
 
     throttle_scope = "auth_token"
@@ -562,14 +611,9 @@ class AuthTokenView(StreamAPIView):
 
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            signin_check(request=request, login=serializer.validated_data["login"])
-        except SignInLocked as locked:
-            raise exceptions.Throttled(wait=locked.wait) from None
         user = _login_user(request, **serializer.validated_data)
         if user is None:
             raise InvalidCredentials(_("Unable to sign in with that login and password."))
-        signin_success_record(request=request, user=user)
         if _email_unverified(user):
             raise exceptions.PermissionDenied(
                 _("Please verify your email address first."), code="email_unverified"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 from PIL import Image, ImageOps, ImageSequence
 
+from .ids import ids_parse
 from .models import Lesson
 
 
@@ -51,6 +52,14 @@ class LessonAdminForm(forms.ModelForm):
             "reading_minutes_override",
         )
         widgets = {"body": LessonMarkdownWidget, "exercise": LessonMarkdownWidget}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and "tags" in self.data:
+            # Django's autocomplete widget looks the posted tags up again to show them, and a
+            # value that is not an id ("²", or past the database's range) fails that query.
+            self.data = self.data.copy()
+            self.data.setlist("tags", [str(pk) for pk in ids_parse(self.data.getlist("tags"))])
 
 
 # Pillow's format name -> (content type, file extension, format to save as). MPO is how Pillow
