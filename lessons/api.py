@@ -39,6 +39,7 @@ from . import selectors
 from .conf import lessons_settings
 from .ids import MAX_ID, id_parse
 from .models import Status
+from .signin import SignInLocked, client_ip, signin_check, signin_success_record
 
 
 class IdConverter:
@@ -152,13 +153,20 @@ def authentication_classes() -> list[type]:
 
 
 class StreamRateMixin:
-    """Rates from ``STREAM["API_THROTTLE_RATES"]`` and Stream's own cache-key prefix.
+    """Rates from ``STREAM["API_THROTTLE_RATES"]``, Stream's own cache-key prefix, and the
+    client address every Stream limit uses (``lessons.signin.client_ip``).
 
     A scope without a rate is not limited. Counters live in Django's default cache, so several
-    workers share them only if that cache is shared (Redis), as DESIGN.md's security notes say.
+    workers share them only if that cache is shared (Redis).
     """
 
     cache = cache
+
+    def get_ident(self, request):
+        # DRF's own reads REST_FRAMEWORK["NUM_PROXIES"] and, without it, takes the whole
+        # X-Forwarded-For header as the ident: a client sending a new header on every request
+        # would never be counted twice.
+        return client_ip(request)
 
     def get_rate(self):
         rates = lessons_settings.API_THROTTLE_RATES or {}
@@ -581,8 +589,10 @@ class AuthTokenView(StreamAPIView):
     """``POST``: exchange a login and password for the learner's API token (the same token on
     every call until it is revoked). ``DELETE``: revoke the token the request was made with.
 
-    Mounted only when ``rest_framework.authtoken`` is installed. ``POST`` is throttled per IP
-    address by the ``auth_token`` rate, because it checks passwords.
+    Mounted only when ``rest_framework.authtoken`` is installed. ``POST`` checks passwords, so
+    it follows the sign-in policy (``lessons.signin``: a locked account or address is a 429
+    with ``Retry-After``, checking no password) and is throttled per client address by the
+    ``auth_token`` rate.
     """
 
     throttle_scope = "auth_token"
@@ -611,9 +621,14 @@ class AuthTokenView(StreamAPIView):
 
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        try:
+            signin_check(request=request, login=serializer.validated_data["login"])
+        except SignInLocked as locked:
+            raise exceptions.Throttled(wait=locked.wait) from None
         user = _login_user(request, **serializer.validated_data)
         if user is None:
             raise InvalidCredentials(_("Unable to sign in with that login and password."))
+        signin_success_record(request=request, user=user)
         if _email_unverified(user):
             raise exceptions.PermissionDenied(
                 _("Please verify your email address first."), code="email_unverified"
