@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import authenticate
 
+from lessons.signin import signin_check
+
 
 class SignInForm(forms.Form):
     email = forms.EmailField(label="Email")
@@ -15,6 +17,10 @@ class SignInForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        # Stream's sign-in policy (docs/accounts.md): refuse a locked account or address before
+        # checking the password; authenticate() with the request counts a failure, login() in
+        # the view clears the account's.
+        signin_check(request=self.request, login=data["email"])
         self.member = authenticate(self.request, email=data["email"], password=data["password"])
         if self.member is None:
             raise forms.ValidationError("That email and password do not match a member.")
