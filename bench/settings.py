@@ -20,7 +20,7 @@ from config.settings_production import STREAM
 
 STREAM_BENCH_ENDPOINTS = True
 SECURE_SSL_REDIRECT = False
-STREAM = {**STREAM, "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR", "API_THROTTLE_RATES": {}}
+STREAM = {**STREAM, "TRUSTED_PROXY_COUNT": 1, "API_THROTTLE_RATES": {}}
 
 for _name in [name for name in globals() if name.startswith("EMAIL_") or name == "MAILERS"]:
     del globals()[_name]

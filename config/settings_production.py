@@ -1,6 +1,7 @@
 """Production settings: the demo settings with every deployment safeguard switched on.
 
-Requires ``SECRET_KEY`` and ``ALLOWED_HOSTS`` in the environment; refuses to start without them.
+Requires ``SECRET_KEY`` and ``ALLOWED_HOSTS`` in the environment, and ``REDIS_URL`` unless
+``WEB_CONCURRENCY=1``; refuses to start without them.
 """
 
 import os
@@ -8,7 +9,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .settings import *  # noqa: F403
-from .settings import BASE_DIR, env_bool, env_list, mailer_settings
+from .settings import BASE_DIR, REDIS_URL, env_bool, env_list, mailer_settings
 
 DEBUG = False
 
@@ -18,6 +19,20 @@ if not SECRET_KEY or SECRET_KEY.startswith("django-insecure"):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS (comma-separated) for production.")
+# Rate limits, sign-in locks and page invalidation live in the default cache. Without REDIS_URL
+# that is each process's own memory, and gunicorn starts 2 x cores + 1 of them
+# (config/gunicorn.conf.py): N workers would allow N times every limit. One worker, chosen
+# explicitly, counts right. ALLOW_PER_WORKER_LIMITS=1 accepts per-worker counting knowingly
+# (make bench on SQLite, where the limits are off); never on a public site.
+if (
+    not REDIS_URL
+    and os.environ.get("WEB_CONCURRENCY", "").strip() != "1"
+    and not env_bool("ALLOW_PER_WORKER_LIMITS", False)
+):
+    raise ImproperlyConfigured(
+        "Set REDIS_URL (a cache every worker shares: rate limits and sign-in locks count there), "
+        "or WEB_CONCURRENCY=1 to run a single worker process."
+    )
 
 # Real email: SMTP from EMAIL_URL, else the local mail server (Django's own default).
 for _name in [n for n in globals() if n.startswith("EMAIL_") or n == "MAILERS"]:

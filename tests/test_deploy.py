@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 PRODUCTION_ENV = {
     "SECRET_KEY": "k3y-for-tests-only-8f2b7c1d9e4a6b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e",
     "ALLOWED_HOSTS": "stream.example.com",
+    # one worker: production refuses to start on a per-process cache otherwise
+    "WEB_CONCURRENCY": "1",
 }
 SHIPPED = re.compile(
     r"^(SECURE_|SESSION_COOKIE_|CSRF_COOKIE_|X_FRAME_OPTIONS$|MIDDLEWARE$|CONTENT_SECURITY_)"
@@ -318,3 +320,37 @@ def test_sessions_move_to_the_cache_on_request_and_connections_persist():
     )
     assert production_value(f"{database}['CONN_MAX_AGE']", CONN_MAX_AGE="0") == "0"
     assert production_value("settings.LOGGING['handlers']['console']['formatter']") == "json"
+
+
+# --- Signing a learner out (docs/deploy.md) ------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["db", "cached_db"])
+def test_what_signs_a_learner_out_with_each_session_engine(settings, learner, engine):
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    account = reverse("account_email")  # a page for signed-in learners only
+
+    def signed_in(client):
+        return client.get(account).status_code == 200
+
+    # given a signed-in learner whose session row is deleted
+    client = Client()
+    client.force_login(learner)
+    Session.objects.all().delete()
+
+    # then with sessions in the cache (SESSIONS_IN_CACHE=1) they are still signed in
+    assert signed_in(client) is (engine == "cached_db")
+
+    # and when the session is deleted through its engine, or the password changes, they are not
+    if engine == "cached_db":
+        from django.contrib.sessions.backends.cached_db import SessionStore
+
+        SessionStore(session_key=client.session.session_key).delete()
+        assert not signed_in(client)
+    other = Client()
+    other.force_login(learner)
+    learner.set_password("a new password for this learner")
+    learner.save()
+    assert not signed_in(other)

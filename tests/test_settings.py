@@ -27,6 +27,8 @@ OUR_VARIABLES = {
     "EMAIL_URL",
     "DEBUG",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "WEB_CONCURRENCY",
+    "ALLOW_PER_WORKER_LIMITS",
 }
 
 
@@ -112,7 +114,8 @@ def test_production_settings_pass_check_deploy_without_warnings():
     result = check_deploy(REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
-    assert settings_as_json("config.settings_production", **PRODUCTION_ENV)["debug"] is False
+    found = settings_as_json("config.settings_production", **PRODUCTION_ENV, WEB_CONCURRENCY="1")
+    assert found["debug"] is False
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
@@ -125,9 +128,49 @@ def test_production_settings_refuse_to_start_without_secret_and_hosts(missing):
     assert missing in result.stderr
 
 
+@pytest.mark.parametrize("workers", [None, "4"])
+def test_production_settings_refuse_to_start_with_several_workers_and_no_shared_cache(workers):
+    # given production settings without REDIS_URL, under gunicorn's default worker count
+    # (2 x cores + 1) or an explicit one above 1
+    env = {"WEB_CONCURRENCY": workers} if workers else {}
+
+    # when Django starts
+    result = run_python(
+        "import django; django.setup()",
+        DJANGO_SETTINGS_MODULE="config.settings_production",
+        **PRODUCTION_ENV,
+        **env,
+    )
+
+    # then it refuses, and says what to set: each worker would count the limits on its own
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "REDIS_URL" in result.stderr and "WEB_CONCURRENCY=1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+        {"WEB_CONCURRENCY": "1"},
+        {"ALLOW_PER_WORKER_LIMITS": "1"},
+    ],
+)
+def test_production_settings_start_with_a_shared_cache_or_one_worker(env):
+    result = run_python(
+        "import django; django.setup()",
+        DJANGO_SETTINGS_MODULE="config.settings_production",
+        **PRODUCTION_ENV,
+        **env,
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
 def test_check_warns_when_production_runs_on_a_per_process_cache():
-    # given production settings without REDIS_URL (each worker keeps its own memory cache)
-    result = check_deploy()
+    # given production settings without REDIS_URL, on one worker (each process would keep its
+    # own memory cache, so check still says so: a second server would count apart)
+    result = check_deploy(WEB_CONCURRENCY="1")
     # then check says what breaks: rate limits and page invalidation per worker
     assert result.returncode != 0
     assert "stream_lessons.W002" in result.stderr
