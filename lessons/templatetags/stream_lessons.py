@@ -6,8 +6,10 @@ from django import template
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.template.loader import get_template
+from django.urls import translate_url
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, get_language_info
 
 from ..conf import lessons_settings
 from ..slots import slot_templates
@@ -84,3 +86,25 @@ def stream_home_url():
     """Where the brand in Stream's header links to: ``STREAM["HOME_URL"]`` (a path, URL or URL
     name), resolved."""
     return resolve_url(lessons_settings.HOME_URL)
+
+
+@register.simple_tag(takes_context=True)
+def stream_language_links(context):
+    """The same page in each other language, for the header's language switch: a list of
+    ``{"code", "name", "url"}`` where the language is in the URL (``i18n_patterns``), empty where
+    it is not (a host keeping it in a cookie switches with ``set_language`` instead)."""
+    path = context.get("page_path") or _request_path(context)
+    current = get_language()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        if code == current:
+            continue
+        url = translate_url(path, code)
+        if url != path:
+            links.append({"code": code, "name": get_language_info(code)["name_local"], "url": url})
+    return links
+
+
+def _request_path(context) -> str:
+    request = context.get("request")
+    return request.get_full_path() if request is not None else "/"
