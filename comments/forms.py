@@ -20,10 +20,11 @@ class CommentForm(forms.Form):
 
 
 class FlagForm(forms.Form):
+    # No reason chosen in advance: the learner picks one (a post without one counts as
+    # "other", as before).
     reason = forms.ChoiceField(
         label=_("Why should a moderator look at it?"),
-        choices=FlagReason.choices,
-        initial=FlagReason.OTHER,
+        choices=[("", _("Choose a reason")), *FlagReason.choices],
     )
 
 

@@ -1,18 +1,23 @@
 """The comment section's forms, the notifications page and the unsubscribe page.
 
 Every form works without JavaScript: it posts here and is redirected back to the comment's
-anchor, or shown again with its errors. ``comments.js`` posts the same forms with the header
-``X-Stream-Fragment: 1`` and gets JSON holding the rendered HTML to put in place instead.
+anchor, or shown again with its errors. The lesson page is the same HTML for every viewer and
+carries no token, so each button that posts leads, without JavaScript, to a page of its own
+here (GET: write a comment, reply, flag, the 🔔, a problem report), rendered for its viewer
+with its own token and kept by no shared cache. ``comments.js`` posts the same forms with the
+header ``X-Stream-Fragment: 1`` and gets JSON holding the rendered HTML to put in place instead.
 """
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -21,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -28,6 +34,7 @@ from lessons.selectors import lessons_visible
 from lessons.views import page_context
 
 from . import rules, selectors, services
+from .conf import comments_settings
 from .emails import unsubscribe_token_user_id
 from .exceptions import CommentsError, RateLimited
 from .forms import CommentForm, FlagForm, ReportForm
@@ -35,7 +42,9 @@ from .limits import client_ip
 from .models import Comment, CommentStatus, ReplySubscription
 
 FRAGMENT_HEADER = "X-Stream-Fragment"
-
+# How long a post's idempotency key is remembered: longer than any browser waits before it
+# gives up on an answer and posts the form again.
+IDEMPOTENCY_SECONDS = 3600
 
 # --- Helpers -------------------------------------------------------------------------------------
 
@@ -93,6 +102,33 @@ def _sign_in_required(request, lesson):
     return redirect_to_login(_section_url(lesson))
 
 
+def _form_page(view):
+    """A form on a page of its own, where a button of the shared lesson page leads without
+    JavaScript: for signed-in learners (a visitor goes to sign in and comes back here, unless
+    ``anyone`` may use it), with the viewer's own token, so kept by no shared cache."""
+    return _page_of_its_own(view, anyone=False)
+
+
+def _open_form_page(view):
+    """As :func:`_form_page`, open to visitors too (the problem report)."""
+    return _page_of_its_own(view, anyone=True)
+
+
+def _page_of_its_own(view, *, anyone):
+    @wraps(view)
+    @cache_control(private=True)
+    def wrapper(request, *args, **kwargs):
+        if (
+            not anyone
+            and request.method in ("GET", "HEAD")
+            and not rules.user_is_learner(request.user)
+        ):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _status_for(error) -> int:
     if isinstance(error, RateLimited):
         return 429
@@ -140,11 +176,29 @@ def _comment_html(request, comment, lesson, template="stream/comments/includes/c
 # --- Comments ------------------------------------------------------------------------------------
 
 
+def _idempotency_key(request) -> str | None:
+    """The cache key remembering what a post with this ``idempotency_key`` saved, or ``None``.
+
+    comments.js sends the same key when it posts a form again after a dropped connection; the
+    comment saved the first time is answered instead of a second one. Kept in the default
+    cache: with several processes that cache must be shared (as for the rate limits)."""
+    key = request.POST.get("idempotency_key", "")
+    if not key or len(key) > 64 or not all(c.isascii() and (c.isalnum() or c == "-") for c in key):
+        return None
+    return f"{comments_settings.COMMENTS_CACHE_PREFIX}:posted:{request.user.pk}:{key}"
+
+
 @require_POST
 def comment_post(request, lesson_id):
     lesson = _lesson_or_404(lesson_id, request.user)
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
+    idempotency_key = _idempotency_key(request)
+    if idempotency_key is not None:
+        earlier = cache.get(idempotency_key)
+        comment = earlier and selectors.comment_for_user(pk=earlier, user=request.user)
+        if comment and comment.lesson_id == lesson.pk:
+            return _comment_posted(request, comment, lesson)
     form = CommentForm(request.POST)
     status = 400
     if form.is_valid():
@@ -164,6 +218,8 @@ def comment_post(request, lesson_id):
         except (ValidationError, CommentsError) as error:
             status = _add_error(form, error)
         else:
+            if idempotency_key is not None:
+                cache.set(idempotency_key, comment.pk, timeout=IDEMPOTENCY_SECONDS)
             return _comment_posted(request, comment, lesson)
     return _form_again(
         request,
@@ -174,6 +230,35 @@ def comment_post(request, lesson_id):
         template="stream/comments/comment_form_page.html",
         status=status,
     )
+
+
+def _own(comment, user) -> dict:
+    """What the author may do to their comment, as the viewer endpoint's ``own`` says it."""
+    return {
+        "id": comment.pk,
+        "can_edit": rules.comment_can_edit(comment, user),
+        "can_delete": rules.comment_can_delete(comment, user),
+    }
+
+
+@_form_page
+@require_safe
+def comment_write(request, lesson_id):
+    """The comment form on a page of its own: where "Write a comment" leads without JavaScript."""
+    lesson = _lesson_or_404(lesson_id, request.user)
+    if not selectors.comments_open_for_lesson(lesson=lesson):
+        return _refusal(request, lesson, _("Comments are closed for this lesson."))
+    if not selectors.user_may_comment(user=request.user, lesson=lesson):
+        return _refusal(request, lesson, _("You cannot comment on this lesson."))
+    context = page_context(
+        lesson=lesson,
+        course=lesson.course,
+        form=CommentForm(),
+        action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
+        title=_("Write a comment"),
+        submit_label=_("Post comment"),
+    )
+    return render(request, "stream/comments/comment_form_page.html", context)
 
 
 def _comment_posted(request, comment, lesson):
@@ -195,6 +280,7 @@ def _comment_posted(request, comment, lesson):
                 "subscribed": ReplySubscription.objects.filter(
                     user_id=request.user.pk, lesson=lesson, active=True
                 ).exists(),
+                "own": _own(comment, request.user),
                 "message": message,
             },
             status=201,
@@ -203,12 +289,15 @@ def _comment_posted(request, comment, lesson):
     return redirect(_comment_url(comment, request.user))
 
 
-@require_POST
+@_form_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_edit(request, pk):
     comment = _comment_or_404(pk, request.user)
     lesson = comment.lesson
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
+    if request.method != "POST":
+        return _edit_page(request, comment, lesson)
     form = CommentForm(request.POST)
     status = 400
     if form.is_valid():
@@ -234,6 +323,24 @@ def comment_edit(request, pk):
         template="stream/comments/comment_form_page.html",
         status=status,
     )
+
+
+def _edit_page(request, comment, lesson):
+    """The author's text to edit: JSON for comments.js (the page carries only the rendered
+    comment), else the edit form on a page of its own."""
+    if not rules.comment_can_edit(comment, request.user):
+        return _refusal(request, lesson, _("You cannot edit this comment."))
+    if _wants_fragment(request):
+        return JsonResponse({"ok": True, "id": comment.pk, "body": comment.body})
+    context = page_context(
+        lesson=lesson,
+        course=lesson.course,
+        form=CommentForm(initial={"body": comment.body}),
+        action=reverse("stream_comments:edit", kwargs={"pk": comment.pk}),
+        title=pgettext("comment action", "Edit"),
+        submit_label=_("Save changes"),
+    )
+    return render(request, "stream/comments/comment_form_page.html", context)
 
 
 def _moderation_view(operation, done_message):
@@ -281,6 +388,7 @@ comment_unhide = _moderation_view(
 )
 
 
+@_form_page
 @require_safe
 def comment_reply_page(request, pk):
     """The reply form on a page of its own: where "Reply" leads without JavaScript (the lesson
@@ -308,6 +416,7 @@ def comment_reply_page(request, pk):
     return render(request, "stream/comments/comment_form_page.html", context)
 
 
+@_form_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def comment_flag(request, pk):
     comment = _comment_or_404(pk, request.user)
@@ -347,11 +456,19 @@ def comment_permalink(request, pk):
     return redirect(_comment_url(comment, request.user))
 
 
-@require_POST
+@_form_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscription_set(request, lesson_id):
     lesson = _lesson_or_404(lesson_id, request.user)
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
+    if request.method != "POST":
+        # Where the 🔔 leads without JavaScript: the learner's setting and a button to change it.
+        subscribed = ReplySubscription.objects.filter(
+            user_id=request.user.pk, lesson=lesson, active=True
+        ).exists()
+        context = page_context(lesson=lesson, course=lesson.course, subscribed=subscribed)
+        return render(request, "stream/comments/subscription_page.html", context)
     active = request.POST.get("active") == "1"
     try:
         services.subscription_set(user=request.user, lesson=lesson, active=active)
@@ -371,9 +488,19 @@ def subscription_set(request, lesson_id):
 # --- Problem reports -----------------------------------------------------------------------------
 
 
-@require_POST
+@_open_form_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_file(request, lesson_id):
     lesson = _lesson_or_404(lesson_id, request.user)
+    if request.method != "POST":
+        # Where "Report a problem" leads without JavaScript; visitors may report too.
+        context = page_context(
+            lesson=lesson,
+            course=lesson.course,
+            form=ReportForm(lesson=lesson),
+            title=_("Report a problem"),
+        )
+        return render(request, "stream/comments/report_form_page.html", context)
     form = ReportForm(request.POST, lesson=lesson)
     thanks = _("Thank you! Your report reached the instructors.")
     if form.is_spam:  # a bot filled in the honeypot: thank it and keep nothing

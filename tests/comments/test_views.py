@@ -783,3 +783,180 @@ def test_system_checks_refuse_bad_settings(settings):
     }
     ids = [error.id for error in comments_settings_check(None)]
     assert ids == ["stream_comments.E001", "stream_comments.E002", "stream_comments.E003"]
+
+
+# --- Pages of their own: where the shared page's buttons lead without JavaScript --------------
+
+
+def _form_pages(world):
+    lesson, comment = world["lesson"], world["comment"]
+    return {
+        "write": reverse("stream_comments:write", args=[lesson.pk]),
+        "reply": reverse("stream_comments:reply", args=[comment.pk]),
+        "flag": reverse("stream_comments:flag", args=[comment.pk]),
+        "edit": reverse("stream_comments:edit", args=[comment.pk]),
+        "subscription": reverse("stream_comments:subscription", args=[lesson.pk]),
+    }
+
+
+# Who gets the form (200); the others are sent back to the lesson with the reason (302).
+FORM_PAGE_OPEN_TO = {
+    "write": {"other", "author", "staff"},
+    "reply": {"other", "author", "staff"},
+    "flag": {"other", "staff"},
+    "edit": {"author"},
+    "subscription": {"other", "author", "staff"},
+}
+
+
+@pytest.mark.parametrize("who", ["other", "author", "staff"])
+@pytest.mark.parametrize("page", list(FORM_PAGE_OPEN_TO))
+def test_form_pages_serve_who_may_use_them_with_their_own_token(client, world, page, who):
+    # given `who` signed in
+    client.force_login(world["users"][who])
+
+    # when they open the page a button of the lesson page leads to without JavaScript
+    response = client.get(_form_pages(world)[page])
+
+    # then they get a form with their own token, kept by no shared cache, when they may use it
+    assert "private" in response["Cache-Control"]
+    if who in FORM_PAGE_OPEN_TO[page]:
+        assert response.status_code == 200
+        assert 'name="csrfmiddlewaretoken"' in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == f"{world['lesson'].get_absolute_url()}#comments"
+
+
+@pytest.mark.parametrize("page", list(FORM_PAGE_OPEN_TO))
+def test_form_pages_send_visitors_to_sign_in_and_back_to_the_page(client, world, page):
+    url = _form_pages(world)[page]
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+def test_write_page_posts_a_comment(client, lesson, learner):
+    client.force_login(learner)
+    html = client.get(reverse("stream_comments:write", args=[lesson.pk])).content.decode()
+
+    assert f'action="{post_url(lesson)}"' in html and "댓글 쓰기" in html
+    response = client.post(post_url(lesson), {"body": "Without a script"})
+
+    assert response.status_code == 302
+    assert Comment.objects.get().body == "Without a script"
+
+
+def test_write_page_says_comments_are_closed(client, lesson, learner):
+    CommentSettings.objects.create(lesson=lesson, comments_open=False)
+    client.force_login(learner)
+
+    response = client.get(reverse("stream_comments:write", args=[lesson.pk]), follow=True)
+
+    assert "이 레슨은 댓글을 닫았어요." in response.content.decode()
+
+
+def test_flag_page_preselects_no_reason(client, world):
+    client.force_login(world["users"]["other"])
+
+    html = client.get(_form_pages(world)["flag"]).content.decode()
+
+    assert '<option value="" selected>' in html
+    assert "selected" not in html.split('<option value="" selected>')[1].split("</select>")[0]
+
+
+def test_edit_page_holds_the_authors_text_and_answers_the_script_with_it(client, world):
+    client.force_login(world["users"]["author"])
+    url = _form_pages(world)["edit"]
+
+    page = client.get(url).content.decode()
+    data = client.get(url, **FRAGMENT).json()
+
+    assert ">Original</textarea>" in page
+    assert data == {"ok": True, "id": world["comment"].pk, "body": "Original"}
+
+
+def test_edit_text_is_refused_to_others_as_json(client, world):
+    client.force_login(world["users"]["other"])
+
+    response = client.get(_form_pages(world)["edit"], **FRAGMENT)
+
+    assert response.status_code == 403 and response.json()["ok"] is False
+
+
+def test_subscription_page_shows_the_setting_and_changes_it(client, lesson, learner):
+    client.force_login(learner)
+    url = reverse("stream_comments:subscription", args=[lesson.pk])
+
+    off = client.get(url).content.decode()
+    client.post(url, {"active": "1"})
+    on = client.get(url).content.decode()
+
+    assert "이 레슨의 답글 알림을 껐어요." in off
+    assert 'name="active" value="1"' in off and "답글 알림 켜기" in off
+    assert "이 레슨의 답글 알림을 켰어요." in on
+    assert 'name="active" value="0"' in on and "답글 알림 끄기" in on
+
+
+def test_report_page_is_open_to_visitors_and_asks_them_for_an_address(client, lesson, learner):
+    url = reverse("stream_comments:report", args=[lesson.pk])
+
+    visitor = client.get(url)
+    client.force_login(learner)
+    member = client.get(url)
+
+    assert visitor.status_code == member.status_code == 200
+    assert "private" in visitor["Cache-Control"]
+    assert 'name="contact_email"' in visitor.content.decode()
+    assert 'name="csrfmiddlewaretoken"' in visitor.content.decode()
+    assert 'name="contact_email"' not in member.content.decode()
+
+
+# --- Posting once -------------------------------------------------------------------------------
+
+
+def test_a_post_sent_again_with_its_idempotency_key_is_saved_once(client, lesson, learner):
+    # given a comment posted by the script with an idempotency key
+    client.force_login(learner)
+    form = {"body": "Only once", "idempotency_key": "0f8e1c2a-5d7b-4e3f-9a10-2b3c4d5e6f70"}
+    first = client.post(post_url(lesson), form, **FRAGMENT)
+
+    # when the same form arrives again (the browser posted it the plain way after the
+    # connection dropped before the answer)
+    again = client.post(post_url(lesson), form)
+
+    # then one comment is saved and the second post lands on it
+    comment = Comment.objects.get()
+    assert first.status_code == 201 and first.json()["id"] == comment.pk
+    assert again["Location"].endswith(f"#comment-{comment.pk}")
+
+
+def test_posts_without_a_key_or_with_another_key_are_separate_comments(client, lesson, learner):
+    client.force_login(learner)
+
+    client.post(post_url(lesson), {"body": "Twice"})
+    client.post(post_url(lesson), {"body": "Twice"})
+    client.post(post_url(lesson), {"body": "Twice", "idempotency_key": "a1"})
+    client.post(post_url(lesson), {"body": "Twice", "idempotency_key": "b2"})
+
+    assert Comment.objects.count() == 4
+
+
+def test_an_idempotency_key_is_the_authors_own(client, lesson, learner, other_learner):
+    key = {"idempotency_key": "same-key"}
+    client.force_login(learner)
+    client.post(post_url(lesson), {"body": "Hers", **key})
+    client.force_login(other_learner)
+    client.post(post_url(lesson), {"body": "His", **key})
+
+    assert sorted(Comment.objects.values_list("body", flat=True)) == ["Hers", "His"]
+
+
+def test_the_post_answer_says_what_the_author_may_do(client, lesson, learner):
+    client.force_login(learner)
+
+    data = client.post(post_url(lesson), {"body": "Mine"}, **FRAGMENT).json()
+
+    assert data["own"] == {"id": data["id"], "can_edit": True, "can_delete": True}

@@ -1,14 +1,63 @@
 // Comments without a page reload: post, reply, edit, delete, flag, moderate, the 🔔 toggle and
-// the problem report. Every form works without this module (a plain POST and a redirect back to
-// the comment). Here the same forms go through fetch() with the header X-Stream-Fragment: 1, and
-// the server answers with JSON holding HTML rendered from the same templates as the page.
+// the problem report.
+//
+// The section's HTML is the same for every viewer (the anonymous visitor's); what this viewer
+// may do comes from the viewer endpoint (window.streamViewer, lessons/viewer.js): the comment
+// form or the refusal, the 🔔 toggle, edit and delete on their own comments, "Flagged for
+// moderation", Hide for moderators and their own comments still awaiting moderation, all
+// copied from the <template>s at the end of the section. Without JavaScript every action
+// leads to a page of its own carrying its own token.
+//
+// Forms go through fetch() with the header X-Stream-Fragment: 1 and the server answers with
+// JSON holding the comment's HTML. Only when the request cannot be made at all (offline) is
+// the form posted the plain way; a new comment carries an idempotency key, so a post the
+// server saved before the connection dropped is not saved twice.
 
 const FRAGMENT_HEADER = "X-Stream-Fragment";
+const KEYED = new Set(["post", "reply"]);
+
+const viewerReady = window.streamViewer || Promise.resolve(null);
+let viewer = null;
+const own = new Map(); // comment id → {can_edit, can_delete}
+
+function csrfToken() {
+  if (window.streamCsrfToken) return window.streamCsrfToken();
+  const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return Promise.resolve(field ? field.value : "");
+}
 
 function fragment(html) {
   const template = document.createElement("template");
   template.innerHTML = html.trim();
   return template.content;
+}
+
+function fromTemplate(root, name) {
+  const template = root && root.querySelector(`template[data-${name}-template]`);
+  return template ? template.content.cloneNode(true) : null;
+}
+
+// The templates' actions name comment 0: "/comments/0/edit/" → "/comments/12/edit/".
+function forComment(form, id) {
+  form.action = form.getAttribute("action").replace(/\/0\/([^/]+\/)$/, `/${id}/$1`);
+}
+
+function hiddenField(form, name, value) {
+  let field = form.querySelector(`input[type=hidden][name="${name}"]`);
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = name;
+    form.prepend(field);
+  }
+  field.value = value;
+}
+
+function newKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  return Array.from(window.crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, "0"),
+  ).join("");
 }
 
 function announce(region, message) {
@@ -49,60 +98,167 @@ function showSubscribed(section, subscribed) {
   form.querySelector("[name=active]").value = subscribed ? "0" : "1";
 }
 
-function replaceArticle(id, html) {
+// --- What this viewer sees -------------------------------------------------------------------
+
+function isPublished(article) {
+  return !["placeholder", "pending", "hidden", "removed"].some((state) =>
+    article.classList.contains(`stream-comment--${state}`),
+  );
+}
+
+function actionsOf(article) {
+  let actions = article.querySelector(":scope > .stream-comment__actions");
+  if (!actions && !article.classList.contains("stream-comment--placeholder")) {
+    actions = document.createElement("div");
+    actions.className = "stream-comment__actions";
+    article.append(actions);
+  }
+  return actions;
+}
+
+function ownControl(section, name, id) {
+  const control = fromTemplate(section, name);
+  if (!control) return null;
+  const form = control.querySelector("form");
+  forComment(form, id);
+  const field = form.querySelector("textarea");
+  const label = form.querySelector(`[data-${name}-label]`);
+  if (field && label) {
+    field.id = `${name}-body-${id}`;
+    label.htmlFor = field.id;
+  }
+  return control;
+}
+
+function decorate(section, article) {
+  const comments = viewer && viewer.comments;
+  if (!comments) return;
+  const id = Number(article.dataset.commentId);
+  const actions = actionsOf(article);
+  if (!actions) return;
+  const flagLink = actions.querySelector('a.stream-action[data-action="flag"]');
+  const mine = own.get(id);
+  if (mine) {
+    article.classList.add("stream-comment--mine");
+    if (flagLink) flagLink.remove();
+    if (mine.can_edit && !actions.querySelector('[data-action="edit"]')) {
+      const edit = ownControl(section, "edit", id);
+      if (edit) actions.append(edit);
+    }
+    if (mine.can_delete && !actions.querySelector('[data-action="delete"]')) {
+      const remove = ownControl(section, "delete", id);
+      if (remove) actions.append(remove);
+    }
+  } else if (flagLink && (comments.flagged || []).includes(id)) {
+    const note = fromTemplate(section, "flagged");
+    if (note) flagLink.replaceWith(note);
+  }
+  if (comments.moderator && isPublished(article) && !actions.querySelector('[data-stream-form="hide"]')) {
+    const hide = ownControl(section, "hide", id);
+    if (hide) actions.append(hide);
+  }
+}
+
+function decorateAll(section, root = section) {
+  root.querySelectorAll("article.stream-comment[data-comment-id]").forEach((article) => decorate(section, article));
+}
+
+function insertThread(section, html, parent) {
+  const node = fragment(html);
+  if (parent) {
+    const replies = section.querySelector(`[data-replies-for="${parent}"]`);
+    if (!replies) return false;
+    replies.append(node);
+    return true;
+  }
+  const list = section.querySelector("[data-thread-list]");
+  if (section.dataset.order === "newest") list.prepend(node);
+  else list.append(node);
+  section.querySelector("[data-comments-empty]")?.remove();
+  return true;
+}
+
+function showViewer(section) {
+  const comments = viewer && viewer.comments;
+  if (!comments || String(comments.lesson) !== section.dataset.lesson) return;
+  for (const item of comments.own || []) own.set(item.id, item);
+  const compose = section.querySelector("[data-comments-compose]");
+  if (compose) {
+    const form = fromTemplate(section, comments.may_comment ? "comment-form" : "comment-refused");
+    if (form) compose.replaceChildren(form);
+  }
+  const area = section.querySelector("[data-subscription-area]");
+  const toggle = fromTemplate(section, "subscription");
+  if (area && toggle) {
+    area.replaceChildren(toggle);
+    showSubscribed(section, Boolean(comments.subscribed));
+  }
+  for (const item of comments.pending || []) {
+    if (!document.getElementById(`comment-${item.id}`)) insertThread(section, item.html, item.parent);
+  }
+  decorateAll(section);
+  relativeTimes(section);
+}
+
+// --- Sending forms ---------------------------------------------------------------------------
+
+function replaceArticle(section, id, html) {
   const article = document.getElementById(`comment-${id}`);
-  if (article) article.replaceWith(fragment(html));
+  if (article) {
+    const replacement = fragment(html);
+    const fresh = replacement.firstElementChild;
+    article.replaceWith(replacement);
+    if (fresh && section) decorate(section, fresh);
+  }
   focusArticle(id);
+}
+
+function posted(form, data, section) {
+  own.set(data.id, data.own || { id: data.id, can_edit: true, can_delete: true });
+  const article = document.getElementById(`comment-${data.id}`);
+  if (article) decorate(section, article);
+  form.reset();
+  form.querySelector("input[name=idempotency_key]")?.remove();
+  updateCount(section, data.count_label);
+  showSubscribed(section, data.subscribed);
 }
 
 const handlers = {
   post(form, data, section) {
-    const list = section.querySelector("[data-thread-list]");
-    const thread = fragment(data.html);
-    if (section.dataset.order === "newest") list.prepend(thread);
-    else list.append(thread);
-    section.querySelector("[data-comments-empty]")?.remove();
-    form.reset();
-    updateCount(section, data.count_label);
-    showSubscribed(section, data.subscribed);
+    insertThread(section, data.html, null);
+    posted(form, data, section);
   },
   reply(form, data, section) {
-    const replies = section.querySelector(`[data-replies-for="${data.parent}"]`);
-    if (!replies) {
+    if (!insertThread(section, data.html, data.parent)) {
       window.location.reload(); // the thread is not on this page of comments
       return;
     }
-    replies.append(fragment(data.html));
-    form.reset();
+    posted(form, data, section);
     const details = form.closest("details");
     if (details) details.open = false;
-    updateCount(section, data.count_label);
-    showSubscribed(section, data.subscribed);
   },
-  edit(form, data) {
-    replaceArticle(data.id, data.html);
+  edit(form, data, section) {
+    replaceArticle(section, data.id, data.html);
   },
   delete(form, data, section) {
     const article = document.getElementById(`comment-${data.id}`);
     const thread = article && article.closest(".stream-thread");
     const replies = thread && thread.querySelector(":scope > .stream-replies");
-    if (replies && replies.children.length) replaceArticle(data.id, data.html);
+    if (replies && replies.children.length) replaceArticle(section, data.id, data.html);
     else if (thread) thread.remove();
     updateCount(section, data.count_label);
   },
   hide(form, data, section) {
-    replaceArticle(data.id, data.html);
+    replaceArticle(section, data.id, data.html);
     updateCount(section, data.count_label);
   },
   unhide(form, data, section) {
-    replaceArticle(data.id, data.html);
+    replaceArticle(section, data.id, data.html);
     updateCount(section, data.count_label);
   },
-  flag(form, data) {
-    const note = document.createElement("span");
-    note.className = "stream-comment__flagged";
-    note.textContent = data.message;
-    (form.closest("details") || form).replaceWith(note);
+  flag(form, data, section) {
+    const note = fromTemplate(section, "flagged");
+    if (note) (form.closest("details") || form).replaceWith(note);
   },
   subscription(form, data, section) {
     showSubscribed(section, data.subscribed);
@@ -124,17 +280,20 @@ async function submit(form, kind) {
     button.disabled = true;
   });
   let response;
-  let data;
   try {
+    hiddenField(form, "csrfmiddlewaretoken", await csrfToken());
+    if (KEYED.has(kind) && !form.querySelector("input[name=idempotency_key]")) {
+      hiddenField(form, "idempotency_key", newKey());
+    }
     response = await fetch(form.action, {
       method: "POST",
       body: new FormData(form),
       headers: { [FRAGMENT_HEADER]: "1", Accept: "application/json" },
       credentials: "same-origin",
     });
-    data = await response.json();
   } catch {
-    // Offline, or an answer that is not ours: let the browser post the form the plain way.
+    // Offline: the request never got an answer. Post the form the plain way (a new comment
+    // keeps its idempotency key, so the server saves it once however often it arrives).
     HTMLFormElement.prototype.submit.call(form);
     return;
   } finally {
@@ -142,8 +301,15 @@ async function submit(form, kind) {
       button.disabled = false;
     });
   }
-  if (!response.ok || !data.ok) {
-    const errors = (data && data.errors) || [];
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null; // an answer that is not ours (a proxy's error page): say so, post nothing again
+  }
+  if (!response.ok || !data || !data.ok) {
+    const holder = form.closest("[data-failed-text]");
+    const errors = (data && data.errors) || [holder ? holder.dataset.failedText : String(response.status)];
     showErrors(form, errors);
     announce(status, errors.join(" "));
     return;
@@ -154,12 +320,15 @@ async function submit(form, kind) {
   announce(status, data.message);
 }
 
-// "Reply" and "Flag" under each comment are links to pages of their own (the no-JS way). A
-// click turns the link into a disclosure holding a copy of the section's one shared form, so a
-// page of a thousand comments carries neither a thousand forms nor a thousand disclosures.
+// "Reply" and "Flag" under each comment are links to pages of their own (the no-JS way, and a
+// visitor's way to sign in first). For a signed-in viewer a click turns the link into a
+// disclosure holding a copy of the section's one shared form, so a page of a thousand comments
+// carries neither a thousand forms nor a thousand disclosures.
 function sharedForm(link) {
   const section = link.closest("[data-stream-comments]");
   const kind = link.dataset.action;
+  const comments = viewer && viewer.comments;
+  if (!comments || (kind === "reply" && !comments.may_comment)) return null;
   const template = section && section.querySelector(`template[data-${kind}-template]`);
   const article = link.closest("[data-comment-id]");
   if (!template || !article) return null;
@@ -179,7 +348,7 @@ document.addEventListener("click", (event) => {
   if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   if (!["reply", "flag"].includes(link.dataset.action)) return;
   const form = sharedForm(link);
-  if (!form) return; // no shared form here: follow the link to the page
+  if (!form) return; // not for this viewer here: follow the link to the page
   event.preventDefault();
   const details = document.createElement("details");
   const summary = document.createElement("summary");
@@ -191,6 +360,50 @@ document.addEventListener("click", (event) => {
   link.replaceWith(details);
   form.querySelector("textarea, select").focus();
 });
+
+// "Edit" opens with the comment's own text (its Markdown, which the page does not carry).
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+    if (details.dataset.action === "edit") loadEditText(details);
+    if (details.hasAttribute("data-report")) openReport(details);
+  },
+  true,
+);
+
+async function loadEditText(details) {
+  const form = details.querySelector("form");
+  const field = form && form.querySelector("textarea");
+  if (!field || details.dataset.loaded) return;
+  details.dataset.loaded = "1";
+  field.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      headers: { [FRAGMENT_HEADER]: "1", Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const data = await response.json();
+    if (response.ok && typeof data.body === "string" && !field.value) field.value = data.body;
+  } catch {
+    delete details.dataset.loaded;
+  } finally {
+    field.disabled = false;
+    field.focus();
+  }
+}
+
+// The report form waits in a template until the disclosure opens.
+function openReport(details) {
+  if (details.querySelector("form")) return;
+  const form = fromTemplate(details, "report");
+  if (!form) return;
+  details.append(form);
+  viewerReady.then((known) => {
+    if (known) details.querySelectorAll("[data-report-visitor-only]").forEach((part) => part.remove());
+  });
+}
 
 // Comment times are written out by the server (a page stays cached for as long as nothing in
 // it changes); here they read "3 minutes ago" in the page's language, kept current each
@@ -221,9 +434,15 @@ function relativeTimes(root) {
   });
 }
 
+
 document.querySelectorAll("[data-stream-comments]").forEach((section) => {
   relativeTimes(section);
   setInterval(() => relativeTimes(section), 60 * 1000);
+});
+
+viewerReady.then((known) => {
+  viewer = known;
+  if (known) document.querySelectorAll("[data-stream-comments]").forEach(showViewer);
 });
 
 document.addEventListener("submit", (event) => {
