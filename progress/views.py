@@ -12,7 +12,8 @@ from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_safe
 
 from lessons.page_cache import site_value, site_version
 from lessons.selectors import lessons_visible
@@ -73,16 +74,26 @@ def progress_facts(request):
     return response
 
 
-@require_POST
+@cache_control(private=True)
+@require_http_methods(["GET", "HEAD", "POST"])
 def lesson_complete(request, lesson_id):
-    """Mark a lesson complete from the page's plain form, then go back to its Progress section.
+    """Mark a lesson complete without JavaScript: GET asks (the lesson page's button leads
+    here, the page being the same for every viewer and carrying no token), POST does it and goes
+    back to the lesson's Progress section.
 
     Anonymous visitors (whose browser keeps progress only with JavaScript) are sent to sign in.
     """
     lesson = get_object_or_404(lessons_visible(user=request.user), pk=lesson_id)
     back = f"{lesson.get_absolute_url()}#progress"
     if not request.user.is_authenticated:
-        return redirect_to_login(back)
+        return redirect_to_login(request.path if request.method != "POST" else back)
+    if request.method != "POST":
+        done = lesson.pk in selectors.progress_view(request=request).completions
+        return render(
+            request,
+            "stream/progress/complete_page.html",
+            page_context(lesson=lesson, course=lesson.course, done=done),
+        )
     try:
         result = services.completion_record(user=request.user, lesson=lesson)
     except services.CompletionRefused:

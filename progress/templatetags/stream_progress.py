@@ -4,14 +4,12 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
-from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 
 from lessons.page_cache import site_version
 
 from ..conf import progress_settings
 from ..selectors import progress_view as request_progress_view
-from ..selectors import progress_view_if_used
 from ..texts import status_bar, text_templates
 
 register = template.Library()
@@ -70,39 +68,19 @@ def csrf_header_name() -> str:
     return settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-")
 
 
-def _csrf_token(context, request) -> str:
-    # The context's token, which is a placeholder when the page is rendered for the cache
-    # (lessons.page_cache puts each request's own token in its place); else the request's.
-    token = context.get("csrf_token")
-    return str(token) if token else get_token(request)
-
-
-def _loaded(view, part):
-    return part in view.__dict__
-
-
-@register.simple_tag(takes_context=True)
-def progress_page_data(context):
-    """The JSON block the browser module reads: where to sync, the texts, the address of the
-    catalogue's facts (``progress/facts.json``, versioned by the site's version token) and, for
-    a signed-in learner whose page showed it, the learner's state. Its size does not grow with
-    the catalogue. Adds no query of its own."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    signed_in = bool(user is not None and user.is_authenticated)
+@register.simple_tag
+def progress_page_data():
+    """The JSON block the browser module reads: where to sync, the texts and the address of the
+    catalogue's facts (``progress/facts.json``, versioned by the site's version token). The
+    same for every viewer: a signed-in learner's state and token come from the viewer endpoint
+    (``window.streamViewer``). Its size does not grow with the catalogue. Adds no query."""
     facts_url = _reverse_or_none("stream_progress:facts")
-    data = {
-        "user": {"id": user.pk} if signed_in else None,
+    return {
         "storageKey": progress_settings.PROGRESS_STORAGE_KEY,
         "batchLimit": progress_settings.PROGRESS_SYNC_BATCH_LIMIT,
         "stateUrl": _reverse_or_none("stream_progress_api:state"),
         "syncUrl": _reverse_or_none("stream_progress_api:sync"),
         "factsUrl": f"{facts_url}?{urlencode({'v': site_version()})}" if facts_url else None,
-        "csrfToken": _csrf_token(context, request) if signed_in and request is not None else "",
         "csrfHeader": csrf_header_name(),
         "text": text_templates(),
     }
-    view = progress_view_if_used(request) if request is not None else None
-    if signed_in and view is not None and _loaded(view, "state"):
-        data["state"] = view.state.as_payload()
-    return data

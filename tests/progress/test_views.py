@@ -317,7 +317,59 @@ def test_the_form_refuses_drafts_and_unknown_lessons(client, learner, lessons):
 
     assert client.post(complete_url(lessons[0])).status_code == 404
     assert client.post("/me/progress/lessons/999999/complete/").status_code == 404
-    assert client.get(complete_url(lessons[1])).status_code == 405
+    assert client.get(complete_url(lessons[0])).status_code == 404
+    assert client.put(complete_url(lessons[1])).status_code == 405
+
+
+# --- The page the button leads to without JavaScript ------------------------------------------
+
+
+def test_without_javascript_the_button_asks_on_a_page_of_its_own(client, learner, lessons):
+    # given a signed-in learner who has not completed the lesson
+    client.force_login(learner)
+
+    # when the lesson page's button is followed (a GET: the shared page carries no token)
+    response = client.get(complete_url(lessons[0]))
+
+    # then a page asks, with a form carrying the learner's own token, and no cache keeps it
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"“{lessons[0].title}” 레슨을 완료로 표시할까요?" in html
+    assert f'<form method="post" action="{complete_url(lessons[0])}">' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert "private" in response["Cache-Control"]
+    assert not LessonCompletion.objects.exists()
+
+
+def test_the_page_says_so_when_the_lesson_is_already_complete(
+    client, learner, other_learner, lessons
+):
+    services.completion_record(user=learner, lesson=lessons[0])
+
+    client.force_login(learner)
+    done = client.get(complete_url(lessons[0])).content.decode()
+    client.force_login(other_learner)
+    other = client.get(complete_url(lessons[0])).content.decode()
+
+    assert "이 레슨을 완료했어요." in done and 'method="post"' not in done.split("<main")[1]
+    assert f"“{lessons[0].title}” 레슨을 완료로 표시할까요?" in other
+
+
+def test_the_page_sends_visitors_to_sign_in_and_back_to_it(client, lessons):
+    response = client.get(complete_url(lessons[0]))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={complete_url(lessons[0])}"
+
+
+def test_staff_get_the_same_page_as_learners(client, staff, lessons):
+    client.force_login(staff)
+
+    response = client.get(complete_url(lessons[1]))
+
+    assert response.status_code == 200
+    assert f"“{lessons[1].title}” 레슨을 완료로 표시할까요?" in response.content.decode()
+    assert "private" in response["Cache-Control"]
     assert not LessonCompletion.objects.exists()
 
 

@@ -1,8 +1,10 @@
-// Progress on Stream's pages. Anonymous visitors: completions are events kept in this browser
-// (store.js) and the status bar is computed from them and the catalogue's facts (facts.js,
-// fetched once per site version from the address in the page's JSON block). Signed-in
-// learners: completions go to the API and the page shows the server's answer; events this
-// browser still holds are synced on every page load until the server acknowledges them.
+// Progress on Stream's pages. The page's HTML is the same for every viewer (a visitor's, with
+// no progress); this module shows the viewer's. Anonymous visitors: completions are events kept
+// in this browser (store.js) and the status bar is computed from them and the catalogue's facts
+// (facts.js, fetched once per site version from the address in the page's JSON block). Signed-in
+// learners: the state comes from the viewer endpoint (window.streamViewer, lessons/viewer.js),
+// completions go to the API and the page shows the server's answer; events this browser still
+// holds are synced on every page load until the server acknowledges them.
 
 import { loadFacts } from "./facts.js";
 import { confirmMerge } from "./merge-confirm.js";
@@ -23,9 +25,9 @@ import { postEvents } from "./sync.js";
 const FIRST_RETRY_MS = 5000;
 const LAST_RETRY_MS = 300000;
 
-function start(data) {
+function start(data, viewer) {
   const text = data.text;
-  const user = data.user;
+  const user = viewer ? viewer.user : null;
   const store = new LocalStore(data.storageKey);
   const factsReady = loadFacts(data);
   let facts = null;
@@ -180,12 +182,14 @@ function start(data) {
   factsReady.then((found) => {
     facts = found;
     lessons = (found && found.lessons) || [];
-    // Signed in, the page was rendered from the server's state: nothing to redo.
-    if (facts && !user) show(localState(store.read().events, facts));
+    if (!facts) return;
+    if (!user) show(localState(store.read().events, facts));
+    else if (current) show(current); // the marks, course cards and "continue" need the facts
   });
 
   if (user) {
-    if (data.state) current = serverState(data.state);
+    for (const note of document.querySelectorAll("[data-progress-local-note]")) note.hidden = true;
+    if (viewer.progress) show(serverState(viewer.progress));
     if (form && lessonId !== null) {
       form.addEventListener("submit", (submit) => {
         submit.preventDefault();
@@ -208,4 +212,7 @@ function start(data) {
 }
 
 const block = document.getElementById("stream-progress-data");
-if (block) start(JSON.parse(block.textContent));
+if (block) {
+  const data = JSON.parse(block.textContent);
+  (window.streamViewer || Promise.resolve(null)).then((viewer) => start(data, viewer));
+}

@@ -1,16 +1,10 @@
-// Talks to POST progress/sync/ with the session cookie and the CSRF token.
+// Talks to POST progress/sync/ with the session cookie and the viewer's CSRF token (from the
+// viewer endpoint: the page itself carries none).
 
-function cookie(name) {
-  for (const part of document.cookie.split(";")) {
-    const [key, ...value] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(value.join("="));
-  }
-  return "";
-}
-
-function csrfToken(data) {
+function csrfToken() {
+  if (window.streamCsrfToken) return window.streamCsrfToken();
   const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-  return data.csrfToken || (field && field.value) || cookie("csrftoken");
+  return Promise.resolve(field ? field.value : "");
 }
 
 function timeZone() {
@@ -29,7 +23,7 @@ export async function postEvents(data, events) {
     headers: {
       "Content-Type": "application/json",
       Accept: "application/json",
-      [data.csrfHeader || "X-CSRFToken"]: csrfToken(data),
+      [data.csrfHeader || "X-CSRFToken"]: await csrfToken(),
     },
     body: JSON.stringify({ events, time_zone: timeZone() }),
   });
