@@ -244,9 +244,40 @@ class _FocusablePreTreeprocessor(Treeprocessor):
             pre.set("tabindex", "0")
 
 
+class _ScrollingTableTreeprocessor(Treeprocessor):
+    """Put every table in a focusable ``div.table-scroll``, so that a table wider than a phone
+    scrolls sideways (its words stay whole) and a keyboard user can scroll it too.
+
+    The wrapper is named by the heading of the section it is in, when there is one: the stored
+    HTML is shared by every language, so it carries no text of its own. Runs after the toc
+    extension has given headings their ids.
+    """
+
+    def run(self, root):
+        self.heading_id = None
+        self._wrap_tables(root)
+
+    def _wrap_tables(self, parent):
+        for index, child in enumerate(list(parent)):
+            if child.tag in {"h2", "h3", "h4", "h5", "h6"} and child.get("id"):
+                self.heading_id = child.get("id")
+            if child.tag != "table":
+                self._wrap_tables(child)
+                continue
+            wrapper = etree.Element(
+                "div", {"class": "table-scroll", "tabindex": "0", "role": "group"}
+            )
+            if self.heading_id:
+                wrapper.set("aria-labelledby", self.heading_id)
+            wrapper.tail, child.tail = child.tail, None
+            parent.remove(child)
+            wrapper.append(child)
+            parent.insert(index, wrapper)
+
+
 class _BlocksExtension(Extension):
     """What both profiles add to Python-Markdown: titled, highlighted code fences, focusable
-    ``pre`` blocks, and the guard against bracket floods."""
+    ``pre`` blocks, tables that scroll sideways, and the guard against bracket floods."""
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API)
         self.pending = {}
@@ -255,6 +286,7 @@ class _BlocksExtension(Extension):
         md.preprocessors.register(_CodeFenceStashPreprocessor(md, self), "stream_code_stash", 29)
         md.treeprocessors.register(_BracketFloodTreeprocessor(md), "stream_bracket_flood", 21)
         md.treeprocessors.register(_FocusablePreTreeprocessor(md), "stream_focusable_pre", 3)
+        md.treeprocessors.register(_ScrollingTableTreeprocessor(md), "stream_table_scroll", 2)
 
     def reset(self):
         self.pending = {}
@@ -367,12 +399,18 @@ _COMMON_ATTRIBUTES = {
 LESSON_ATTRIBUTES = {
     **_COMMON_ATTRIBUTES,
     "img": {"src", "alt", "title"},
+    "div": {"aria-labelledby"},  # a scrolling table's name: the id of its section's heading
     **{f"h{level}": {"id"} for level in range(2, 7)},
 }
 COMMENT_ATTRIBUTES = _COMMON_ATTRIBUTES
 
 _TABLE_ALIGN = {"align": {"left", "center", "right"}}
-_COMMON_ATTRIBUTE_VALUES = {"pre": {"tabindex": {"0"}}, "th": _TABLE_ALIGN, "td": _TABLE_ALIGN}
+_COMMON_ATTRIBUTE_VALUES = {
+    "pre": {"tabindex": {"0"}},
+    "div": {"tabindex": {"0"}, "role": {"group"}},
+    "th": _TABLE_ALIGN,
+    "td": _TABLE_ALIGN,
+}
 LESSON_ATTRIBUTE_VALUES = {
     **_COMMON_ATTRIBUTE_VALUES,
     "a": {"aria-hidden": {"true"}, "tabindex": {"-1"}},
@@ -383,7 +421,7 @@ _PYGMENTS_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 _COMMON_CLASSES = {
     "figure": {"code-block"},
     "figcaption": {"code-caption"},
-    "div": {"highlight"},
+    "div": {"highlight", "table-scroll"},
     "span": {"code-title", "code-lang", *_PYGMENTS_CLASSES},
 }
 LESSON_CLASSES = {**_COMMON_CLASSES, "a": {"heading-anchor"}}

@@ -213,6 +213,30 @@ def test_tables_render_with_alignment_as_attributes():
     assert "style" not in rendered
 
 
+def test_a_table_sits_in_a_focusable_box_named_by_its_section_heading():
+    # given a table under a heading, in a lesson and in a comment
+    text = "## 비교\n\n| model | params |\n|---|---|\n| Llama 3 8B | 8.0 |\n\nAfter."
+
+    # when rendered
+    lesson = render_lesson_markdown(text)
+    comment = render_comment_markdown(text)
+
+    # then the table scrolls in its own box, which a keyboard user can reach; in a lesson the
+    # box is named by the section's heading (comments have no heading ids)
+    assert (
+        '<div aria-labelledby="비교" class="table-scroll" role="group" tabindex="0"><table>'
+        in lesson
+    )
+    assert "</table></div>\n<p>After.</p>" in lesson
+    assert '<div class="table-scroll" role="group" tabindex="0"><table>' in comment
+
+
+def test_a_table_before_any_heading_has_an_unnamed_box():
+    rendered = render_lesson_markdown("| a |\n|---|\n| 1 |")
+
+    assert rendered.startswith('<div class="table-scroll" role="group" tabindex="0"><table>')
+
+
 def test_external_links_get_noopener_noreferrer_and_no_target():
     rendered = render_lesson_markdown(
         "[card](https://huggingface.co/meta-llama) [plain](HTTP://example.com) "
