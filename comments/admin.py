@@ -7,11 +7,13 @@ from the admin does what the page and the API do (notifications included).
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,6 +30,11 @@ from .models import (
     ReplySubscription,
     ReportStatus,
 )
+
+# Enough of a report to know what it is about without opening it: about three lines.
+REPORT_EXCERPT_CHARS = 160
+
+ADMIN_CSS = {"all": ("stream/comments/admin.css",)}
 
 
 def user_search_fields(prefix):
@@ -52,6 +59,60 @@ class FlaggedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(flag_total=0)
         return queryset
+
+
+class LessonFilter(admin.ListFilter):
+    """Narrow the list to lessons whose title holds every word typed, or to one lesson.
+
+    A text box rather than Django's list of every lesson, which grows with the site. The
+    per-lesson links of the report summary (``lesson__id__exact``) land here too, so the chosen
+    lesson shows as the active filter.
+    """
+
+    title = _("lesson")
+    template = "admin/stream_comments/lesson_filter.html"
+    search_parameter = "lesson_title"
+    id_parameter = "lesson__id__exact"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in self.expected_parameters():
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1]
+
+    def expected_parameters(self):
+        return [self.search_parameter, self.id_parameter]
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        for word in self.used_parameters.get(self.search_parameter, "").split():
+            queryset = queryset.filter(lesson__title__icontains=word)
+        lesson_id = self.used_parameters.get(self.id_parameter)
+        if lesson_id is not None:
+            if not lesson_id.isdigit():
+                raise IncorrectLookupParameters(lesson_id)
+            queryset = queryset.filter(lesson_id=int(lesson_id))
+        return queryset
+
+    def choices(self, changelist):
+        expected = self.expected_parameters()
+        lesson_id = self.used_parameters.get(self.id_parameter, "")
+        lesson = Lesson.objects.filter(pk=lesson_id).first() if lesson_id.isdigit() else None
+        yield {
+            "parameter": self.search_parameter,
+            "value": self.used_parameters.get(self.search_parameter, ""),
+            "lesson": lesson,
+            "kept": [
+                (name, value)
+                for name, values in changelist.filter_params.items()
+                if name not in expected
+                for value in values
+            ],
+            "clear_query_string": changelist.get_query_string(remove=expected),
+            "is_active": bool(self.used_parameters),
+        }
 
 
 class CommentFlagInline(admin.TabularInline):
@@ -84,7 +145,7 @@ class CommentAdmin(admin.ModelAdmin):
         "created_at",
         "view_on_page",
     )
-    list_filter = ("status", FlaggedFilter, "lesson__course", "lesson")
+    list_filter = ("status", FlaggedFilter, "lesson__course", LessonFilter)
     list_select_related = ("author", "lesson__course")
     search_fields = ("body", *user_search_fields("author__"), "lesson__title")
     readonly_fields = (
@@ -102,6 +163,9 @@ class CommentAdmin(admin.ModelAdmin):
     inlines = (CommentFlagInline,)
     actions = ("hide_comments", "unhide_comments", "dismiss_flags")
     date_hierarchy = "created_at"
+
+    class Media:
+        css = ADMIN_CSS
 
     def get_queryset(self, request):
         # Annotate before ordering: the default ordering sorts by these counts.
@@ -207,7 +271,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
         "reported_by",
         "created_at",
     )
-    list_filter = ("status", "kind", "lesson__course", "lesson")
+    list_filter = ("status", "kind", "lesson__course", LessonFilter)
     list_select_related = ("lesson__course", "reporter")
     search_fields = ("message", "lesson__title", "contact_email", "reporter__email")
     readonly_fields = (
@@ -229,12 +293,15 @@ class ProblemReportAdmin(admin.ModelAdmin):
     actions = ("mark_resolved", "mark_wont_fix", "reopen")
     date_hierarchy = "created_at"
 
+    class Media:
+        css = ADMIN_CSS
+
     def has_add_permission(self, request):
         return False  # reports come from the lesson page
 
     @admin.display(description=_("report"))
     def excerpt(self, report):
-        return str(report)
+        return Truncator(" ".join(report.message.split())).chars(REPORT_EXCERPT_CHARS)
 
     @admin.display(description=_("reported by"))
     def reported_by(self, report):

@@ -1,5 +1,6 @@
 """Moderation and the report queue in the Django admin."""
 
+import html as html_module
 import re
 
 import pytest
@@ -222,3 +223,57 @@ def test_the_lesson_list_shows_each_lessons_open_reports(admin_client, lesson):
     # then the lesson's row links its 2 open reports to the queue
     assert f"lesson__id__exact={lesson.pk}&amp;status__exact=open" in html
     assert ">2</a>" in html
+
+
+# --- The lesson filter and the report column ---------------------------------------------------
+
+
+def test_the_lesson_filter_is_a_search_box_however_many_lessons_there_are(admin_client, lesson):
+    # given comments on lessons among fifty
+    lessons = LessonFactory.create_batch(49, title="Filler lesson")
+    attention = CommentFactory(lesson=LessonFactory(title="Attention is all you need"))
+    CommentFactory(lesson=lessons[0])
+    hidden = CommentFactory(
+        lesson=LessonFactory(title="Attention sinks"), status=CommentStatus.HIDDEN
+    )
+
+    # when a moderator opens the queue, then types title words into the lesson filter
+    queue = admin_client.get(COMMENTS).content.decode()
+    found = admin_client.get(COMMENTS, {"lesson_title": "attention NEED"}).content.decode()
+    with_status = admin_client.get(
+        COMMENTS, {"lesson_title": "attention", "status__exact": "hidden"}
+    ).content.decode()
+
+    # then the filter is one search box, not a link per lesson, and it narrows by every word,
+    # together with the other filters, which its form keeps
+    assert queue.count("Filler lesson") == 1  # the one commented row, not the filter
+    assert '<input type="search" id="stream-lesson-filter" name="lesson_title" value="">' in queue
+    assert listed_ids(found) == [attention.pk]
+    assert 'value="attention NEED"' in found
+    assert listed_ids(with_status) == [hidden.pk]
+    assert '<input type="hidden" name="status__exact" value="hidden">' in with_status
+
+
+def test_a_lesson_chosen_from_the_report_summary_shows_as_the_active_filter(admin_client, lesson):
+    report = ProblemReportFactory(lesson=lesson)
+    ProblemReportFactory()
+
+    html = admin_client.get(REPORTS, {"lesson__id__exact": lesson.pk}).content.decode()
+    wrong = admin_client.get(REPORTS, {"lesson__id__exact": "x"})
+
+    assert listed_ids(html) == [report.pk]
+    assert f'<li class="selected">{lesson.title}</li>' in html
+    assert wrong.status_code == 302 and wrong["Location"].endswith("?e=1")
+
+
+def test_the_report_queue_shows_enough_of_each_message_to_read(admin_client, lesson):
+    message = "The second table's header says 'Tokenizer' but the rows describe the context " * 3
+    ProblemReportFactory(lesson=lesson, message=message)
+
+    html = admin_client.get(REPORTS).content.decode()
+
+    excerpt = html_module.unescape(
+        re.search(r'<th class="field-excerpt"><a [^>]*>([^<]*)</a>', html)[1]
+    )
+    assert 150 <= len(excerpt) <= 160 and excerpt.endswith("…")
+    assert "stream/comments/admin.css" in html
