@@ -104,8 +104,16 @@ def test_the_lesson_form_uses_the_markdown_editor_on_streams_endpoints(staff_cli
     response = staff_client.get(reverse("admin:stream_lessons_lesson_add"))
 
     html = response.content.decode()
-    assert html.count('class="markdownx"') == 2  # body and exercise
-    assert html.count('class="markdownx-preview" role="region" aria-label=') == 2
+    assert html.count('class="markdownx stream-editor"') == 2  # body and exercise
+    assert (
+        html.count('<p class="stream-editor__label" id="id_body-preview-label">미리 보기</p>') == 1
+    )
+    assert (
+        html.count(
+            '<div class="markdownx-preview" role="region" aria-labelledby="id_body-preview-label"'
+        )
+        == 1
+    )
     assert f'data-markdownx-urls-path="{reverse("markdownx_markdownify")}"' in html
     assert f'data-markdownx-upload-urls-path="{reverse("markdownx_upload")}"' in html
     assert "markdownx/js/markdownx" in html  # the editor's script, which posts the CSRF token
