@@ -354,3 +354,8 @@ def test_what_signs_a_learner_out_with_each_session_engine(settings, learner, en
     learner.set_password("a new password for this learner")
     learner.save()
     assert not signed_in(other)
+    deactivated = Client()
+    deactivated.force_login(learner)
+    learner.is_active = False
+    learner.save()
+    assert not signed_in(deactivated)
