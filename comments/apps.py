@@ -27,17 +27,16 @@ class CommentsConfig(AppConfig):
         slot_register("lesson_comments", "stream/comments/lesson_comments.html")
         slot_register("page_scripts", "stream/comments/page_scripts.html")
 
-        # A comment's lesson page changes with it; course-wide settings change many pages.
-        from lessons.page_cache import invalidate_on_save, invalidate_user_on_save
+        # A comment's lesson page shows it; course-wide settings change many pages.
+        from lessons.caching import page_param_register
+        from lessons.versions import bump_on_save
+        from lessons.viewer import viewer_part_register
 
-        from .models import Comment, CommentFlag, CommentSettings, Notification, ReplySubscription
-        from .thread_cache import flag_lesson_id
+        from .models import Comment, CommentSettings
+        from .selectors import comment_page_count
+        from .viewer import comments_viewer_part
 
-        invalidate_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
-        invalidate_on_save(CommentSettings, lesson_of=lambda row: row.lesson_id)
-        # A flag changes its author's view of the threads ("Flagged for moderation").
-        invalidate_on_save(CommentFlag, lesson_of=flag_lesson_id)
-        # The 🔔 state is cached with the lesson's comment figures.
-        invalidate_on_save(ReplySubscription, lesson_of=lambda row: row.lesson_id)
-        # A learner's own cached pages show their unread count.
-        invalidate_user_on_save(Notification, user_of=lambda row: row.recipient_id)
+        bump_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
+        bump_on_save(CommentSettings, lesson_of=lambda row: row.lesson_id)
+        page_param_register("comments_page", pages=comment_page_count)
+        viewer_part_register("comments", comments_viewer_part)

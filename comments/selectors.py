@@ -544,3 +544,13 @@ def _sections_of(html: str) -> tuple[tuple[str, str], ...]:
     parser.feed(html)
     parser.close()
     return tuple(parser.sections)
+
+
+def comment_page_count(lesson_id: int) -> int:
+    """How many pages of threads the shared lesson page has (as any visitor sees them). 1 query."""
+    threads = (
+        Comment.objects.filter(lesson_id=lesson_id, root__isnull=True)
+        .filter(_shown_top_q(None))
+        .count()
+    )
+    return max(1, math.ceil(threads / max(1, int(comments_settings.COMMENTS_PER_PAGE))))

@@ -21,7 +21,6 @@ from django.utils.translation import ngettext
 
 from lessons.ids import ids_parse
 from lessons.models import Lesson
-from lessons.page_cache import user_values_changed
 from lessons.selectors import user_is_staff
 
 from . import emails, rules, signals
@@ -337,8 +336,6 @@ def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
         ],
         ignore_conflicts=True,
     )
-    for user_id in recipient_ids:  # bulk_create sends no post_save: their pages' unread counts
-        user_values_changed(user_id=user_id)
     transaction.on_commit(
         lambda: emails.reply_emails_send(
             reply_id=reply.pk, recipient_ids=recipient_ids, site_url=site_url
@@ -407,10 +404,7 @@ def notifications_mark_read(*, user, ids=None) -> int:
     unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids_parse(ids))
-    changed = unread.update(read_at=timezone.now())
-    if changed:
-        user_values_changed(user_id=user.pk)  # update() sends no post_save: the unread count
-    return changed
+    return unread.update(read_at=timezone.now())
 
 
 # --- Problem reports -----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -40,11 +39,13 @@ from .exceptions import CommentsError, RateLimited
 from .forms import CommentForm, FlagForm, ReportForm
 from .limits import client_ip
 from .models import Comment, CommentStatus, ReplySubscription
+from .threads import articles_html, shared_node, thread_item
 
 FRAGMENT_HEADER = "X-Stream-Fragment"
 # How long a post's idempotency key is remembered: longer than any browser waits before it
 # gives up on an answer and posts the form again.
 IDEMPOTENCY_SECONDS = 3600
+
 
 # --- Helpers -------------------------------------------------------------------------------------
 
@@ -160,17 +161,18 @@ def _add_error(form, error) -> int:
     return _status_for(error)
 
 
-def _node_context(request, comment, lesson):
+def _comment_html(request, comment, lesson, *, thread=False) -> str:
+    """``comment`` as the shared page shows it (its author sees their own text while it awaits
+    moderation); with ``thread``, as a thread's ``<li>``. comments.js adds the viewer's
+    controls."""
     comments_open = selectors.comments_open_for_lesson(lesson=lesson)
     node = selectors.comment_node(
         comment, user=request.user, lesson=lesson, comments_open=comments_open
     )
-    page = selectors.comment_page_number(comment=comment, user=request.user)
-    return {"node": node, "lesson": lesson, "comments_page": page, "user": request.user}
-
-
-def _comment_html(request, comment, lesson, template="stream/comments/includes/comment.html"):
-    return render_to_string(template, _node_context(request, comment, lesson), request=request)
+    if not node.placeholder and comment.status == CommentStatus.PUBLISHED:
+        node = shared_node(comment, lesson=lesson, comments_open=comments_open)
+    article = articles_html([node], lesson=lesson, request=request)[comment.pk]
+    return thread_item(comment.pk, article) if thread else article
 
 
 # --- Comments ------------------------------------------------------------------------------------
@@ -267,9 +269,7 @@ def _comment_posted(request, comment, lesson):
     else:
         message = _("Your comment is posted.")
     if _wants_fragment(request):
-        html = _comment_html(
-            request, comment, lesson, template="stream/comments/includes/comment_thread.html"
-        )
+        html = _comment_html(request, comment, lesson, thread=True)
         return JsonResponse(
             {
                 "ok": True,

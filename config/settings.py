@@ -58,25 +58,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # visitors' cached lesson pages, before sessions, locale, CSRF and URL resolving
-    "lessons.middleware.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.locale.LocaleMiddleware",  # Django's, for pages with the language in the address
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lessons.middleware.ViewerCookieMiddleware",  # the signed-in hint for shared pages' scripts
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
-# Django's and allauth's backends, reading the signed-in user with a query compiled once
-# (config/prepared.py); sessions likewise. Both run on every signed-in request.
 AUTHENTICATION_BACKENDS = [
-    "config.auth_backends.ModelBackend",
-    "config.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-SESSION_ENGINE = "config.sessions.db"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -118,7 +114,7 @@ REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.redis_cache.RedisCache",  # Django's, one client per pool
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "stream"),
         }

@@ -59,7 +59,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # SESSIONS_IN_CACHE=1: sessions read from the (Redis) cache, written through to the database,
 # so a signed-in page costs no session query. Needs a shared cache, like the rate limits.
 if env_bool("SESSIONS_IN_CACHE", False):
-    SESSION_ENGINE = "config.sessions.cached_db"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405
 

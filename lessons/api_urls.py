@@ -5,7 +5,7 @@ and ``comments.api_urls``."""
 from django.apps import apps
 from django.urls import path
 
-from . import api
+from . import api, viewer
 
 app_name = "stream_lessons_api"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("courses/", api.CourseListView.as_view(), name="courses"),
     path("courses/<str:slug>/", api.CourseDetailView.as_view(), name="course"),
     path("lessons/<stream_id:lesson_id>/", api.LessonDetailView.as_view(), name="lesson"),
+    path("me/page/", viewer.ViewerView.as_view(), name="viewer"),
     path("schema/", api.SchemaView.as_view(), name="schema"),
     path("docs/", api.DocsView.as_view(), name="docs"),
 ]

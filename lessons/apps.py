@@ -16,6 +16,6 @@ class LessonsConfig(AppConfig):
             checks,  # noqa: F401 (registers the system checks)
             signin,  # noqa: F401 (connects the sign-in policy's signal receivers)
         )
-        from .page_cache import connect_invalidation
+        from .versions import connect_receivers
 
-        connect_invalidation()
+        connect_receivers()

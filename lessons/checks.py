@@ -12,10 +12,10 @@ stream_lessons.E005   auth, contenttypes or sessions is not in ``INSTALLED_APPS`
 stream_lessons.E006   ``SessionMiddleware`` or ``AuthenticationMiddleware`` is missing
 stream_lessons.E007   no DjangoTemplates engine has the ``auth`` context processor
 stream_lessons.W001   the lesson pages are not in the URLconf
-stream_lessons.W002   ``DEBUG`` off with a per-process cache (rate limits and page-cache
-                      invalidation would be per worker; see ``lessons.page_cache``)
-stream_lessons.W003   ``CachedPageMiddleware`` comes before ``SecurityMiddleware``: the pages
-                      it answers would lack that middleware's headers
+stream_lessons.W002   ``DEBUG`` off with a per-process default cache (rate limits and sign-in
+                      locks would count per worker)
+stream_lessons.W003   ``ViewerCookieMiddleware`` is missing or before ``AuthenticationMiddleware``
+                      (signed-in learners would see shared pages as visitors do)
 stream_lessons.W004   a deprecated ``STREAM`` key is set (``CLIENT_IP_HEADER``,
                       ``ADMIN_LOGIN_*``): it still works; the hint names its replacement
 stream_lessons.W005   django-allauth's ``ACCOUNT_ADAPTER`` is not under Stream's sign-in
@@ -37,7 +37,6 @@ from django.urls import NoReverseMatch, reverse
 
 from .conf import RENAMED, lessons_settings
 from .layout import blocks_problems
-from .page_cache import EARLY_MIDDLEWARE as CACHED_PAGE_MIDDLEWARE
 
 REQUEST_PROCESSOR = "django.template.context_processors.request"
 AUTH_PROCESSOR = "django.contrib.auth.context_processors.auth"
@@ -45,6 +44,7 @@ SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGE_MIDDLEWARE = "django.contrib.messages.middleware.MessageMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+VIEWER_MIDDLEWARE = "lessons.middleware.ViewerCookieMiddleware"
 
 
 @register(Tags.templates)
@@ -156,20 +156,50 @@ def check_middleware(app_configs=None, **kwargs):
 
 
 @register()
-def check_cached_page_middleware(app_configs=None, **kwargs):
-    """The early answers skip every middleware listed after ``CachedPageMiddleware``."""
+def check_viewer_middleware(app_configs=None, **kwargs):
+    """Shared pages ask the viewer endpoint only when the signed-in hint cookie is there."""
     order = list(settings.MIDDLEWARE)
-    if CACHED_PAGE_MIDDLEWARE not in order or SECURITY_MIDDLEWARE not in order:
-        return []
-    if order.index(CACHED_PAGE_MIDDLEWARE) > order.index(SECURITY_MIDDLEWARE):
+    if VIEWER_MIDDLEWARE in order and (
+        AUTH_MIDDLEWARE not in order
+        or order.index(VIEWER_MIDDLEWARE) > order.index(AUTH_MIDDLEWARE)
+    ):
         return []
     return [
         CheckWarning(
-            f"{CACHED_PAGE_MIDDLEWARE!r} comes before {SECURITY_MIDDLEWARE!r}: the lesson pages "
-            "it answers would go out without the security headers.",
-            hint="Move it after SecurityMiddleware and any middleware that adds headers to "
-            "every response, before SessionMiddleware.",
+            f"{VIEWER_MIDDLEWARE!r} is missing from MIDDLEWARE or comes before "
+            f"{AUTH_MIDDLEWARE!r}: signed-in learners would see Stream's pages as visitors do "
+            "(no name, no synced progress, no comment form).",
+            hint="Add it right after AuthenticationMiddleware (docs/integration.md).",
             id="stream_lessons.W003",
+        )
+    ]
+
+
+PER_PROCESS_CACHES = frozenset(
+    {
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    }
+)
+
+
+@register(Tags.caches)
+def check_shared_cache(app_configs=None, **kwargs):
+    """With ``DEBUG`` off the site runs under several workers, each with its own local-memory
+    cache: rate limits and sign-in locks would count per worker. (Pages stay correct: their
+    versions live in the database.)"""
+    if settings.DEBUG:
+        return []
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        CheckWarning(
+            f"The 'default' cache is {backend.rsplit('.', 1)[-1]}, private to each worker "
+            "process: Stream's rate limits and sign-in locks would count per worker.",
+            hint="Use a cache every worker shares, e.g. Redis (set REDIS_URL in the demo), or "
+            "run a single worker process.",
+            id="stream_lessons.W002",
         )
     ]
 

@@ -35,22 +35,27 @@ LESSONS_DEFAULTS = {
     "READING_CODE_LINES_PER_MINUTE": 12,
     # XP a new lesson is worth unless the instructor sets another value.
     "LESSON_DEFAULT_XP": 10,
-    # Lesson pages are kept this many seconds in the cache named here (0: never); writes
-    # invalidate them at once (see lessons.page_cache), so this bounds only what Stream cannot
-    # see change (a host's own data in the layout, templates after a release) and memory.
-    # With several app servers the cache must be shared (Redis), or each keeps its own copy
-    # and invalidation reaches one.
+    # Shared pages (catalogue, course, tag and lesson pages: the same HTML for every viewer, see
+    # lessons.caching) are kept this many seconds in the cache named here (0: never). Entries
+    # are keyed by content versions kept in the database, so a write from any process is seen
+    # at the next request whatever the cache backend; this bounds only memory.
     "PAGE_CACHE_SECONDS": 600,
     "PAGE_CACHE_ALIAS": "default",
-    # Each signed-in learner's lesson page is kept whole too (their own copy, invalidated by
-    # their progress, notifications and comments as well). Turn it off when your layout shows
-    # per-member things that change outside Stream (or call
-    # lessons.page_cache.user_values_changed(user_id=...) when they change).
-    "PAGE_CACHE_LEARNERS": True,
-    # Each worker process also keeps up to this many bytes of the pages it served, checked
-    # against the cache's version tokens on every use (a hit then fetches a few bytes instead
-    # of the page, or unpickles nothing with a local-memory cache). 0: off.
-    "PAGE_CACHE_LOCAL_BYTES": 32 * 1024 * 1024,
+    # Cache-Control s-maxage of shared pages: how long a reverse proxy or CDN may serve a page
+    # without asking again. 0 (the default): it keeps the page but revalidates every time
+    # (ETag, a 304 when unchanged), so unpublishing is seen at once. Raise it only with
+    # PURGE set, so writes purge the proxy's copies.
+    "PAGE_PROXY_SECONDS": 0,
+    # Dotted path of a callable purge(urls) that tells a proxy to drop the pages a write
+    # changed (see lessons.purge; "lessons.purge.varnish_purge" for Varnish). None: no purge.
+    "PURGE": None,
+    # Base URLs the purge callable is given (the proxy's address for the site), e.g.
+    # ["http://127.0.0.1:6081"]. Each changed path is joined to each.
+    "PURGE_BASE_URLS": [],
+    # Name of the cookie, readable by scripts, that says the browser is signed in
+    # (lessons.middleware.ViewerCookieMiddleware): shared pages' scripts ask the viewer
+    # endpoint only when it is present.
+    "VIEWER_COOKIE": "stream_viewer",
     # REST API (/api/v1/). Stream's API views declare all of these themselves and never read
     # the host's REST_FRAMEWORK defaults, so a host on JWT or other pagination is unaffected.
     # Dotted paths of the authentication classes. None: session (with CSRF) for browsers, plus

@@ -35,9 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .models import Course, Lesson, LessonLink, Status, Tag
-from .page_cache import pages_changed
 from .selectors import tags_by_lesson
 from .services import lesson_set_tags
+from .versions import content_changed
 
 COURSE_FILE_NAME = "course.yml"
 COURSE_KEYS = ("uuid", "slug", "title", "summary", "position", "status")
@@ -1037,7 +1037,9 @@ def _parking_slug(instance) -> str:
 
 
 def _apply(course_plans: list[_CoursePlan], tags: dict[str, Tag], lesson_plans: list[_LessonPlan]):
-    pages_changed()  # slug moves and links go through update() and bulk_create(): no signals
+    content_changed(
+        site=True
+    )  # slug moves and links go through update() and bulk_create(): no signals
     # Slugs are unique (per site for courses, per course for lessons) and the database checks
     # each row as it is written, so a swap would collide halfway. Every row whose slug moves is
     # parked on a slug of its own first; then every row is saved with its final values.

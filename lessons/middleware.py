@@ -1,33 +1,61 @@
-"""``CachedPageMiddleware``: visitors' lesson pages answered before the rest of the stack.
+"""The signed-in hint for shared pages' scripts.
 
-Optional. Put it right after ``SecurityMiddleware`` and any middleware that adds headers to
-every response (a Content-Security-Policy, whitenoise), before ``SessionMiddleware``::
+Shared pages are the same for everyone (``lessons.caching``), so the page cannot say whether
+its viewer is signed in; the session cookie cannot either (scripts cannot read it). This
+middleware keeps a cookie scripts can read, ``STREAM["VIEWER_COOKIE"]`` = ``1``, while the
+browser is signed in: ``viewer.js`` asks the viewer endpoint only when it is there, so
+anonymous visitors make no request. It holds nothing secret; the endpoint decides from the
+session.
 
-    MIDDLEWARE = [
-        "django.middleware.security.SecurityMiddleware",
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-        "lessons.middleware.CachedPageMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        ...
-    ]
+It looks at the session only when the two cookies disagree (a session cookie without the hint,
+or the hint without a session), so a request that carries both, or neither, costs nothing and
+leaves the response's ``Vary`` alone. List it after ``AuthenticationMiddleware``::
 
-A visitor's ``GET`` that carries no cookie but the CSRF and language ones, shaped exactly like
-a request this worker already answered from the page cache through the whole stack, gets the
-same cached page without the session, locale, CSRF, authentication and message middleware or
-URL resolving (about half of such a request's time). Everything else — signed-in learners,
-any other cookie, another path, a page not in this worker's copies — goes down the stack
-unchanged. See ``lessons.page_cache`` ("Visitors' pages before the rest of the stack").
+    MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
+                  "lessons.middleware.ViewerCookieMiddleware", ...]
 """
 
-from .page_cache import early_response
+from django.conf import settings
+
+from .conf import lessons_settings
 
 
-class CachedPageMiddleware:
+def viewer_cookie_sync(request, response) -> None:
+    """Set or delete the hint on ``response`` so it says whether ``request.user`` is signed in
+    (the viewer endpoint calls this on every answer: a session that ended on the server loses
+    its hint at the next page view)."""
+    name = lessons_settings.VIEWER_COOKIE
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    if signed_in and name not in request.COOKIES:
+        response.set_cookie(
+            name,
+            "1",
+            max_age=settings.SESSION_COOKIE_AGE,
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+            httponly=False,  # read by viewer.js; it says only "signed in"
+        )
+    elif not signed_in and name in request.COOKIES:
+        response.delete_cookie(
+            name,
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+        )
+
+
+class ViewerCookieMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = early_response(request)
-        if response is None:
-            response = self.get_response(request)
+        response = self.get_response(request)
+        hinted = lessons_settings.VIEWER_COOKIE in request.COOKIES
+        session = settings.SESSION_COOKIE_NAME in request.COOKIES
+        # A sign-in or sign-out on this request sets or deletes the session cookie.
+        if hinted != session or settings.SESSION_COOKIE_NAME in response.cookies:
+            viewer_cookie_sync(request, response)
         return response

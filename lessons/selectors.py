@@ -7,6 +7,7 @@ from django.http import Http404
 
 from .adapter import adapter_overrides, get_adapter
 from .models import Course, Lesson, LessonLink, Status, Tag
+from .versions import version_annotations
 
 
 def user_is_staff(user) -> bool:
@@ -112,6 +113,26 @@ class LessonPage:
 
 def _neighbour_fields():
     return ("id", "uuid", "title", "slug", "position", "status", "course_id")
+
+
+def lesson_head(*, course_slug: str, lesson_slug: str) -> dict | None:
+    """What the lesson page decides with before rendering anything: the lesson's ``pk``,
+    whether it and its course are published (``public``) and the site's and the lesson's
+    content versions (``lessons.versions``), or ``None`` when there is no such lesson. 1 query."""
+    return (
+        Lesson.objects.filter(course__slug=course_slug, slug=lesson_slug)
+        .annotate(**version_annotations())
+        .values(
+            "pk",
+            "status",
+            "course__status",
+            "site_version",
+            "site_changed_at",
+            "lesson_version",
+            "lesson_changed_at",
+        )
+        .first()
+    )
 
 
 def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Lesson, Status, Tag
-from .page_cache import pages_changed
 from .selectors import lesson_tags_in_order
+from .versions import content_changed
 
 
 def lesson_publish(*, lesson: Lesson) -> Lesson:
@@ -43,7 +43,7 @@ def courses_set_status(*, courses, status: str) -> int:
     """
     changed = courses.exclude(status=status).update(status=status, updated_at=timezone.now())
     if changed:
-        pages_changed()  # update() sends no signal; every page's totals and JSON block change
+        content_changed(site=True)  # update() sends no signal
     return changed
 
 
@@ -60,4 +60,4 @@ def lesson_set_tags(*, lesson: Lesson, tags: list[Tag]) -> None:
     through = Lesson.tags.through
     through.objects.filter(lesson_id=lesson.pk).delete()
     through.objects.bulk_create(through(lesson_id=lesson.pk, tag_id=tag.pk) for tag in unique)
-    pages_changed()  # bulk_create sends no signal
+    content_changed(site=True)  # bulk_create sends no signal

@@ -22,8 +22,6 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from pathlib import Path
 
 from django.conf import settings
@@ -74,7 +72,10 @@ class Version:
     changed_at: datetime | None
 
     def __str__(self):
-        return str(self.number)
+        """The version as a key part: the number and when it was reached, so that a database
+        restored or rebuilt to the same numbers never meets pages cached before."""
+        moment = int(self.changed_at.timestamp() * 1_000_000) if self.changed_at else 0
+        return f"{self.number}.{moment}"
 
 
 def _version(number, changed_at) -> Version:
@@ -134,12 +135,10 @@ def release() -> str:
     version, the ``STREAM`` settings, the active language set and every template file's size and
     modification time (Django's own template directories and each app's). Computed once per
     process, again when a setting changes."""
-    try:
-        stream = package_version("django-stream-lms")
-    except PackageNotFoundError:
-        stream = "source"
+    from . import __version__
+
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(stream.encode())
+    digest.update(__version__.encode())
     digest.update(repr(sorted((getattr(settings, "STREAM", None) or {}).items())).encode())
     digest.update(repr(settings.LANGUAGES).encode())
     for path in _template_files():
@@ -206,3 +205,24 @@ def connect_receivers() -> None:
     user_model = get_user_model()
     post_save.connect(_user_saved, sender=user_model, dispatch_uid="stream-versions-user")
     post_delete.connect(_user_deleted, sender=user_model, dispatch_uid="stream-versions-user-del")
+
+
+def site_memo(*, name: str, compute, parts=(), version: Version | None = None):
+    """``compute()``, kept in the page cache under the site's version (read here, 1 query,
+    unless given) and the release: for values derived from the catalogue alone (progress's
+    levels and counts, the browser's facts). Any write that bumps the site's version makes
+    the next call compute it again."""
+    from .caching import page_cache
+    from .conf import lessons_settings
+
+    seconds = lessons_settings.PAGE_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    token = str(version or site_version())
+    digest = hashlib.blake2b(repr((release(), token, parts)).encode(), digest_size=16)
+    key = f"stream:site:{name}:{digest.hexdigest()}"
+    value = page_cache().get(key)
+    if value is None:
+        value = compute()
+        page_cache().set(key, value, seconds)
+    return value

@@ -1,11 +1,16 @@
-"""Stream's lesson pages. Views stay thin: selectors read, templates show."""
+"""Stream's pages: the same HTML for every viewer (see ``lessons.caching``). Views stay thin:
+selectors read, templates show, ``caching`` answers with HTTP caching and the page cache."""
 
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
 from . import selectors
+from .adapter import adapter_overrides
+from .caching import page_address, page_param, private_response, render_page, shared_response
 from .layout import base_template
-from .page_cache import CachedLessonPage, lesson_page_shared
+from .versions import site_version, versions_of
 
 
 def page_context(**context):
@@ -14,48 +19,93 @@ def page_context(**context):
     return {"stream_base_template": base_template(), **context}
 
 
+def _viewer(request):
+    """Who a page is rendered for when it is not shared: the signed-in user, asked only when
+    the browser has a session (so a cookie-less visitor's answer never varies by cookie)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return AnonymousUser()
+    return request.user
+
+
+def _lists_shared(request) -> bool:
+    """Whether the catalogue, course and tag pages are the same for this viewer as for anyone:
+    not staff (who see drafts), and no adapter narrowing what each viewer may see."""
+    if adapter_overrides("courses_for_user") or adapter_overrides("lessons_for_user"):
+        return False
+    return not selectors.user_is_staff(_viewer(request))
+
+
+def _list_page(request, template_name: str, read, *, kind: str) -> HttpResponse:
+    shared = _lists_shared(request)
+    user = AnonymousUser() if shared else _viewer(request)
+
+    def render():
+        return render_page(
+            request, template_name, page_context(**read(user)), page_path=request.path
+        )
+
+    if not shared:
+        return private_response(render())
+    return shared_response(
+        request, parts=(kind, request.path), versions=(site_version(),), render=render
+    )
+
+
 @require_safe
 def catalogue(request):
-    courses = selectors.catalogue_courses(user=request.user)
-    return render(request, "stream/lessons/catalogue.html", page_context(courses=courses))
+    return _list_page(
+        request,
+        "stream/lessons/catalogue.html",
+        lambda user: {"courses": selectors.catalogue_courses(user=user)},
+        kind="catalogue",
+    )
 
 
 @require_safe
 def course_detail(request, course):
-    course, lessons = selectors.course_with_lessons(course_slug=course, user=request.user)
-    return render(
-        request, "stream/lessons/course_detail.html", page_context(course=course, lessons=lessons)
-    )
+    def read(user):
+        found, lessons = selectors.course_with_lessons(course_slug=course, user=user)
+        return {"course": found, "lessons": lessons}
+
+    return _list_page(request, "stream/lessons/course_detail.html", read, kind="course")
 
 
 @require_safe
 def tag_detail(request, tag):
-    tag, lessons = selectors.tag_with_lessons(tag_slug=tag, user=request.user)
-    return render(request, "stream/lessons/tag_detail.html", page_context(tag=tag, lessons=lessons))
+    def read(user):
+        found, lessons = selectors.tag_with_lessons(tag_slug=tag, user=user)
+        return {"tag": found, "lessons": lessons}
+
+    return _list_page(request, "stream/lessons/tag_detail.html", read, kind="tag")
 
 
 @require_safe
 def lesson_detail(request, course, lesson):
-    # Anonymous visitors share one cached page per lesson and language; everyone but staff
-    # shares the lesson's own part of it (see page_cache).
-    def visible():
-        return selectors.lessons_visible(user=request.user).filter(course__slug=course, slug=lesson)
+    head = selectors.lesson_head(course_slug=course, lesson_slug=lesson)
+    if head is None:
+        raise Http404("No such lesson.")
+    found = page_param(request, lesson_id=head["pk"])
+    if isinstance(found, HttpResponse):
+        return found  # a page parameter written another way: its canonical address
+    param, number = found
+    public = head["status"] == head["course__status"] == selectors.Status.PUBLISHED
+    shared = public and not adapter_overrides("lessons_for_user")
+    user = AnonymousUser() if shared else _viewer(request)
 
-    cached = CachedLessonPage.for_request(
-        request, lessons=visible, course_slug=course, lesson_slug=lesson
-    )
-    if cached is not None and cached.hit:
-        return cached.respond()
-    if cached is not None:
-        page = cached.lesson_page(course_slug=course, lesson_slug=lesson)
-    else:
-        page = lesson_page_shared(
-            request=request, lessons=visible, course_slug=course, lesson_slug=lesson
+    def render():
+        page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=user)
+        context = page_context(
+            page=page, lesson=page.lesson, course=page.course, comments_page=number
         )
-    context = page_context(page=page, lesson=page.lesson, course=page.course)
-    if cached is None:
-        return render(request, "stream/lessons/lesson_detail.html", context)
-    response = render(
-        request, "stream/lessons/lesson_detail.html", {**context, **cached.render_context()}
+        return render_page(
+            request,
+            "stream/lessons/lesson_detail.html",
+            context,
+            page_path=page_address(request.path, param, number),
+        )
+
+    if not shared:
+        return private_response(render())
+    return shared_response(
+        request, parts=("lesson", request.path, number), versions=versions_of(head), render=render
     )
-    return cached.store(response)

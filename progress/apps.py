@@ -37,22 +37,13 @@ class ProgressConfig(AppConfig):
         checks.register(check_sync_urls, checks.Tags.urls)
         checks.register(lessons_installed_check(self.label))
 
-        # The lesson page embeds every level and active achievement for the status bar.
-        from lessons.page_cache import invalidate_on_save, invalidate_user_on_save
+        # Every shared page's status bar shows the levels and the active achievements' count.
+        from lessons.versions import bump_on_save
+        from lessons.viewer import viewer_part_register
 
-        from .models import (
-            Achievement,
-            AchievementAward,
-            LearnerProfile,
-            LessonCompletion,
-            Level,
-            XPEntry,
-        )
+        from .models import Achievement, Level
+        from .viewer import progress_viewer_part
 
-        invalidate_on_save(Level)
-        invalidate_on_save(Achievement)
-        # A learner's own figures and cached pages, whoever writes the rows (the admin too;
-        # the services' bulk writes call user_values_changed themselves).
-        invalidate_user_on_save(LearnerProfile, user_of=lambda row: row.user_id)
-        for model in (LessonCompletion, XPEntry, AchievementAward):
-            invalidate_user_on_save(model, user_of=lambda row: row.learner_id)
+        bump_on_save(Level)
+        bump_on_save(Achievement)
+        viewer_part_register("progress", progress_viewer_part)

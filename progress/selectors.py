@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from lessons.models import Lesson, Status
-from lessons.page_cache import site_value, user_value
+from lessons.versions import site_memo
 
 from .conf import progress_settings
 from .models import (
@@ -220,8 +220,8 @@ class SiteFigures:
 
 def site_figures() -> SiteFigures:
     """The levels, the number of published lessons and the active achievements, kept in the
-    page cache under the site's version token (every lesson, course, level or achievement write
-    changes it): no query on a hit, 3 on a miss."""
+    page cache under the site's content version (``lessons.versions.site_memo``: every lesson,
+    course, level or achievement write changes it): 1 query on a hit, 4 on a miss."""
 
     def compute():
         return SiteFigures(
@@ -232,7 +232,7 @@ def site_figures() -> SiteFigures:
             ),
         )
 
-    return site_value(name="progress:figures", compute=compute)
+    return site_memo(name="progress:figures", compute=compute)
 
 
 @dataclass(frozen=True)
@@ -246,25 +246,20 @@ class LearnerFigures:
 
 def learner_figures(*, user) -> LearnerFigures:
     """``user``'s XP total, completions of published lessons and awards (every achievement),
-    kept in the page cache under the site's version token and the learner's own (every
-    progress write for the learner changes it: ``services`` calls
-    ``lessons.page_cache.user_values_changed``). No query on a hit, 3 on a miss."""
-
-    def compute():
-        xp = LearnerProfile.objects.filter(user_id=user.pk).values_list("xp", flat=True).first()
-        awards = AchievementAward.objects.filter(learner_id=user.pk).values_list(
-            "achievement__slug", "awarded_at"
-        )
-        return LearnerFigures(
-            xp=xp or 0, completions=published_completions(user=user), awards=dict(awards)
-        )
-
-    return user_value(name="progress:learner", user_id=user.pk, compute=compute)
+    read from their rows. 3 queries."""
+    xp = LearnerProfile.objects.filter(user_id=user.pk).values_list("xp", flat=True).first()
+    awards = AchievementAward.objects.filter(learner_id=user.pk).values_list(
+        "achievement__slug", "awarded_at"
+    )
+    return LearnerFigures(
+        xp=xp or 0, completions=published_completions(user=user), awards=dict(awards)
+    )
 
 
 def course_lesson_ids() -> dict[int, tuple[int, ...]]:
-    """Each published course's published lesson ids, in order, from the page cache (1 query on
-    a miss): whether a completion finished its course, without reading the catalogue."""
+    """Each published course's published lesson ids, in order, kept under the site's content
+    version (1 query on a hit, 2 on a miss): whether a completion finished its course, without
+    reading the catalogue."""
 
     def compute():
         found: dict[int, list[int]] = defaultdict(list)
@@ -277,12 +272,12 @@ def course_lesson_ids() -> dict[int, tuple[int, ...]]:
             found[course_id].append(lesson_id)
         return {course_id: tuple(ids) for course_id, ids in found.items()}
 
-    return site_value(name="progress:course-lessons", compute=compute)
+    return site_memo(name="progress:course-lessons", compute=compute)
 
 
 def rules_cached(achievements) -> list[Rule]:
     """:func:`rules_build` for ``achievements`` (the active ones), the course and tag rules'
-    lesson sets kept in the page cache under the site's version token: no query on a hit, 1
+    lesson sets kept under the site's content version: 1 query on a hit, 2
     (the published lessons, with tags when a tag rule is active) on a miss."""
     achievements = list(achievements)
     parts = tuple(
@@ -294,7 +289,7 @@ def rules_cached(achievements) -> list[Rule]:
         published, _ = lesson_facts(with_tags=needs_tags(achievements))
         return rules_build(achievements, published)
 
-    return site_value(name="progress:rules", parts=parts, compute=compute)
+    return site_memo(name="progress:rules", parts=parts, compute=compute)
 
 
 def rules_build(achievements, published: list[LessonFact]) -> list[Rule]:
@@ -465,10 +460,10 @@ class ProgressView:
 
     Parts and their cost: ``lessons`` (1 query: every published lesson, with the learner's
     completion times; only pages that list the catalogue load it), ``achievements`` (1: with
-    the learner's awards, for pages that list them), ``profile`` (1, signed in only), and from
-    the page cache the site's figures (:func:`site_figures`) and the learner's
-    (:func:`learner_figures`). The status bar (``state``) therefore costs no query once cached,
-    whatever the catalogue's size.
+    the learner's awards, for pages that list them), ``profile`` (1, signed in only), the
+    site's figures (:func:`site_figures`, kept under the site's content version) and the
+    learner's (:func:`learner_figures`, 3). The status bar's cost does not grow with the
+    catalogue.
     """
 
     def __init__(self, user):

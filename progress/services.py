@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from lessons.adapter import adapter_overrides, get_adapter
 from lessons.models import Course, Lesson
-from lessons.page_cache import user_values_changed
 
 from . import signals
 from .conf import progress_settings
@@ -351,8 +350,6 @@ class _LearnerProgress:
             self.profile.save(update_fields=[*self.profile_changes, "updated_at"])
         if self.new_events:
             insert_rows(CompletionEvent, self.new_events)
-        # The learner's figures on every page (selectors.learner_figures) are out of date.
-        user_values_changed(user_id=user_id)
         awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
         if self.new_completions or awarded:
             announcement = _Announcement(

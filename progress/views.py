@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
-from lessons.page_cache import site_value, site_version
 from lessons.selectors import lessons_visible
+from lessons.versions import site_memo, site_version
 from lessons.views import page_context
 
 from . import selectors, services
@@ -49,10 +49,10 @@ def progress_facts(request):
     """``progress/facts.json?v=<site version>``: what the browser module needs from the whole
     catalogue to compute progress on its own (``selectors.progress_facts``).
 
-    Pages link it with the site's current version token, so the same address never changes
+    Pages link it with the site's current content version, so the same address never changes
     content and is cached for good (``Cache-Control: immutable``, an ``ETag``); a new lesson,
     level or achievement gives pages a new address. Asked with another (or no) version, it
-    answers the current facts but lets nobody keep them. Costs no query once cached."""
+    answers the current facts but lets nobody keep them. 1 query once cached (the version)."""
 
     def compute():
         facts = selectors.progress_facts()
@@ -60,16 +60,17 @@ def progress_facts(request):
         return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
     version = site_version()
-    body, etag = site_value(
+    body, etag = site_memo(
         name="progress:facts",
         parts=(translation.get_language(), get_script_prefix()),
         compute=compute,
+        version=version,
     )
     response = get_conditional_response(request, etag=etag)
     if response is None:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
-    current = bool(version) and request.GET.get("v") == version
+    current = request.GET.get("v") == str(version)
     response["Cache-Control"] = _FOREVER if current else "public, no-cache"
     return response
 

@@ -25,14 +25,6 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_page_cache():
-    """Each test starts with no cached lesson page (the cache outlives a test's database)."""
-    from lessons.page_cache import pages_reset
-
-    pages_reset()
-
-
-@pytest.fixture(autouse=True)
 def fresh_api_throttles(settings):
     """Each test counts its own API requests and comment posts: fresh cache-key prefixes for
     the throttles and the comments' rate limits rather than a flushed cache (the cache may be a

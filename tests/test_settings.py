@@ -69,7 +69,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", REDIS_URL="redis://127.0.0.1:6379/0"
     )
     assert found["db"] == "django.db.backends.postgresql"
-    assert found["cache"] == "config.redis_cache.RedisCache"
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_email_url_configures_smtp():

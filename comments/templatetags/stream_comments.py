@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from .. import selectors
 from ..conf import comments_settings
 from ..forms import ReportForm
-from ..thread_cache import section_state, thread_list_html
+from ..threads import thread_list_html
 
 register = template.Library()
 
@@ -22,25 +22,20 @@ def _user(context):
 
 @register.simple_tag(takes_context=True)
 def stream_comment_section(context):
-    """The lesson's comment section as the current user sees it, on the page of threads asked
-    for by ``?comments_page=`` (see ``selectors.comment_section``). Its figures come from the
-    cache (``thread_cache.section_state``; 1 query on a miss); ``threads`` reads the tree (2
-    more), ``{% stream_comment_threads %}`` shows it from the cache."""
-    request = context.get("request")
-    page = request.GET.get("comments_page") if request is not None else None
+    """The lesson's comment section as the context's ``user`` sees it (on shared pages, any
+    visitor), on the page of threads the view chose (``comments_page``; see
+    ``selectors.comment_section``). 1 query; ``{% stream_comment_threads %}`` adds 2."""
     lesson, user = context["lesson"], _user(context)
-    state = section_state(lesson=lesson, user=user)
-    return selectors.comment_section(lesson=lesson, user=user, page=page, state=state)
+    return selectors.comment_section(
+        lesson=lesson, user=user, page=context.get("comments_page") or 1
+    )
 
 
 @register.simple_tag(takes_context=True)
 def stream_comment_threads(context, section):
-    """The section's threads as ``<li>`` items, from the shared cache with the viewer's own
-    and flagged comments rendered for them (see ``comments.thread_cache``). From the cache:
-    1 query when signed in, none for visitors; otherwise 2-3 more."""
-    return thread_list_html(
-        section, request=context.get("request"), csrf_token=context.get("csrf_token")
-    )
+    """The section's threads as ``<li>`` items, as the shared page shows them, assembled from
+    each comment's cached article (see ``comments.threads``)."""
+    return thread_list_html(section, request=context.get("request"))
 
 
 @register.simple_tag(takes_context=True)

@@ -64,13 +64,16 @@ def tag_links(tags):
 def stream_login_url(context, next_url="", fragment=""):
     """``settings.LOGIN_URL`` with ``?next=`` back to this page (or ``next_url``), plus an anchor.
 
+    On a shared page (``lessons.caching``) "this page" is its canonical ``page_path``, never
+    what the request's query string says.
+
     Works with allauth, Django's own login view or a host's sign-in page alike. On a page that
     is itself part of signing in (it carries a ``?next=``, like the sign-up page), the link
     passes that ``next`` on instead of pointing back at the sign-in pages.
     """
     request = context.get("request")
     login_url = resolve_url(settings.LOGIN_URL)
-    target = next_url
+    target = next_url or context.get("page_path", "")
     if not target and request is not None:
         target = request.GET.get("next") or (
             "/" if request.path == login_url else request.get_full_path()
@@ -86,6 +89,19 @@ def stream_home_url():
     """Where the brand in Stream's header links to: ``STREAM["HOME_URL"]`` (a path, URL or URL
     name), resolved."""
     return resolve_url(lessons_settings.HOME_URL)
+
+
+@register.simple_tag(takes_context=True)
+def stream_viewer_config(context):
+    """What the page's script needs to ask the viewer endpoint (``lessons.viewer``) for this
+    viewer's part of a shared page: its address, the signed-in hint cookie's name, the CSRF
+    header and the lesson and comment page shown. The same for every viewer."""
+    from ..viewer import viewer_config
+
+    lesson = context.get("lesson")
+    return viewer_config(
+        lesson_id=getattr(lesson, "pk", None), comments_page=context.get("comments_page") or 1
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from lessons.page_cache import site_version
+from lessons.versions import site_version
 
 from ..conf import progress_settings
 from ..selectors import progress_view as request_progress_view

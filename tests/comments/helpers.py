@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from comments.models import Comment, CommentFlag, CommentStatus
 from lessons.markdown import render_comment_markdown
-from lessons.page_cache import lesson_pages_changed
+from lessons.versions import content_changed
 
 
 def comments_bulk_create(*, lesson, total, threads, authors=None, viewer=None, seed=7):
@@ -78,5 +78,5 @@ def comments_bulk_create(*, lesson, total, threads, authors=None, viewer=None, s
         for comment in created[::7]:
             flags[(comment.pk, viewer.pk)] = CommentFlag(comment=comment, user=viewer)
     CommentFlag.objects.bulk_create(flags.values())
-    lesson_pages_changed(lesson_id=lesson.pk)  # bulk_create sends no post_save
+    content_changed(lesson_ids=[lesson.pk])  # bulk_create sends no post_save
     return created

@@ -90,13 +90,15 @@ def test_sessions_and_authentication_middleware_are_required(settings):
     assert "AuthenticationMiddleware" in found[0].msg
 
 
-def test_the_cached_page_middleware_must_come_after_the_security_middleware(settings):
-    early = "lessons.middleware.CachedPageMiddleware"
-    assert lesson_checks.check_cached_page_middleware() == []  # the demo's order
-    settings.MIDDLEWARE = [early, *(m for m in settings.MIDDLEWARE if m != early)]
-    found = lesson_checks.check_cached_page_middleware()
+def test_the_viewer_cookie_middleware_must_follow_the_authentication_middleware(settings):
+    viewer = "lessons.middleware.ViewerCookieMiddleware"
+    assert lesson_checks.check_viewer_middleware() == []  # the demo's order
+    settings.MIDDLEWARE = [viewer, *(m for m in settings.MIDDLEWARE if m != viewer)]
+    found = lesson_checks.check_viewer_middleware()
     assert ids(found) == ["stream_lessons.W003"]
-    assert "SecurityMiddleware" in found[0].msg
+    assert "AuthenticationMiddleware" in found[0].msg
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != viewer]
+    assert ids(lesson_checks.check_viewer_middleware()) == ["stream_lessons.W003"]
 
 
 def test_required_contrib_apps(settings):

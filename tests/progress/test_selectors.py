@@ -155,9 +155,9 @@ def test_the_lessons_count_follows_publishing(learner, lessons):
     # then the next state counts the catalogue as it is now
     assert learner_state(user=learner).total_lessons == 3
     lessons[1].course.lessons.filter(pk=lessons[1].pk).update(status="draft")
-    from lessons.page_cache import pages_changed
+    from lessons.versions import content_changed
 
-    pages_changed()  # QuerySet.update sends no signal: the writer says so (lessons' rule)
+    content_changed(site=True)  # QuerySet.update sends no signal: the writer says so
     assert learner_state(user=learner).total_lessons == 2
 
 

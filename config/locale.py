@@ -1,0 +1,54 @@
+"""The demo's language choice: Django's ``LocaleMiddleware``, with two adjustments for a site
+whose pages carry their language in the address (``i18n_patterns``, Korean unprefixed).
+
+- Addresses outside ``i18n_patterns`` (the API, the admin, the accounts pages) keep choosing
+  their language from the language cookie and ``Accept-Language``. Django would answer them all
+  in ``LANGUAGE_CODE`` once ``i18n_patterns`` are used without a prefix for the default
+  language.
+- Pages inside ``i18n_patterns`` get no ``Vary: Accept-Language``: their address alone chose
+  the language (``/courses/…`` Korean, ``/en/courses/…`` English), so a shared cache keeps one
+  copy per address.
+"""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.urls import is_valid_path
+from django.utils import translation
+from django.utils.cache import cc_delim_re
+
+
+def _language_in_address(request) -> bool:
+    """Whether ``i18n_patterns`` serve this path (with or without a language prefix)."""
+    path = request.path_info
+    if translation.get_language_from_path(path):
+        return True
+    urlconf = getattr(request, "urlconf", None)
+    return any(
+        is_valid_path(f"/{code}{path}", urlconf)
+        for code, _ in settings.LANGUAGES
+        if code != settings.LANGUAGE_CODE
+    )
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    def process_request(self, request):
+        request.stream_language_in_address = _language_in_address(request)
+        super().process_request(request)
+        if not request.stream_language_in_address:
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if getattr(request, "stream_language_in_address", False) and response.has_header("Vary"):
+            kept = [
+                field
+                for field in cc_delim_re.split(response.headers["Vary"])
+                if field.lower() != "accept-language"
+            ]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                del response.headers["Vary"]
+        return response
