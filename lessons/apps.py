@@ -16,6 +16,8 @@ class LessonsConfig(AppConfig):
             checks,  # noqa: F401 (registers the system checks)
             signin,  # noqa: F401 (connects the sign-in policy's signal receivers)
         )
-        from .versions import connect_receivers
+        from .purge import purge_on_commit
+        from .versions import connect_receivers, content_committed
 
         connect_receivers()
+        content_committed.connect(purge_on_commit, dispatch_uid="stream-purge")

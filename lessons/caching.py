@@ -47,6 +47,12 @@ def page_param_register(name: str, *, pages: Callable[[int], int]) -> None:
     _page_params[name] = pages
 
 
+def page_param_pages(lesson_id: int) -> list[tuple[str, int]]:
+    """Each page parameter lesson pages take, with how many pages of it ``lesson_id``'s page
+    has: what a proxy purge needs to list every address of a lesson (``lessons.purge``)."""
+    return [(name, pages(lesson_id)) for name, pages in _page_params.items()]
+
+
 def page_param(request, *, lesson_id: int) -> tuple[str, int] | HttpResponseRedirect:
     """The lesson page's page parameter as ``(name, number)`` (``("", 1)`` without one), or a
     redirect to the canonical address when it is repeated, not ASCII digits, out of range or
