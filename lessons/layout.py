@@ -16,7 +16,8 @@ them::
 A Django template cannot take a block name from a variable, so for such a mapping we compile a
 small layout template once (per base and mapping) that extends the host's base and nests our
 blocks inside the host's: ``{% block body %}{% block content %}{% endblock %}{% endblock %}``.
-The layout also adds what ``stream/base.html`` would have added: Stream's stylesheets (before
+The layout also adds what ``stream/base.html`` would have added: ``STREAM["SITE_NAME"]`` after
+the page's title (the host's title block holds the whole title), Stream's stylesheets (before
 the host's own head content, so the host's styles win) and the ``page_head`` and
 ``page_scripts`` slots.
 """
@@ -39,7 +40,8 @@ _BLOCK_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Our block for each role, and what the layout puts around it inside the host's block.
 OUR_BLOCKS = {"title": "title", "head": "extra_head", "content": "content", "scripts": "scripts"}
 _AROUND = {
-    "title": ("", ""),
+    # The page's own title, then the site's name, as stream/base.html writes them.
+    "title": ("", ' · {% stream_setting "SITE_NAME" %}'),
     "head": (
         '{% include "stream/includes/page_assets.html" %}{{ block.super }}',
         '{% stream_slot "page_head" %}',

@@ -38,7 +38,7 @@ def test_a_visitor_completes_a_lesson_and_signs_in_through_the_academy(
 
     # given a visitor who marks the first lesson complete before signing in
     page.goto(url)
-    assert page.title() == "Weld 1 · Welding basics — Acme Academy"
+    assert page.title() == "Weld 1 · Welding basics · Acme Academy"
     page.get_by_role("button", name="Mark as complete").click()
     page.get_by_role("button", name="✓ Completed").wait_for()
     assert "10 XP" in status(page)
@@ -98,7 +98,7 @@ def test_two_members_post_and_reply(page, chromium, live_server, lessons, sign_i
     assert page.locator(".stream-unread-count").count() == 1
     page.locator(".stream-notifications-link").click()
     assert "Hot enough to glow." in page.locator(".stream-notification").inner_text()
-    assert page.title() == "Notifications — Acme Academy"
+    assert page.title() == "Notifications · Acme Academy"
     assert Comment.objects.filter(parent=parent, author__nickname="Bora").exists()
     assert ada.email not in page.content()
 

@@ -36,7 +36,7 @@ def test_catalogue_renders_in_the_hosts_layout_with_its_block_names(client, cour
     html = client.get("/learn/").content.decode()
     # then the host's layout frames it: its masthead and footer, our title in its page_title
     assert '<a class="acme-logo" href="/">Acme Academy</a>' in html
-    assert "<title>Courses — Acme Academy</title>" in html
+    assert "<title>Courses · Acme Academy</title>" in html
     assert "learning since 1999" in html
     # Stream's stylesheets went into the host's head_extra block, our content into its body
     assert html.index("stream/lessons/stream.css") < html.index("</head>")
@@ -73,7 +73,7 @@ def test_lesson_page_has_every_section_and_signs_in_through_the_host(client, les
     html = response.content.decode()
     # then the page is whole: heading, status bar, progress, report, comments, scripts
     assert response.status_code == 200
-    assert "<title>Weld 2 · Welding basics — Acme Academy</title>" in html
+    assert "<title>Weld 2 · Welding basics · Acme Academy</title>" in html
     assert "Lesson 02 of 03" in html
     assert "data-progress-status" in html
     assert 'id="progress"' in html
@@ -186,7 +186,7 @@ def test_post_and_reply_notify_with_the_hosts_names_and_avatars(
     client.force_login(member)
     notifications = client.get(reverse("stream_comments:notifications")).content.decode()
     assert "Bora replied in “Weld 1”" in notifications
-    assert "<title>Notifications — Acme Academy</title>" in notifications
+    assert "<title>Notifications · Acme Academy</title>" in notifications
 
 
 def test_a_visitor_reports_a_problem(client, lessons):
@@ -239,7 +239,7 @@ def test_a_refused_comment_comes_back_in_the_hosts_layout(client, lessons, membe
 def test_my_progress_page_in_the_hosts_layout(client, lessons, member):
     client.force_login(member)
     html = client.get(reverse("stream_progress:overview")).content.decode()
-    assert "<title>My progress — Acme Academy</title>" in html
+    assert "<title>My progress · Acme Academy</title>" in html
     assert '<div class="stream-page">' in html
 
 

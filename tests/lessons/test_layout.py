@@ -52,3 +52,51 @@ def test_a_block_mapping_over_streams_own_base(client, settings):
     assert " · C.W.K.</title>" in html
     assert "Mapped course" in html
     assert html.index("Mapped course") > html.index('<main id="main"')
+
+
+def test_a_mapped_title_block_gets_the_page_title_and_the_site_name(client, settings):
+    # given a host layout whose title block holds its whole <title>
+    CourseFactory(title="Mapped course")
+    settings.STREAM = {
+        **settings.STREAM,
+        "SITE_NAME": "Acme Academy",
+        "BASE_TEMPLATE": "site/plain.html",
+        "BASE_TEMPLATE_BLOCKS": {
+            "title": "title_text",
+            "head": "head",
+            "content": "body",
+            "scripts": "scripts_end",
+        },
+    }
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {
+                            "site/plain.html": (
+                                "<!doctype html><html><head><title>"
+                                "{% block title_text %}Acme Academy{% endblock %}</title>"
+                                "{% block head %}{% endblock %}</head><body>"
+                                "{% block body %}{% endblock %}"
+                                "{% block scripts_end %}{% endblock %}</body></html>"
+                            )
+                        },
+                    ),
+                    "django.template.loaders.filesystem.Loader",
+                    "django.template.loaders.app_directories.Loader",
+                ],
+            },
+        }
+    ]
+
+    # when a Stream page renders in it
+    html = client.get(reverse("stream_lessons:catalogue")).text
+
+    # then the title names the page and the site, as Stream's own base template does
+    assert "<title>강좌 · Acme Academy</title>" in html  # "Courses" in Korean
+    assert "Mapped course" in html
