@@ -1,5 +1,43 @@
+from importlib.util import find_spec
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Stream's apps are three top-level packages, installed side by side.
+STREAM_PACKAGES = Path(__file__).resolve().parent.parent
+OPTIONAL_APP_CONFIGS = {
+    "progress": "progress.apps.ProgressConfig",
+    "comments": "comments.apps.CommentsConfig",
+}
+
+
+def import_names_check():
+    """Refuse to go on when a package of the project hides one of Stream's optional apps.
+
+    App labels (``stream_comments``) never clash, but import names do: a project package called
+    ``comments`` on the path before Stream's makes ``"comments.apps.CommentsConfig"`` fail with
+    Django's "No module named 'comments.apps'". Django imports this module before the next
+    entries of ``INSTALLED_APPS`` (``lessons`` comes first), so the error can say what is wrong.
+    """
+    for name, app_config in OPTIONAL_APP_CONFIGS.items():
+        if app_config not in settings.INSTALLED_APPS:
+            continue
+        spec = find_spec(name)
+        found = Path(spec.origin).resolve().parent if spec and spec.origin else None
+        if found != STREAM_PACKAGES / name:
+            raise ImproperlyConfigured(
+                f"INSTALLED_APPS lists Stream's {app_config!r}, but the import name {name!r} "
+                f"is taken by {found or 'another package'}, not Stream's {name} app. Stream's "
+                "apps are the top-level packages lessons, progress and comments: move your own "
+                f"package into your project's package (e.g. acme.{name}) or rename it, or leave "
+                f"Stream's {name} out. See docs/integration.md, 'Import names'."
+            )
+
+
+import_names_check()
 
 
 class LessonsConfig(AppConfig):
