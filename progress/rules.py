@@ -175,12 +175,21 @@ class History:
         return activity_days(activity, self.time_zone)
 
 
+def local_date(moment: datetime, time_zone: tzinfo) -> date:
+    """The date of ``moment`` in ``time_zone``; its UTC date within a day of the ends of
+    ``datetime``'s range, where the local date does not exist (year 1 west of UTC)."""
+    try:
+        return moment.astimezone(time_zone).date()
+    except OverflowError:
+        return moment.date()
+
+
 def activity_days(activity, time_zone: tzinfo) -> dict[date, list[datetime]]:
     """Local dates in ``time_zone`` with completions on them, in order: for each date, the
     earliest time each distinct lesson was completed that day, sorted."""
     firsts: dict[date, dict[int, datetime]] = defaultdict(dict)
     for lesson, moment in activity:
-        day = firsts[moment.astimezone(time_zone).date()]
+        day = firsts[local_date(moment, time_zone)]
         day[lesson] = min(day.get(lesson, moment), moment)
     return {day: sorted(lessons.values()) for day, lessons in sorted(firsts.items())}
 
@@ -288,7 +297,7 @@ def streak_current(*, activity, time_zone: tzinfo, now: datetime) -> int:
     days = sorted(activity_days(activity, time_zone))
     if not days:
         return 0
-    today = now.astimezone(time_zone).date()
+    today = local_date(now, time_zone)
     if today - days[-1] > timedelta(days=1):
         return 0
     run = 1

@@ -74,6 +74,9 @@ class LessonFact:
     completed_at: datetime | None = None
     completion_id: int | None = None
     completion_xp: int = 0
+    # The earliest a completion can be: the lesson's first publication (its creation when that
+    # is unknown). Loaded for writes only (learner_lesson_facts).
+    available_from: datetime | None = None
 
     @property
     def url(self) -> str:
@@ -137,6 +140,7 @@ def _lesson_fact(row: dict) -> LessonFact:
         completed_at=row.get("mine__completed_at"),
         completion_id=row.get("mine__id"),
         completion_xp=row.get("mine__xp") or 0,
+        available_from=row.get("published_at") or row.get("created_at"),
     )
 
 
@@ -187,7 +191,8 @@ def learner_lesson_facts(*, user, include_ids=()) -> dict[int, LessonFact]:
     lessons = Lesson.objects.annotate(
         mine=FilteredRelation("completions", condition=Q(completions__learner_id=user.pk))
     )
-    fields = [*_LESSON_FIELDS, "mine__id", "mine__completed_at", "mine__xp"]
+    fields = [*_LESSON_FIELDS, "published_at", "created_at"]
+    fields += ["mine__id", "mine__completed_at", "mine__xp"]
     query = Q(mine__id__isnull=False)
     if include_ids:
         query |= Q(pk__in=list(include_ids))

@@ -9,18 +9,30 @@ the cost of a sync does not grow with the number of events.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import operator
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, CharField, DateTimeField, Q, Sum, UUIDField, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DateTimeField,
+    Q,
+    Sum,
+    UUIDField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -42,9 +54,10 @@ from .models import (
     XPEntry,
     time_zone_names,
 )
-from .rules import History, award_times
+from .rules import History, award_times, local_date
 from .selectors import (
     LearnerState,
+    LessonFact,
     achievements_with_award,
     course_lesson_ids,
     learner_lesson_facts,
@@ -149,6 +162,15 @@ def event_parse(raw) -> ClientEvent | str:
     )
 
 
+def completion_time_bound(at: datetime, *, lesson: LessonFact, now: datetime) -> datetime:
+    """``at`` moved within what can be true: not after ``now`` (a clock running fast), not
+    before the lesson was first published (a clock running slow, or a made-up time)."""
+    at = min(at, now)
+    if lesson.available_from is not None:
+        at = max(at, lesson.available_from)
+    return at
+
+
 def payload_hash(*, kind: str, lesson_id: int, at: datetime) -> str:
     payload = f"{kind}\n{lesson_id}\n{at.astimezone(UTC).isoformat()}"
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -230,24 +252,63 @@ class _LearnerProgress:
             a.slug: (a.awarded_at, a.award_xp) for a in self.achievements if a.award_id is not None
         }
         self.new_events: list[dict] = []  # rows of the log, written by save()
+        # (lesson, day in the learner's zone) → the earliest report that day: as the log holds
+        # it (day_stored), and with this write's reports (day_reports; read on first report)
+        self.day_reports: dict[tuple[int, date], datetime] | None = None
+        self.day_stored: dict[tuple[int, date], datetime] = {}
+        self.day_rows: dict[tuple[int, date], dict] = {}  # this write's new rows, by day
+        self.days_lowered: set[tuple[int, date]] = set()  # stored days reported earlier now
         self.new_completions: dict[int, datetime] = {}
         self.lowered_completions: dict[int, datetime] = {}
         self.new_awards: dict[str, datetime] = {}
         self.lowered_awards: dict[str, datetime] = {}
 
-    def log(self, *, event_id: uuid.UUID, hashed: str, lesson_id: int, at: datetime) -> None:
-        """Keep a reported completion in the learner's log (written by :meth:`save`)."""
-        self.seen[event_id] = hashed
+    def report(self, *, event_id: uuid.UUID, hashed: str, lesson_id: int, at: datetime) -> bool:
+        """Record that ``lesson_id`` was reported completed at ``at`` (already bounded, see
+        :func:`completion_time_bound`); False if that changes nothing.
+
+        The log keeps one report per lesson and day (in the learner's time zone), with the
+        earliest time reported that day: the first report of a day is a new row; an earlier
+        one that day moves that row's time (written by :meth:`save`); a later one changes
+        nothing. So however many reports arrive, a lesson has at most one row per day since
+        its publication, and what the rules read does not depend on the order they came in.
+        """
+        earlier = lesson_id not in self.completions or at < self.completions[lesson_id]
+        self.complete(lesson_id, at)
+        days = self._day_reports()
+        day = (lesson_id, local_date(at, self.day_zone))
+        held = days.get(day)
+        if held is not None and at >= held:
+            return earlier
+        days[day] = at
         self.activity.append((lesson_id, at))
-        self.new_events.append(
-            {
+        row = self.day_rows.get(day)
+        if row is not None:  # reported earlier in this write: its row is not written yet
+            row["completed_at"] = at
+        elif held is not None:
+            self.days_lowered.add(day)
+        else:
+            self.seen[event_id] = hashed
+            row = {
                 "learner_id": self.user.pk,
                 "event_id": event_id,
                 "payload_hash": hashed,
                 "lesson_id": lesson_id,
                 "completed_at": at,
             }
-        )
+            self.new_events.append(row)
+            self.day_rows[day] = row
+        return True
+
+    def _day_reports(self) -> dict[tuple[int, date], datetime]:
+        if self.day_reports is None:
+            self.day_zone = learner_time_zone(self.profile)
+            self.day_reports = {}
+            for lesson_id, moment in self.activity:
+                day = (lesson_id, local_date(moment, self.day_zone))
+                self.day_reports[day] = min(self.day_reports.get(day, moment), moment)
+            self.day_stored = dict(self.day_reports)
+        return self.day_reports
 
     def complete(self, lesson_id: int, at: datetime) -> bool:
         """Record a completion at ``at`` (kept if earlier than the one held); True if new."""
@@ -350,6 +411,15 @@ class _LearnerProgress:
             self.profile.save(update_fields=[*self.profile_changes, "updated_at"])
         if self.new_events:
             insert_rows(CompletionEvent, self.new_events)
+        if self.days_lowered:
+            # One UPDATE moves each day's row to the day's earlier time.
+            moves = [
+                (Q(lesson_id=day[0], completed_at=self.day_stored[day]), self.day_reports[day])
+                for day in sorted(self.days_lowered)
+            ]
+            CompletionEvent.objects.filter(learner_id=user_id).filter(
+                functools.reduce(operator.or_, (where for where, _ in moves))
+            ).update(completed_at=Case(*(When(where, then=Value(new)) for where, new in moves)))
         awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
         if self.new_completions or awarded:
             announcement = _Announcement(
@@ -471,24 +541,24 @@ class CompletionResult:
 
 @transaction.atomic
 def completion_record(*, user, lesson: Lesson, at: datetime | None = None) -> CompletionResult:
-    """Record that ``user`` completed ``lesson`` (now, or at ``at``; never in the future).
+    """Record that ``user`` completed ``lesson`` (now, or at ``at``, bounded by
+    :func:`completion_time_bound`).
 
     Completing again is a no-op (an earlier ``at`` lowers the recorded time). Awards what the
     completion earns. ``course_completed`` is true when this completion finished the course.
     Raises :class:`CompletionRefused` for a draft lesson or a lesson of a draft course.
     """
     now = timezone.now()
-    at = min(at or now, now)
     progress = _LearnerProgress(user, lesson_ids=[lesson.pk], now=now)
     fact = progress.lessons.get(lesson.pk)
     if fact is None or not fact.published:
         raise CompletionRefused(f"Lesson {lesson.pk} is not published.")
+    at = completion_time_bound(at or now, lesson=fact, now=now)
     before = progress.completions.get(lesson.pk)
-    created = progress.complete(lesson.pk, at)
+    created = before is None
     if created or at < before:
-        event_id = uuid.uuid4()  # made here: this completion came from the page, not a client
-        progress.log(
-            event_id=event_id,
+        progress.report(
+            event_id=uuid.uuid4(),  # made here: this completion came from the page, not a client
             hashed=payload_hash(kind=EVENT_LESSON_COMPLETED, lesson_id=lesson.pk, at=at),
             lesson_id=lesson.pk,
             at=at,
@@ -545,10 +615,14 @@ def progress_sync(
 
     Each event is applied at most once per learner: an id seen before answers ``duplicate`` and
     changes nothing; an id seen before with another payload raises :class:`SyncConflict` and
-    nothing in the batch is applied. Malformed events, unknown lessons and drafts are
-    ``rejected`` with a reason while the rest apply. Future times are clamped to now; a lesson
-    keeps its earliest completion time. ``time_zone`` (an IANA name from the browser) is saved
-    on the profile if it has none yet. Raises :class:`SyncBatchTooLarge` beyond the limit.
+    nothing in the batch is applied. An event that would change nothing (its lesson already
+    reported that day at that time or earlier, see ``_LearnerProgress.report``) answers
+    ``duplicate`` too and is not kept. Malformed events, unknown lessons and drafts are
+    ``rejected`` with a reason while the rest apply. Times are bounded by
+    :func:`completion_time_bound` (not after now, not before the lesson's first publication);
+    a lesson keeps its earliest completion time. ``time_zone`` (an IANA name from the browser)
+    is saved on the profile if it has none yet. Raises :class:`SyncBatchTooLarge` beyond the
+    limit.
 
     Costs a fixed number of queries whatever the number of events (see the tests).
     """
@@ -567,6 +641,11 @@ def progress_sync(
             now=now,
         )
         hidden = _lessons_hidden_by_adapter(user=user, lesson_ids={e.lesson_id for e in valid})
+        # First: the learner's days, which the log is kept by, are counted in this zone.
+        zone = _valid_time_zone(time_zone)
+        if zone and not progress.profile.time_zone:
+            progress.profile.time_zone = zone
+            progress.profile_changes.add("time_zone")
 
         results, conflicts = [], []
         for raw, event in zip(events, parsed, strict=True):
@@ -590,19 +669,15 @@ def progress_sync(
                 )
                 results.append(EventResult(event.raw_id, REJECTED, reason))
                 continue
-            at = min(event.at, now)
-            progress.complete(event.lesson_id, at)
-            progress.log(
-                event_id=event.id, hashed=event.payload_hash, lesson_id=event.lesson_id, at=at
+            changed = progress.report(
+                event_id=event.id,
+                hashed=event.payload_hash,
+                lesson_id=event.lesson_id,
+                at=completion_time_bound(event.at, lesson=lesson, now=now),
             )
-            results.append(EventResult(event.raw_id, APPLIED))
+            results.append(EventResult(event.raw_id, APPLIED if changed else DUPLICATE))
         if conflicts:
             raise SyncConflict(conflicts)
-
-        zone = _valid_time_zone(time_zone)
-        if zone and not progress.profile.time_zone:
-            progress.profile.time_zone = zone
-            progress.profile_changes.add("time_zone")
         progress.evaluate()
         awarded = progress.save()
         return SyncResult(results=results, state=progress.state(), awarded=awarded)

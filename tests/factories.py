@@ -4,6 +4,7 @@ User factories are built on ``get_user_model()`` so a host project's custom user
 """
 
 import itertools
+from datetime import UTC, datetime
 
 import factory
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from lessons.models import Course, Lesson, LessonLink, Status, Tag
 from lessons.services import lesson_set_tags
 
 _User = get_user_model()
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 _USERNAME_FIELD = _User.USERNAME_FIELD
 _EMAIL_FIELD = _User.get_email_field_name()
 _FIELDS = {field.name for field in _User._meta.get_fields()}
@@ -86,6 +88,11 @@ class LessonFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"lesson-{n}")
     position = factory.Sequence(lambda n: n)
     status = Status.PUBLISHED
+    # Published long before the fixed times tests report completions at (a completion cannot
+    # be dated before its lesson's first publication).
+    published_at = factory.LazyAttribute(
+        lambda lesson: LONG_AGO if lesson.status == Status.PUBLISHED else None
+    )
     body = "## Section\n\nSome text with a [link](https://example.com/).\n"
     exercise = ""
     xp = 10
