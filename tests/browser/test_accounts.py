@@ -9,6 +9,7 @@ import yaml
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
+from playwright.sync_api import expect
 
 from lessons.lesson_files import lessons_import
 from progress import services
@@ -147,8 +148,8 @@ def test_sign_in_by_keyboard_returns_to_the_lesson_and_syncs_local_progress(page
     page.wait_for_url(f"**{DEMO_LESSON}")
     wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
     assert [c.lesson.slug for c in LessonCompletion.objects.filter(learner=learner)] == ["llama"]
-    assert page.locator(".site-nav__user").inner_text() == learner.get_username()
-    assert page.get_by_role("button", name="✓ 완료").is_disabled()
+    expect(page.locator(".site-nav__user")).to_have_text(learner.get_username())
+    expect(page.get_by_role("button", name="✓ 완료")).to_be_disabled()
     screenshot(page, "accounts-back-on-the-lesson", full_page=False)
 
 
@@ -176,7 +177,7 @@ def test_password_reset_through_the_mail(page, live_server, mailoutbox):
     page.locator("#id_password").fill(NEW_PASSWORD)
     page.locator("#id_password").press("Enter")
     page.wait_for_url(f"{live_server.url}/")
-    assert page.locator(".site-nav__user").inner_text() == learner.get_username()
+    expect(page.locator(".site-nav__user")).to_have_text(learner.get_username())
 
 
 def test_a_refused_sign_up_puts_the_focus_on_the_field_to_fix(page, screenshot, assert_accessible):

@@ -97,13 +97,19 @@ def test_language_switch_changes_the_interface_language(page, demo):
     page.goto(DEMO_LESSON)
     assert page.locator("html").get_attribute("lang") == "ko"
 
-    page.get_by_role("button", name="English").click()
+    # the language is in the address: the switch links the same page in the other language
+    english = page.locator(".site-header").get_by_role("link", name="English")
+    assert english.get_attribute("hreflang") == "en"
+    english.click()
 
-    page.wait_for_load_state("load")
-    assert page.url.endswith(DEMO_LESSON)
+    page.wait_for_url(f"**/en{DEMO_LESSON}")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator(".breadcrumbs").first.get_by_role("link").first.inner_text() == "Courses"
-    assert page.locator(".language-switch button").inner_text() == "한국어"
+    korean = page.locator(".language-switch a")
+    assert korean.inner_text() == "한국어" and korean.get_attribute("lang") == "ko"
+    korean.click()
+    page.wait_for_url(f"**{DEMO_LESSON}")
+    assert page.locator("html").get_attribute("lang") == "ko"
 
 
 def test_catalogue_course_and_tag_pages(page, demo, phone_page, screenshot, assert_accessible):

@@ -2,10 +2,12 @@
 syncs keep them, a shared browser asks before merging, and the pages pass axe."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 from lessons.lesson_files import lessons_import
 from lessons.models import Lesson
@@ -41,6 +43,12 @@ def status(page):
 def local_events(page):
     record = page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')")
     return json.loads(record)["events"] if record else []
+
+
+def viewer_arrived(page):
+    """The page knows its signed-in viewer: the header shows their name, the status bar their
+    state (both come from the viewer endpoint)."""
+    expect(page.locator(".site-nav__user")).not_to_be_empty()
 
 
 def mark_complete(page):
@@ -116,8 +124,10 @@ def test_anonymous_progress_is_carried_into_a_new_account(
         other = context.new_page()
         sign_in(other, user)
         other.goto(DEMO_LESSON)
+        expect(other.locator("[data-progress-figures]")).to_have_text(re.compile(r"40 XP"))
         assert status(other) == after
-        assert other.get_by_role("button", name="✓ 완료").is_disabled()
+        expect(other.get_by_role("button", name="✓ 완료")).to_be_disabled()
+        assert other.locator("[data-progress-local-note]").is_hidden()
     finally:
         context.close()
 
@@ -141,7 +151,6 @@ def test_a_failed_sync_keeps_the_events_and_a_later_one_sends_them(page, demo, s
     assert failed.value.status == 500
 
     # then nothing was dropped, and nothing reached the account
-    page.wait_for_timeout(300)
     assert len(local_events(page)) == 1
     assert not LessonCompletion.objects.exists()
 
@@ -159,6 +168,7 @@ def test_a_signed_in_completion_that_fails_waits_in_the_browser(page, demo, sign
     learner = sign_in(page, UserFactory())
     page.route(SYNC_URL, lambda route: route.abort())
     page.goto(DEMO_LESSON)
+    viewer_arrived(page)
 
     mark_complete(page)
 
@@ -192,7 +202,7 @@ def test_a_shared_browser_asks_before_merging_into_another_account(page, demo, s
     assert len(local_events(page)) == 1
     assert not LessonCompletion.objects.exists()
     page.reload()
-    page.wait_for_timeout(300)
+    viewer_arrived(page)  # progress.js has decided by now whether to ask
     assert page.get_by_role("dialog").count() == 0
 
     # and "add to this account" merges
@@ -213,6 +223,7 @@ def test_signed_in_completion_updates_the_page_without_a_reload_and_finishes_the
     for lesson in Lesson.objects.filter(course__slug="dense-families").exclude(slug="llama"):
         services.completion_record(user=learner, lesson=lesson)
     page.goto(DEMO_LESSON)
+    viewer_arrived(page)
     page.evaluate("window.stillTheSamePage = true")
 
     mark_complete(page)

@@ -25,15 +25,13 @@ import { postEvents } from "./sync.js";
 const FIRST_RETRY_MS = 5000;
 const LAST_RETRY_MS = 300000;
 
-function start(data, viewer) {
+function start(data, viewer, factsReady) {
   const text = data.text;
   const user = viewer ? viewer.user : null;
   const store = new LocalStore(data.storageKey);
-  const factsReady = loadFacts(data);
   let facts = null;
   let lessons = [];
   const section = document.querySelector("[data-progress-lesson]");
-  const form = document.querySelector("[data-progress-form]");
   const lessonId = section ? Number(section.dataset.progressLesson) : null;
   let current = null;
   let retryDelay = FIRST_RETRY_MS;
@@ -190,29 +188,34 @@ function start(data, viewer) {
   if (user) {
     for (const note of document.querySelectorAll("[data-progress-local-note]")) note.hidden = true;
     if (viewer.progress) show(serverState(viewer.progress));
-    if (form && lessonId !== null) {
-      form.addEventListener("submit", (submit) => {
-        submit.preventDefault();
-        if (!current || !current.completedAt.has(lessonId)) completeOnServer();
-      });
-    }
     window.addEventListener("online", syncStored);
     syncStored();
-    return;
-  }
-  if (form && lessonId !== null) {
-    form.addEventListener("submit", (submit) => {
-      submit.preventDefault();
-      factsReady.then(completeHere);
-    });
+    // "Mark as complete"
+    return () => {
+      if (lessonId !== null && (!current || !current.completedAt.has(lessonId))) completeOnServer();
+    };
   }
   window.addEventListener("storage", (change) => {
     if (change.key === data.storageKey && facts) show(localState(store.read().events, facts));
   });
+  return () => {
+    if (lessonId !== null) factsReady.then(completeHere);
+  };
 }
 
 const block = document.getElementById("stream-progress-data");
 if (block) {
   const data = JSON.parse(block.textContent);
-  (window.streamViewer || Promise.resolve(null)).then((viewer) => start(data, viewer));
+  const viewerReady = window.streamViewer || Promise.resolve(null);
+  const factsReady = loadFacts(data); // while the viewer endpoint answers
+  const started = viewerReady.then((viewer) => start(data, viewer, factsReady));
+  // The button is a plain GET form (its page asks, without JavaScript); here a click marks the
+  // lesson complete once this module knows whose progress it is, even if that takes a moment.
+  const form = document.querySelector("[data-progress-form]");
+  if (form) {
+    form.addEventListener("submit", (submit) => {
+      submit.preventDefault();
+      started.then((complete) => complete());
+    });
+  }
 }
