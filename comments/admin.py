@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lessons.ids import id_parse
 from lessons.models import Lesson
 
 from . import services
@@ -89,17 +90,18 @@ class LessonFilter(admin.ListFilter):
     def queryset(self, request, queryset):
         for word in self.used_parameters.get(self.search_parameter, "").split():
             queryset = queryset.filter(lesson__title__icontains=word)
-        lesson_id = self.used_parameters.get(self.id_parameter)
-        if lesson_id is not None:
-            if not lesson_id.isdigit():
-                raise IncorrectLookupParameters(lesson_id)
-            queryset = queryset.filter(lesson_id=int(lesson_id))
+        asked = self.used_parameters.get(self.id_parameter)
+        if asked is not None:
+            lesson_id = id_parse(asked)
+            if lesson_id is None:
+                raise IncorrectLookupParameters(asked)
+            queryset = queryset.filter(lesson_id=lesson_id)
         return queryset
 
     def choices(self, changelist):
         expected = self.expected_parameters()
-        lesson_id = self.used_parameters.get(self.id_parameter, "")
-        lesson = Lesson.objects.filter(pk=lesson_id).first() if lesson_id.isdigit() else None
+        lesson_id = id_parse(self.used_parameters.get(self.id_parameter, ""))
+        lesson = Lesson.objects.filter(pk=lesson_id).first() if lesson_id else None
         yield {
             "parameter": self.search_parameter,
             "value": self.used_parameters.get(self.search_parameter, ""),

@@ -193,3 +193,15 @@ def test_the_lesson_admin_ignores_tag_ids_that_are_not_ids(client):
     # then the lesson is saved with the one real tag, and what is not an id is left out
     assert response.status_code == 302
     assert list(lesson.tags.all()) == [tag]
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999"])
+@pytest.mark.parametrize("queue", ["comment", "problemreport"])
+def test_the_moderation_queues_lesson_filter_refuses_what_is_not_an_id(client, value, queue):
+    # given staff filtering a moderation queue by lesson, with an id that is not one
+    client.force_login(StaffFactory())
+    url = reverse(f"admin:stream_comments_{queue}_changelist")
+    response = client.get(url, {"lesson__id__exact": value})
+    # then the admin treats it as a bad filter (it shows the unfiltered list with ?e=1)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
