@@ -36,6 +36,15 @@ def policy_for_path(path: str) -> dict:
     return policy
 
 
+def _is_debug_page(response) -> bool:
+    """Django's technical 404 and 500 pages, which DEBUG shows instead of the site's own: they
+    style themselves with inline ``<style>`` the policy refuses, so the first page a developer
+    sees would be unstyled. (With DEBUG on, every 404 and 500 HTML page counts as one.)"""
+    return response.status_code in (404, 500) and response.get("Content-Type", "").startswith(
+        "text/html"
+    )
+
+
 class ContentSecurityPolicyMiddleware:
     """Adds the policy to responses (``CONTENT_SECURITY_POLICY_REPORT_ONLY`` to try one out)."""
 
@@ -50,6 +59,8 @@ class ContentSecurityPolicyMiddleware:
             if getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
             else HEADER
         )
+        if settings.DEBUG and _is_debug_page(response):
+            return response
         if header not in response and HEADER not in response:
             value = policy_header(policy_for_path(request.path))
             if value:

@@ -152,6 +152,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files served at the site's root: /favicon.ico, for pages without a <link rel="icon"> (the API's
+# browsable pages, Django's debug pages) and browsers that ask for it anyway.
+WHITENOISE_ROOT = BASE_DIR / "config" / "public"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "account_login"
