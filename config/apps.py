@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def admin_title() -> str:
+    from lessons.conf import lessons_settings
+
+    return gettext("%(site)s administration") % {"site": lessons_settings.SITE_NAME}
 
 
 class DemoConfig(AppConfig):
@@ -11,3 +19,10 @@ class DemoConfig(AppConfig):
     name = "config"
     label = "stream_demo"
     verbose_name = _("Stream demo site")
+
+    def ready(self):
+        from django.contrib import admin
+
+        # The demo's admin is named after the site (STREAM["SITE_NAME"]), in the reader's
+        # language, rather than "Django administration". A host names its own admin.
+        admin.site.site_header = admin.site.site_title = lazy(admin_title, str)()
