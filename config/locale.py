@@ -23,11 +23,14 @@ def _language_in_address(request) -> bool:
     if translation.get_language_from_path(path):
         return True
     urlconf = getattr(request, "urlconf", None)
-    return any(
-        is_valid_path(f"/{code}{path}", urlconf)
-        for code, _ in settings.LANGUAGES
-        if code != settings.LANGUAGE_CODE
-    )
+    # A page of i18n_patterns resolves under another language's prefix too (each language
+    # matches its own prefix only, so the check runs with that language active).
+    for code, _ in settings.LANGUAGES:
+        if code != settings.LANGUAGE_CODE:
+            with translation.override(code):
+                if is_valid_path(f"/{code}{path}", urlconf):
+                    return True
+    return False
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):

@@ -1,9 +1,10 @@
 """URLs of the Stream demo site: Stream's pages at the root, the language in the address.
 
-The pages (and the admin and accounts) go through Django's ``i18n_patterns``: Korean, the
-default language, at ``/courses/…``, English at ``/en/courses/…``. A page's language is
-then part of its address, so proxies and the page cache need no ``Vary: Cookie`` for it.
-The API, the editor's markdownx endpoints and the language switch stay unprefixed.
+Stream's pages go through Django's ``i18n_patterns``: Korean, the default language, at
+``/courses/…``, English at ``/en/courses/…``. A page's language is then part of its address,
+so proxies and the page cache need no ``Vary: Cookie`` for it. The admin, the accounts pages,
+the API and the editor's markdownx endpoints stay unprefixed and choose their language from the
+language cookie and ``Accept-Language`` (``config.locale``).
 """
 
 from django.conf import settings
@@ -18,16 +19,13 @@ from lessons.admin_login import AdminLoginForm
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
     path("api/v1/", include("lessons.site_urls_api")),
     path("markdownx/", include("lessons.markdownx_urls")),
-    *i18n_patterns(
-        path("admin/", admin.site.urls),
-        path("accounts/", include("allauth.urls")),
-        # Every Stream app's pages.
-        path("", include("lessons.site_urls_pages")),
-        prefix_default_language=False,
-    ),
+    # Every Stream app's pages.
+    *i18n_patterns(path("", include("lessons.site_urls_pages")), prefix_default_language=False),
 ]
 
 if settings.DEBUG:

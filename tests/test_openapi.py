@@ -32,6 +32,7 @@ DESIGNED = {
     "/lessons/{lesson_id}/reports/": {"post"},
     "/reports/{id}/resolve/": {"post"},
     "/auth/token/": {"post", "delete"},
+    "/me/page/": {"get"},
 }
 
 

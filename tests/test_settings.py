@@ -171,7 +171,7 @@ def test_check_warns_when_production_runs_on_a_per_process_cache():
     # given production settings without REDIS_URL, on one worker (each process would keep its
     # own memory cache, so check still says so: a second server would count apart)
     result = check_deploy(WEB_CONCURRENCY="1")
-    # then check says what breaks: rate limits and page invalidation per worker
+    # then check says what breaks: rate limits and sign-in locks per worker
     assert result.returncode != 0
     assert "stream_lessons.W002" in result.stderr
-    assert "rate limits would count per worker" in result.stderr
+    assert "rate limits and sign-in locks would count per worker" in result.stderr

@@ -66,9 +66,10 @@ def test_catalogues_hold_every_string_in_the_source(tmp_path):
 
 
 @pytest.mark.django_db
-def test_pages_speak_korean_by_default_and_english_when_the_browser_asks():
-    korean = Client().get("/").content.decode()
-    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+def test_pages_speak_korean_at_their_address_and_english_under_en():
+    # the language is in the address: the browser's wish does not change the Korean page
+    korean = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+    english = Client().get("/en/").content.decode()
 
     with translation.override("ko"):
         assert translation.gettext("Courses") != "Courses"

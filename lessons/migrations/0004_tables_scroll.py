@@ -5,6 +5,7 @@ Only the markup around tables changes, not what a learner reads, so the revision
 """
 
 from django.db import migrations
+from django.utils import timezone
 
 
 def rerender_tables(apps, schema_editor):
@@ -21,6 +22,11 @@ def rerender_tables(apps, schema_editor):
                 render_lesson_markdown(lesson.exercise) if lesson.exercise.strip() else ""
             ),
         )
+    # update() sends no signal: bump the site's content version so no page kept before is
+    # served again (lessons.versions).
+    version = apps.get_model("stream_lessons", "ContentVersion")
+    row, _ = version.objects.get_or_create(scope=0)
+    version.objects.filter(scope=0).update(version=row.version + 1, changed_at=timezone.now())
 
 
 class Migration(migrations.Migration):

@@ -126,13 +126,14 @@ def test_signed_in_list_says_what_the_learner_may_do(api, lesson, learner):
     assert data["subscribed"] is False and data["comments_open"] is True
 
 
-def test_a_cached_list_costs_the_lesson_only(api, lesson, django_assert_num_queries):
-    # given a list read once (anyone's read fills the cache)
+def test_a_list_of_200_comments_costs_four_queries(api, lesson, django_assert_num_queries):
+    # given a list read once
     comments_bulk_create(lesson=lesson, total=200, threads=20, seed=1)
     first = api.get(comments_url(lesson)).json()
 
-    # when another visitor reads it: 1 the lesson (its visibility), the rest from the cache
-    with django_assert_num_queries(1):
+    # when another visitor reads it: 1 the lesson (its visibility), 2 the section's figures,
+    # 3 the page of threads, 4 their replies
+    with django_assert_num_queries(4):
         again = APIClient().get(comments_url(lesson)).json()
 
     # then it is the same list

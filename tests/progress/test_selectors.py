@@ -23,8 +23,9 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 def test_an_anonymous_user_gets_the_zero_state(lessons, levels, django_assert_num_queries):
     AchievementFactory.create_batch(2)
 
-    # a first read, so the page cache misses: levels, the lessons' count, active achievements
-    with django_assert_num_queries(3):
+    # a first read: the site's version, then (not kept yet) the levels, the lessons' count and
+    # the active achievements
+    with django_assert_num_queries(4):
         state = learner_state(user=AnonymousUser()).as_payload()
 
     assert state == {
@@ -49,9 +50,9 @@ def test_the_state_counts_published_lessons_and_active_achievements_only(
 
     site_figures()  # cached by any earlier page, as usual
 
-    # profile, completions of published lessons, achievements with awards (the levels and the
-    # lessons' count come from the cache)
-    with django_assert_num_queries(3):
+    # the site's version (the levels and the lessons' count are kept under it), then the
+    # learner's XP, awards and completions of published lessons
+    with django_assert_num_queries(4):
         state = learner_state(user=learner)
 
     assert state.xp == 35  # XP earned stays, even for a lesson unpublished since
@@ -135,8 +136,8 @@ def test_the_state_costs_the_same_whatever_the_catalogues_size(
     services.completion_record(user=learner, lesson=lessons[1], at=T0)
     site_figures()
 
-    # when the learner's state is read: profile, completions, achievements with awards
-    with django_assert_num_queries(3):
+    # when the learner's state is read: the site's version, XP, awards, completions
+    with django_assert_num_queries(4):
         state = learner_state(user=learner)
 
     # then it counts the whole catalogue

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lessons.lesson_files import LessonFilesError, lessons_import
@@ -63,6 +64,12 @@ class Command(BaseCommand):
             help=_("A lesson directory to load instead of the shipped demo content."),
         )
 
+    @staticmethod
+    def _default_language_url(name, kwargs):
+        """The page's address in the site's default language (unprefixed)."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return reverse(name, kwargs=kwargs)
+
     def handle(self, *args, base_url, content, **options):
         if not settings.DEBUG:
             raise CommandError(
@@ -102,7 +109,7 @@ class Command(BaseCommand):
         base_url = base_url.rstrip("/")
         self.stdout.write(
             _("Demo lesson: %(url)s")
-            % {"url": base_url + reverse("stream_lessons:lesson", kwargs=DEMO_LESSON)}
+            % {"url": base_url + self._default_language_url("stream_lessons:lesson", DEMO_LESSON)}
         )
         self.stdout.write(
             _("Admin: %(url)s (sign in as %(username)s / %(password)s)")
