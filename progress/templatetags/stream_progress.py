@@ -52,12 +52,13 @@ def _reverse_or_none(name):
 
 @register.simple_tag(takes_context=True)
 def progress_signup_url(context, fragment=""):
-    """allauth's sign-up page with ``?next=`` back to this page, or "" without allauth."""
+    """allauth's sign-up page with ``?next=`` back to this page, or "" without allauth. On a
+    shared page "this page" is its canonical ``page_path``, never the request's query string."""
     signup = _reverse_or_none("account_signup")
     request = context.get("request")
     if signup is None or request is None:
         return ""
-    target = request.get_full_path().split("#")[0]
+    target = (context.get("page_path") or request.get_full_path()).split("#")[0]
     if fragment:
         target = f"{target}#{fragment}"
     return f"{signup}?{urlencode({'next': target})}"

@@ -1,0 +1,239 @@
+"""Shared pages (lessons.caching): the same bytes for every viewer, standard HTTP caching, and
+a page cache whose key space is bounded by pages × languages × comment pages."""
+
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import Client
+
+from comments.models import CommentStatus
+from lessons.models import Status
+from tests.comments.helpers import comments_bulk_create
+from tests.factories import (
+    CommentFactory,
+    CourseFactory,
+    LessonFactory,
+    StaffFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class RecordingCache(LocMemCache):
+    """A local-memory cache that remembers every key a page was stored under."""
+
+    stored: list = []
+
+    def set(self, key, value, timeout=None, version=None):
+        if key.startswith("stream:page:"):
+            RecordingCache.stored.append(key)
+        return super().set(key, value, timeout, version)
+
+
+@pytest.fixture
+def page_entries(settings):
+    """The page cache as a cache of its own that records what is stored in it."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "tests.lessons.test_shared_pages.RecordingCache", "LOCATION": "t"},
+    }
+    settings.STREAM = {**settings.STREAM, "PAGE_CACHE_ALIAS": "pages"}
+    RecordingCache.stored = []
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    return RecordingCache.stored
+
+
+@pytest.fixture
+def two_pages_of_comments(settings):
+    """A published lesson whose comment section has two pages, with a tag and an own comment
+    and a pending one by a learner."""
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 2}
+    course = CourseFactory(status=Status.PUBLISHED, slug="c")
+    lesson = LessonFactory(course=course, slug="l", status=Status.PUBLISHED)
+    lesson.tags.add(TagFactory(slug="t"))
+    for _ in range(3):
+        CommentFactory(lesson=lesson)
+    return lesson
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.get("/")  # the first answer gives the browser its signed-in hint
+    return client
+
+
+# --- The same bytes for everyone ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/courses/c/", "/tags/t/", "/courses/c/l/", "/courses/c/l/?comments_page=2"]
+)
+def test_every_viewer_gets_byte_identical_html(two_pages_of_comments, path):
+    # given two learners, one with a published and a pending comment of their own, and staff
+    ada = UserFactory(first_name="Adalovelace", email="ada-unique@example.com")
+    bob = UserFactory(first_name="Bobbytables", email="bob-unique@example.com")
+    CommentFactory(lesson=two_pages_of_comments, author=ada)
+    CommentFactory(lesson=two_pages_of_comments, author=ada, status=CommentStatus.PENDING)
+    viewers = {
+        "anonymous": Client(),
+        "ada": signed_in(ada),
+        "bob": signed_in(bob),
+    }
+    # when each asks for the same page
+    bodies = {}
+    for name, client in viewers.items():
+        response = client.get(path)
+        assert response.status_code == 200, name
+        bodies[name] = response.content
+    # then the bytes are the same, with nothing of any viewer in them
+    assert bodies["ada"] == bodies["anonymous"] == bodies["bob"]
+    html = bodies["anonymous"].decode()
+    assert "Bobbytables" not in html and "bob-unique@example.com" not in html
+    assert "ada-unique@example.com" not in html
+    assert "csrfmiddlewaretoken" not in html
+    for client in viewers.values():
+        token = client.cookies.get("csrftoken")
+        assert token is None or token.value not in html
+
+
+def test_staff_see_the_same_published_lesson_page(two_pages_of_comments):
+    anonymous = Client().get("/courses/c/l/").content
+    assert signed_in(StaffFactory()).get("/courses/c/l/").content == anonymous
+
+
+# --- HTTP caching -------------------------------------------------------------------------------
+
+
+def test_a_shared_page_may_be_kept_by_proxies_and_is_revalidated_with_a_304(
+    two_pages_of_comments,
+):
+    first = Client().get("/courses/c/l/")
+    assert first["Cache-Control"] == "public, max-age=0, s-maxage=0"
+    assert first["ETag"].startswith('"') and first.has_header("Last-Modified")
+    assert "Cookie" not in first.get("Vary", "")
+    assert not first.cookies
+
+    by_etag = Client().get("/courses/c/l/", headers={"if-none-match": first["ETag"]})
+    by_date = Client().get("/courses/c/l/", headers={"if-modified-since": first["Last-Modified"]})
+    assert by_etag.status_code == by_date.status_code == 304
+
+
+def test_a_new_comment_changes_the_etag_and_the_page(two_pages_of_comments):
+    first = Client().get("/courses/c/l/")
+    CommentFactory(lesson=two_pages_of_comments, body="a brand new remark")
+    again = Client().get("/courses/c/l/?comments_page=2", headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200
+    assert "a brand new remark" in again.content.decode()
+
+
+def test_drafts_are_private_for_staff_and_missing_for_everyone_else(two_pages_of_comments):
+    two_pages_of_comments.status = Status.DRAFT
+    two_pages_of_comments.save()
+    assert Client().get("/courses/c/l/").status_code == 404
+    staff = signed_in(StaffFactory()).get("/courses/c/l/")
+    assert staff.status_code == 200
+    assert "private" in staff["Cache-Control"] and "ETag" not in staff
+
+
+def test_an_unpublished_lesson_is_gone_at_the_next_request(two_pages_of_comments):
+    assert Client().get("/courses/c/l/").status_code == 200
+    LessonFactory._meta.model.objects.filter(pk=two_pages_of_comments.pk).update(
+        status=Status.DRAFT
+    )
+    from lessons.versions import content_changed
+
+    content_changed(site=True)  # what every writer that bypasses save() does
+    assert Client().get("/courses/c/l/").status_code == 404
+
+
+def test_staff_see_draft_courses_in_a_private_catalogue(two_pages_of_comments):
+    CourseFactory(status=Status.DRAFT, title="Secret draft course")
+    public = Client().get("/")
+    staff = signed_in(StaffFactory()).get("/")
+    assert "Secret draft course" not in public.content.decode()
+    assert "Secret draft course" in staff.content.decode()
+    assert "private" in staff["Cache-Control"]
+
+
+# --- The page cache's key space -----------------------------------------------------------------
+
+
+def test_junk_page_parameters_redirect_to_the_canonical_address_and_store_nothing(
+    two_pages_of_comments, page_entries
+):
+    # given the lesson's two real pages, each asked for once
+    assert Client().get("/courses/c/l/").status_code == 200
+    assert Client().get("/courses/c/l/?comments_page=2").status_code == 200
+    assert len(page_entries) == 2
+    # when anyone asks with junk, duplicated, Unicode-digit, huge, negative or padded numbers
+    asked = {
+        "comments_page=JUNK&comments_page=": "/courses/c/l/",
+        "comments_page=2&comments_page=2": "/courses/c/l/?comments_page=2",
+        "comments_page=%D9%A3": "/courses/c/l/",  # Arabic-Indic three
+        "comments_page=%EF%BC%91": "/courses/c/l/",  # full-width one
+        "comments_page=99999999999999999999": "/courses/c/l/",
+        "comments_page=-1": "/courses/c/l/",
+        "comments_page=0": "/courses/c/l/",
+        "comments_page=1": "/courses/c/l/",
+        "comments_page=02": "/courses/c/l/?comments_page=2",
+        "comments_page=3": "/courses/c/l/?comments_page=2",
+    }
+    for query, canonical in asked.items():
+        response = Client().get(f"/courses/c/l/?{query}")
+        # then each is sent to the canonical address, with no entry of its own
+        assert response.status_code == 302, query
+        assert response["Location"] == canonical, query
+    # and other parameters and host spellings share the canonical entry
+    for query in ("utm_source=newsletter", "x=" + "y" * 3000):
+        assert Client().get(f"/courses/c/l/?{query}").status_code == 200
+    for host in ("testserver", "TESTSERVER", "testserver:80", "localhost"):
+        assert Client().get("/courses/c/l/", HTTP_HOST=host).status_code == 200
+    assert len(page_entries) == 2
+
+
+def test_a_poisoned_address_never_reaches_the_shared_page(two_pages_of_comments):
+    long_junk = "JUNK" * 1500
+    Client().get(f"/courses/c/l/?comments_page={long_junk}&comments_page=")
+    Client().get(f"/courses/c/l/?next={long_junk}")
+    html = Client().get("/courses/c/l/").content.decode()
+    assert "JUNK" not in html
+    assert 'href="/accounts/login/?next=%2Fcourses%2Fc%2Fl%2F%23comments"' in html
+
+
+def test_languages_have_entries_of_their_own(two_pages_of_comments, page_entries):
+    korean = Client().get("/courses/c/l/")
+    english = Client().get("/en/courses/c/l/")
+    assert korean["Content-Language"] == "ko" and english["Content-Language"] == "en"
+    assert korean["ETag"] != english["ETag"]
+    assert len(page_entries) == 2
+    assert 'hreflang="en"' in korean.content.decode()
+
+
+# --- A new comment costs one comment's render ---------------------------------------------------
+
+
+def test_the_first_view_after_a_new_comment_renders_that_comment_only(
+    settings, monkeypatch, page_entries
+):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 500}
+    lesson = LessonFactory(status=Status.PUBLISHED)
+    comments_bulk_create(lesson=lesson, total=200, threads=40)
+    assert Client().get(lesson.get_absolute_url()).status_code == 200
+    rendered = []
+    from comments import threads
+
+    original = threads._render_articles
+
+    def counting(nodes, **kwargs):
+        rendered.append(len(nodes))
+        return original(nodes, **kwargs)
+
+    monkeypatch.setattr(threads, "_render_articles", counting)
+    CommentFactory(lesson=lesson, body="one more")
+    response = Client().get(lesson.get_absolute_url())
+    assert "one more" in response.content.decode()
+    assert rendered == [1]
