@@ -43,6 +43,11 @@ def section_html(html: str) -> str:
     return html[start : html.index("</section>", start)]
 
 
+def outside_templates(html: str) -> str:
+    """What the page shows before its script adds the viewer's parts from its <template>s."""
+    return re.sub(r"<template\b.*?</template>", "", html, flags=re.S)
+
+
 def report_html(html: str) -> str:
     start = html.index('<section class="stream-report"')
     return html[start : html.index("</section>", start)]
@@ -64,7 +69,10 @@ def test_anonymous_visitor_sees_the_reference_section_in_korean(client, lesson):
     assert f'<a class="button" href="{login}">로그인</a>' in comments
     assert "<span>댓글을 남기려면 로그인해 주세요.</span>" in comments
     assert ">아직 댓글이 없어요. 첫 댓글을 남겨보세요.</p>" in comments
-    assert "<textarea" not in comments
+    assert "<textarea" not in outside_templates(comments)
+    # without JavaScript, writing a comment starts on a page of its own
+    write = f'<a href="/comments/lessons/{lesson.pk}/write/">댓글 쓰기</a>'
+    assert f'<noscript><p class="stream-comments__write">{write}' in comments
     summary = re.search(r"<summary[^>]*>(.*?)</summary>", report_html(html), re.S)[1]
     assert text_of(summary) == "이 페이지에서 버그를 발견하셨거나 피드백이 있으세요? 문제 신고"
 
@@ -86,17 +94,26 @@ def test_report_form_offers_the_lessons_sections_and_a_hidden_honeypot(client, l
     assert '<option value="llama-3-2024년-4월">Llama 3 (2024년 4월)</option>' in report
     assert '<option value="details">Details</option>' in report
     assert 'name="contact_email"' in report
-    assert '<p class="stream-hp">' in report and 'name="website"' in report
+    assert '<p class="stream-hp" data-report-visitor-only>' in report and 'name="website"' in report
+    # the form waits in a template for the script; without it the report page has it
+    assert 'name="contact_email"' not in outside_templates(report)
+    assert f'<a href="/comments/lessons/{lesson.pk}/report/">' in report
 
 
-def test_signed_in_learner_gets_the_form_and_the_toggle(client, lesson, learner):
+def test_the_signed_in_parts_wait_in_templates_for_the_script(client, lesson, learner):
+    # given a signed-in learner: the section is the visitor's (comments.js upgrades it from
+    # the viewer endpoint)
     client.force_login(learner)
 
     comments = section_html(client.get(lesson.get_absolute_url()).content.decode())
 
-    assert 'data-stream-form="post"' in comments and "<textarea" in comments
-    assert 'aria-pressed="false">🔔 답글 알림</button>' in comments
-    assert "로그인 필요" not in comments and "댓글을 남기려면" not in comments
+    shown = outside_templates(comments)
+    assert "로그인 필요" in shown and "댓글을 남기려면" in shown and "<textarea" not in shown
+    form = re.search(r"<template data-comment-form-template>(.*?)</template>", comments, re.S)[1]
+    assert 'data-stream-form="post"' in form and "<textarea" in form
+    toggle = re.search(r"<template data-subscription-template>(.*?)</template>", comments, re.S)[1]
+    assert 'aria-pressed="false">🔔 답글 알림</button>' in toggle
+    assert "csrfmiddlewaretoken" not in comments
 
 
 def test_count_and_markers(client, lesson, learner, other_learner, staff):
@@ -130,20 +147,26 @@ def test_count_and_markers(client, lesson, learner, other_learner, staff):
     assert "수정됨" in html[html.index(f'id="comment-{edited.pk}"') :]
 
 
-def test_author_controls_show_for_the_author_only(client, lesson, learner, other_learner):
+def test_author_controls_are_one_template_each_not_on_the_comments(
+    client, lesson, learner, other_learner
+):
+    # given the learner's own comment and someone else's, seen by the learner
     mine = CommentFactory(lesson=lesson, author=learner)
     theirs = CommentFactory(lesson=lesson, author=other_learner)
     client.force_login(learner)
 
     html = section_html(client.get(lesson.get_absolute_url()).content.decode())
 
-    assert f'action="/comments/{mine.pk}/edit/"' in html
-    assert f'action="/comments/{mine.pk}/delete/"' in html
-    assert f'href="/comments/{mine.pk}/flag/"' not in html
-    assert f'action="/comments/{theirs.pk}/edit/"' not in html
-    assert f'action="/comments/{theirs.pk}/delete/"' not in html
-    assert f'href="/comments/{theirs.pk}/flag/"' in html
-    assert f'action="/comments/{theirs.pk}/hide/"' not in html
+    # then both read as anyone sees them (comments.js adds edit and delete to the learner's own
+    # from the viewer endpoint), and each control is in the section once, naming comment 0
+    shown = outside_templates(html)
+    for comment in (mine, theirs):
+        assert f'href="/comments/{comment.pk}/flag/"' in shown
+        assert f"/comments/{comment.pk}/edit/" not in html
+        assert f"/comments/{comment.pk}/delete/" not in html
+        assert f"/comments/{comment.pk}/hide/" not in html
+    for action in ("edit", "delete", "hide"):
+        assert html.count(f'action="/comments/0/{action}/"') == 1
 
 
 def test_anonymous_visitors_see_comments_but_no_controls(client, lesson):
@@ -152,7 +175,7 @@ def test_anonymous_visitors_see_comments_but_no_controls(client, lesson):
     html = section_html(client.get(lesson.get_absolute_url()).content.decode())
 
     assert f'id="comment-{comment.pk}"' in html
-    assert "<form" not in html and "<details" not in html
+    assert "<form" not in outside_templates(html) and "<details" not in outside_templates(html)
 
 
 def test_pending_comment_shows_to_its_author_only(client, lesson, learner, other_learner):
@@ -163,7 +186,8 @@ def test_pending_comment_shows_to_its_author_only(client, lesson, learner, other
     client.force_login(other_learner)
     theirs = section_html(client.get(lesson.get_absolute_url()).content.decode())
 
-    assert f'id="comment-{pending.pk}"' in mine and "검토 대기 중" in mine
+    # the shared page shows it to nobody: the viewer endpoint hands it to its author
+    assert f'id="comment-{pending.pk}"' not in mine
     assert f'id="comment-{pending.pk}"' not in theirs
     assert "댓글 0" in mine and "댓글 0" in theirs
 
@@ -385,11 +409,11 @@ def test_subscription_toggle_without_javascript(client, lesson, learner):
 
     on = client.post(url, {"active": "1"})
     assert ReplySubscription.objects.get(user=learner, lesson=lesson).active
-    html = section_html(client.get(lesson.get_absolute_url()).content.decode())
+    html = client.get(url).content.decode()  # the 🔔's page of its own
     off = client.post(url, {"active": "0"})
 
     assert on["Location"] == f"{lesson.get_absolute_url()}#comments" and off.status_code == 302
-    assert 'name="active" value="0"' in html and 'aria-pressed="true"' in html
+    assert 'name="active" value="0"' in html and "답글 알림 끄기" in html
     assert not ReplySubscription.objects.get(user=learner, lesson=lesson).active
 
 
