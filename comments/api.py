@@ -146,7 +146,7 @@ class CommentEditSerializer(serializers.Serializer):
 
 
 class FlagSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=FlagReason.choices, default=FlagReason.OTHER)
+    reason = serializers.ChoiceField(choices=FlagReason.choices)
 
 
 class SubscriptionSerializer(serializers.Serializer):

@@ -20,11 +20,11 @@ class CommentForm(forms.Form):
 
 
 class FlagForm(forms.Form):
-    # No reason chosen in advance: the learner picks one (a post without one counts as
-    # "other", as before).
+    # No reason chosen in advance: the learner picks one, and a post without one is refused.
     reason = forms.ChoiceField(
         label=_("Why should a moderator look at it?"),
         choices=[("", _("Choose a reason")), *FlagReason.choices],
+        error_messages={"required": _("Choose a reason.")},
     )
 
 

@@ -423,18 +423,34 @@ def comment_flag(request, pk):
     lesson = comment.lesson
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
+    if not rules.comment_can_flag(comment, request.user):
+        return _refusal(request, lesson, _("You cannot flag this comment."))
     if request.method != "POST":
         # Where "Flag" leads without JavaScript: the reason and the button on a page of its own.
-        if not rules.comment_can_flag(comment, request.user):
-            return _refusal(request, lesson, _("You cannot flag this comment."))
         context = page_context(
             lesson=lesson, course=lesson.course, comment=comment, form=FlagForm(auto_id="flag-%s")
         )
         return render(request, "stream/comments/flag_form_page.html", context)
-    form = FlagForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else "other"
+    form = FlagForm(request.POST, auto_id="flag-%s")
+    if not form.is_valid():
+        # The page shows the field but not its errors: they go out as a message as well.
+        if not _wants_fragment(request):
+            for error in form.errors.get("reason", ()):
+                messages.error(request, error)
+        return _form_again(
+            request,
+            lesson=lesson,
+            form=form,
+            action=reverse("stream_comments:flag", kwargs={"pk": comment.pk}),
+            title=pgettext("comment action", "Flag"),
+            template="stream/comments/flag_form_page.html",
+            status=400,
+            extra={"comment": comment},
+        )
     try:
-        _flag, created = services.comment_flag(comment=comment, user=request.user, reason=reason)
+        _flag, created = services.comment_flag(
+            comment=comment, user=request.user, reason=form.cleaned_data["reason"]
+        )
     except (ValidationError, CommentsError) as error:
         message = error.message if isinstance(error, CommentsError) else error.messages[0]
         return _refusal(request, lesson, message, status=_status_for(error))
