@@ -97,8 +97,8 @@ def _comments_open_subquery(lesson_ref="pk", course_ref="course_id"):
     return Coalesce(Subquery(rows.values("comments_open")[:1]), Value(True))
 
 
-def _count_subquery(queryset):
-    counted = queryset.order_by().values("lesson").annotate(n=Count("pk")).values("n")[:1]
+def _count_subquery(queryset, by="lesson"):
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1]
     return Coalesce(Subquery(counted), Value(0))
 
 

@@ -8,7 +8,8 @@ anonymous visitors make no request. It holds nothing secret; the endpoint decide
 session.
 
 It looks at the session only when the two cookies disagree (a session cookie without the hint,
-or the hint without a session), so a request that carries both, or neither, costs nothing and
+or the hint without a session) or the request signed in or out (Django's ``user_logged_in`` and
+``user_logged_out`` signals), so a request that carries both, or neither, costs nothing and
 leaves the response's ``Vary`` alone. List it after ``AuthenticationMiddleware``::
 
     MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -16,6 +17,7 @@ leaves the response's ``Vary`` alone. List it after ``AuthenticationMiddleware``
 """
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 
 from .conf import lessons_settings
 
@@ -55,7 +57,16 @@ class ViewerCookieMiddleware:
         response = self.get_response(request)
         hinted = lessons_settings.VIEWER_COOKIE in request.COOKIES
         session = settings.SESSION_COOKIE_NAME in request.COOKIES
-        # A sign-in or sign-out on this request sets or deletes the session cookie.
-        if hinted != session or settings.SESSION_COOKIE_NAME in response.cookies:
+        if hinted != session or getattr(request, "stream_signed_in_changed", False):
             viewer_cookie_sync(request, response)
         return response
+
+
+def _signed_in_changed(sender, request=None, **kwargs):
+    # Django's user_logged_in / user_logged_out: this response must set or drop the hint.
+    if request is not None:
+        request.stream_signed_in_changed = True
+
+
+user_logged_in.connect(_signed_in_changed, dispatch_uid="stream-viewer-login")
+user_logged_out.connect(_signed_in_changed, dispatch_uid="stream-viewer-logout")

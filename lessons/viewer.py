@@ -15,9 +15,12 @@ Each app adds its part with :func:`viewer_part_register` in ``ready()``, the way
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Subquery
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -31,17 +34,42 @@ from .api import StreamAPIView, stream_schema
 from .conf import lessons_settings
 from .ids import id_parse
 from .middleware import viewer_cookie_sync
+from .models import ContentVersion
 from .selectors import lessons_visible, user_is_staff
+from .versions import SITE, Version
 
-_parts: dict[str, Callable] = {}
+_site = ContentVersion.objects.filter(scope=SITE)
 
 
-def viewer_part_register(name: str, part: Callable) -> None:
-    """Add ``name`` to the viewer endpoint's answer: ``part(request=..., lesson=..., page=...)``
-    returns a JSON-ready value (or ``None``); ``lesson`` is the lesson the page shows, already
-    checked visible to the viewer, or ``None``. A part may also return ``nav`` items through
-    :func:`nav_item` in its value's ``"nav"`` key; they are gathered into the header's list."""
-    _parts[name] = part
+@dataclass(frozen=True)
+class ViewerPart:
+    build: Callable
+    values: Callable | None = None
+    rows: Callable | None = None
+
+
+_parts: dict[str, ViewerPart] = {}
+
+ROW_FIELDS = ("kind", "ref", "text", "at")
+
+
+def viewer_part_register(name: str, build: Callable, *, values=None, rows=None) -> None:
+    """Add ``name`` to the viewer endpoint's answer (each app, in ``ready()``).
+
+    So that the answer costs the same few queries whatever the apps add, a part does not query
+    on its own: it names what it needs and builds from the answers.
+
+    - ``values(user=..., lesson_id=...)`` returns query expressions (subqueries on constants)
+      by name; all parts' values are read in one query.
+    - ``rows(user=..., lesson_id=...)`` returns querysets of ``values_list`` rows shaped
+      ``(kind, ref, text, at)`` (a string starting ``"<name>:"``, an integer, a string, a
+      time; text and time may be null); all parts' rows are read in one ``UNION ALL`` query.
+    - ``build(request=..., lesson=..., page=..., values=..., rows=...)`` returns the part's
+      JSON-ready value; ``lesson`` is the page's lesson, checked visible to the viewer, or
+      ``None``; ``rows`` are the part's own rows. A ``"nav"`` key in the value (a list of
+      :func:`nav_item`) is moved into the header's list.
+    """
+    _parts[name] = ViewerPart(build=build, values=values, rows=rows)
 
 
 def nav_item(*, url: str, label: str, badge: str | None = None) -> dict:
@@ -87,30 +115,61 @@ def _display_name(user) -> str:
     return get_adapter().user_display_name(user)
 
 
-def viewer_payload(request, *, lesson_id=None, page: int = 1) -> dict:
-    """The viewer endpoint's answer for ``request``'s user."""
-    user = request.user
-    payload = {
-        "user": None,
-        "csrf_token": get_token(request),
-        "logout_url": None,
-        "nav": [],
-    }
-    signed_in = user.is_authenticated
-    if signed_in:
-        payload["user"] = {"id": user.pk, "name": _display_name(user), "is_staff": user.is_staff}
-        payload["logout_url"] = _reverse_or_none("account_logout") or _reverse_or_none("logout")
+def _read(user, lesson_id) -> tuple:
+    """The page's lesson (``None`` unless the viewer may open it), every part's values and
+    every part's rows: 2 queries (3 when the lesson is not the viewer's to open)."""
+    annotations = {"site_version": Subquery(_site.values("version")[:1])}
+    annotations["site_changed_at"] = Subquery(_site.values("changed_at")[:1])
+    for part in _parts.values():
+        if part.values is not None:
+            annotations |= part.values(user=user, lesson_id=lesson_id)
     lesson = None
-    if signed_in and lesson_id is not None:
-        lesson = lessons_visible(user=user).filter(pk=lesson_id).first()
+    if lesson_id is not None:
+        lesson = lessons_visible(user=user).filter(pk=lesson_id).annotate(**annotations).first()
+    if lesson is not None:
+        values = {name: getattr(lesson, name) for name in annotations}
+    else:
+        values = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(**annotations)
+            .values(*annotations)
+            .first()
+        ) or {name: None for name in annotations}
+    queries = [
+        query.order_by()  # a compound statement's parts take no ORDER BY
+        for part in _parts.values()
+        if part.rows is not None
+        for query in part.rows(user=user, lesson_id=lesson.pk if lesson is not None else None)
+    ]
+    rows = list(queries[0].union(*queries[1:], all=True)) if queries else []
+    return lesson, values, rows
+
+
+def viewer_payload(request, *, lesson_id=None, page: int = 1) -> dict:
+    """The viewer endpoint's answer for ``request``'s user: no query for a visitor (but the
+    session's), 2 more for a signed-in viewer (see :func:`viewer_part_register`)."""
+    user = request.user
+    payload = {"user": None, "csrf_token": get_token(request), "logout_url": None, "nav": []}
+    if not user.is_authenticated:
+        return payload | {name: None for name in _parts}
+    payload["user"] = {"id": user.pk, "name": _display_name(user), "is_staff": user.is_staff}
+    payload["logout_url"] = _reverse_or_none("account_logout") or _reverse_or_none("logout")
+    lesson, values, rows = _read(user, lesson_id)
+    values["site_version"] = Version(values["site_version"] or 0, values["site_changed_at"])
     nav = []
     for name, part in _parts.items():
-        value = part(request=request, lesson=lesson, page=page) if signed_in else None
+        value = part.build(
+            request=request,
+            lesson=lesson,
+            page=page,
+            values=values,
+            rows=[row for row in rows if row[0].startswith(f"{name}:")],
+        )
         if isinstance(value, dict) and "nav" in value:
             nav.extend(value.pop("nav"))
         payload[name] = value
-    if signed_in:
-        payload["nav"] = nav + _own_nav(user)
+    payload["nav"] = nav + _own_nav(user)
     return payload
 
 

@@ -42,8 +42,10 @@ class ProgressConfig(AppConfig):
         from lessons.viewer import viewer_part_register
 
         from .models import Achievement, Level
-        from .viewer import progress_viewer_part
+        from .viewer import progress_rows, progress_values, progress_viewer_part
 
         bump_on_save(Level)
         bump_on_save(Achievement)
-        viewer_part_register("progress", progress_viewer_part)
+        viewer_part_register(
+            "progress", progress_viewer_part, values=progress_values, rows=progress_rows
+        )

@@ -1,19 +1,55 @@
-"""The progress part of the viewer endpoint (``lessons.viewer``)."""
+"""The progress part of the viewer endpoint (``lessons.viewer``): the signed-in learner's
+state, as ``GET progress/`` answers it (the status bar, the mark-complete button, course cards
+and "continue" links are drawn from it), and the header's link to their progress page."""
 
+from django.db.models import CharField, F, Subquery, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from lessons.models import Status
 from lessons.viewer import nav_item
 
-from .selectors import learner_state
+from .models import AchievementAward, LearnerProfile, LessonCompletion
+from .selectors import learner_state_build, site_figures
 
 
-def progress_viewer_part(*, request, lesson, page) -> dict:
-    """The signed-in learner's state, as ``GET progress/`` answers it (the status bar, the
-    mark-complete button, course cards and "continue" links are drawn from it), and the
-    header's link to their progress page."""
-    state = learner_state(user=request.user).as_payload()
+def progress_values(*, user, lesson_id) -> dict:
+    profile = LearnerProfile.objects.filter(user_id=user.pk)
+    return {"progress_xp": Subquery(profile.values("xp")[:1])}
+
+
+def progress_rows(*, user, lesson_id):
+    """Completions of published lessons and awards, as viewer rows."""
+    completions = LessonCompletion.objects.filter(
+        learner_id=user.pk,
+        lesson__status=Status.PUBLISHED,
+        lesson__course__status=Status.PUBLISHED,
+    ).values_list(
+        Value("progress:completion", output_field=CharField()),
+        F("lesson_id"),
+        Value("", output_field=CharField()),
+        F("completed_at"),
+    )
+    awards = AchievementAward.objects.filter(learner_id=user.pk).values_list(
+        Value("progress:award", output_field=CharField()),
+        F("achievement_id"),
+        F("achievement__slug"),
+        F("awarded_at"),
+    )
+    return [completions, awards]
+
+
+def progress_viewer_part(*, request, lesson, page, values, rows) -> dict:
+    figures = site_figures(version=values["site_version"])
+    state = learner_state_build(
+        xp=values["progress_xp"] or 0,
+        levels=figures.levels,
+        completions={ref: at for kind, ref, _, at in rows if kind == "progress:completion"},
+        total_lessons=figures.lessons,
+        active=figures.achievements,
+        awards={text: at for kind, _, text, at in rows if kind == "progress:award"},
+    )
     return {
-        **state,
+        **state.as_payload(),
         "nav": [nav_item(url=reverse("stream_progress:overview"), label=_("My progress"))],
     }

@@ -1,0 +1,148 @@
+"""GET api/v1/me/page/: each viewer's part of a shared page, and the signed-in hint cookie."""
+
+import pytest
+from django.test import Client
+
+from comments.models import CommentFlag, CommentStatus, Notification, ReplySubscription
+from lessons.models import Status
+from progress import services as progress_services
+from tests.factories import CommentFactory, LessonFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/me/page/"
+
+
+@pytest.fixture
+def lesson():
+    return LessonFactory(status=Status.PUBLISHED, course__status=Status.PUBLISHED)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_anonymous_visitor_gets_a_token_and_nothing_else(lesson, django_assert_num_queries):
+    client = Client()
+    with django_assert_num_queries(0):
+        response = client.get(URL, {"lesson": lesson.pk})
+    assert response.status_code == 200
+    assert response.json() == {
+        "user": None,
+        "csrf_token": response.json()["csrf_token"],
+        "logout_url": None,
+        "nav": [],
+        "progress": None,
+        "comments": None,
+    }
+    assert response.json()["csrf_token"]
+    assert "csrftoken" in response.cookies
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_learner_gets_their_own_part(lesson, learner):
+    # given a learner with a completion, a comment, a pending one, a flag and the 🔔 on,
+    # and a reply notification
+    progress_services.completion_record(user=learner, lesson=lesson)
+    mine = CommentFactory(lesson=lesson, author=learner)
+    pending = CommentFactory(lesson=lesson, author=learner, status=CommentStatus.PENDING)
+    theirs = CommentFactory(lesson=lesson)
+    CommentFlag.objects.create(comment=theirs, user=learner)
+    ReplySubscription.objects.create(user=learner, lesson=lesson, active=True)
+    reply = CommentFactory(lesson=lesson, parent=mine)
+    Notification.objects.create(recipient=learner, kind="reply", lesson=lesson, comment=reply)
+
+    # when they ask for their part of the lesson page
+    body = signed_in(learner).get(URL, {"lesson": lesson.pk, "comments_page": 1}).json()
+
+    # then it is theirs
+    assert body["user"]["id"] == learner.pk
+    assert [item["url"] for item in body["nav"]][:2] == ["/me/progress/", "/me/notifications/"]
+    assert body["nav"][1]["badge"]
+    assert [item["lesson"] for item in body["progress"]["completed"]] == [lesson.pk]
+    comments = body["comments"]
+    assert comments["subscribed"] is True and comments["may_comment"] is True
+    assert comments["moderator"] is False
+    assert {item["id"] for item in comments["own"]} == {mine.pk, pending.pk}
+    assert comments["flagged"] == [theirs.pk]
+    assert [item["id"] for item in comments["pending"]] == [pending.pk]
+    assert pending.body_html in comments["pending"][0]["html"]
+
+
+def test_another_learner_gets_none_of_it(lesson, learner):
+    CommentFactory(lesson=lesson, author=learner)
+    progress_services.completion_record(user=learner, lesson=lesson)
+    other = UserFactory()
+
+    body = signed_in(other).get(URL, {"lesson": lesson.pk}).json()
+
+    assert body["user"]["id"] == other.pk
+    assert body["progress"]["completed"] == []
+    assert body["comments"]["own"] == [] and body["comments"]["pending"] == []
+
+
+def test_staff_are_moderators_and_see_the_admin_link(lesson):
+    body = signed_in(StaffFactory()).get(URL, {"lesson": lesson.pk}).json()
+    assert body["comments"]["moderator"] is True
+    assert "/admin/" in [item["url"] for item in body["nav"]]
+
+
+def test_a_lesson_the_viewer_may_not_open_gets_no_comment_part(learner):
+    draft = LessonFactory(status=Status.DRAFT)
+    body = signed_in(learner).get(URL, {"lesson": draft.pk}).json()
+    assert body["comments"]["lesson"] is None
+    assert "own" not in body["comments"]
+
+
+@pytest.mark.parametrize(
+    "query", [{"lesson": "²"}, {"lesson": "x"}, {"comments_page": "0"}, {"lesson": "9" * 40}]
+)
+def test_bad_parameters_are_a_400_in_the_apis_shape(learner, query):
+    response = signed_in(learner).get(URL, query)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize("comments", [0, 30])
+def test_a_learners_part_costs_the_same_queries_whatever_they_did(
+    lesson, learner, django_assert_num_queries, comments
+):
+    for _ in range(comments):
+        CommentFactory(lesson=lesson, author=learner)
+    client = signed_in(learner)
+    client.get(URL, {"lesson": lesson.pk})  # the site's figures kept, as after any page view
+    with django_assert_num_queries(VIEWER_QUERIES):
+        assert client.get(URL, {"lesson": lesson.pk}).status_code == 200
+
+
+# session, user; then see lessons.viewer.viewer_payload
+VIEWER_QUERIES = 4
+
+
+def test_labels_follow_the_pages_language(lesson, learner):
+    body = signed_in(learner).get(URL, {"lesson": lesson.pk, "lang": "en"}).json()
+    assert body["nav"][0]["label"] == "My progress"
+    body = signed_in(learner).get(URL, {"lesson": lesson.pk, "lang": "ko"}).json()
+    assert body["nav"][0]["label"] != "My progress"
+
+
+# --- The signed-in hint ----------------------------------------------------------------------
+
+
+def test_the_hint_cookie_follows_signing_in_and_out(lesson, learner):
+    client = Client()
+    client.get("/")
+    assert "stream_viewer" not in client.cookies or not client.cookies["stream_viewer"].value
+    client.force_login(learner)
+    client.get("/")
+    assert client.cookies["stream_viewer"].value == "1"
+    assert client.cookies["stream_viewer"]["httponly"] == ""
+    # signing out through allauth drops the session and the hint with it
+    client.post("/accounts/logout/")
+    assert client.cookies["stream_viewer"].value == ""
+    # and a hint left behind by a session that ended on the server goes at the endpoint
+    client.cookies["stream_viewer"] = "1"
+    client.get(URL)
+    assert client.cookies["stream_viewer"].value == ""
