@@ -41,7 +41,7 @@ def both_workers(site, path: str, *, at_least: int = 10):
     """Anonymous answers for ``path``: at least ``at_least``, and until both workers answered."""
     browser = site.browser()
     answers = []
-    for _ in range(80):
+    for _ in range(200):
         answers.append(browser.get(path))
         workers = {answer.worker for answer in answers}
         if len(answers) >= at_least and len(workers) == 2:
