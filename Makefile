@@ -24,8 +24,10 @@ demo: venv
 	$(BIN)/python manage.py load_demo --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Tests run in parallel, one worker per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one.
+XDIST ?= -n auto
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-host
 
 # The same apps inside another project (tests/host_project: its own user model, base template,
@@ -35,7 +37,7 @@ HOST_TESTS ?= tests/host_project tests/lessons/test_services.py tests/progress/t
   tests/progress/test_selectors.py tests/progress/test_rules.py \
   tests/progress/test_sync_properties.py tests/comments/test_selectors.py
 test-host: venv
-	$(BIN)/python -m pytest -p no:cacheprovider --ds=tests.host_project.settings $(HOST_TESTS)
+	$(BIN)/python -m pytest $(XDIST) -p no:cacheprovider --ds=tests.host_project.settings $(HOST_TESTS)
 
 lint: venv
 	$(BIN)/ruff check .
