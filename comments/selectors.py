@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from lessons import selectors as lessons_selectors
-from lessons.adapter import get_adapter
+from lessons.adapter import adapter_overrides, get_adapter
 from lessons.models import Lesson, Status
 from lessons.selectors import user_is_staff
 
@@ -460,13 +460,22 @@ def comment_for_user(*, pk, user) -> Comment | None:
 
 
 def _notifications_visible_q(user) -> Q:
-    """Notifications about something ``user`` can still see: a reply still published in a
-    lesson they may open, or one of their reports."""
-    reply_visible = Q(kind=NotificationKind.REPLY, comment__status=CommentStatus.PUBLISHED)
-    lesson_visible = Q()
-    if not user_is_staff(user):
-        lesson_visible = Q(lesson__status=Status.PUBLISHED, lesson__course__status=Status.PUBLISHED)
-    return (reply_visible & lesson_visible) | Q(kind=NotificationKind.REPORT_RESOLVED)
+    """Notifications about something ``user`` can still see, in a lesson they may open now
+    (``lessons.selectors.lessons_visible``, the adapter's ``lessons_for_user`` included): a
+    reply still published, or the resolution of one of their reports. A notification names
+    its lesson, so one about a lesson unpublished or closed to them since is left out (it
+    comes back if the lesson does)."""
+    kind_visible = Q(kind=NotificationKind.REPLY, comment__status=CommentStatus.PUBLISHED) | Q(
+        kind=NotificationKind.REPORT_RESOLVED
+    )
+    if adapter_overrides("lessons_for_user"):
+        visible = lessons_selectors.lessons_visible(user=user).values("pk")
+        return kind_visible & Q(lesson__in=visible)
+    if user_is_staff(user):
+        return kind_visible
+    return kind_visible & Q(
+        lesson__status=Status.PUBLISHED, lesson__course__status=Status.PUBLISHED
+    )
 
 
 def notifications_for_user(*, user):

@@ -13,12 +13,14 @@ import logging
 from datetime import timedelta
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lessons.adapter import adapter_overrides
 from lessons.ids import ids_parse
 from lessons.models import Lesson
 from lessons.selectors import user_is_staff
@@ -317,6 +319,13 @@ def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
     ).exclude(user_id=reply.author_id)
     if not lesson_is_public(lesson):
         subscribers = subscribers.filter(user__is_staff=True)
+    if adapter_overrides("lessons_for_user"):
+        # The host's enrolment rules: a subscriber no longer let into the lesson hears nothing
+        # (the notification and the email would name it). A query per subscriber, only here.
+        model = get_user_model()
+        candidates = model._default_manager.filter(pk__in=subscribers.values("user_id"))
+        allowed = [u.pk for u in candidates if lesson_is_visible(lesson, u)]
+        subscribers = subscribers.filter(user_id__in=allowed)
     already = Notification.objects.filter(kind=NotificationKind.REPLY, comment=reply).values(
         "recipient_id"
     )

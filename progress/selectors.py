@@ -19,7 +19,9 @@ from django.db.models import F, FilteredRelation, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from lessons.adapter import adapter_overrides
 from lessons.models import Lesson, Status
+from lessons.selectors import lessons_visible
 from lessons.versions import site_memo
 
 from .conf import progress_settings
@@ -110,6 +112,8 @@ def lesson_url(course_slug: str, lesson_slug: str) -> str:
     return f"{prefix}{course_slug}{middle}{lesson_slug}{suffix}"
 
 
+_EVERYONE = object()  # lesson_facts(user=...) not given: no viewer's visibility applies
+
 _LESSON_FIELDS = (
     "id",
     "xp",
@@ -145,7 +149,12 @@ def _lesson_fact(row: dict) -> LessonFact:
 
 
 def lesson_facts(
-    *, include_ids=(), with_tags: bool = False, learner=None, include_completed: bool = False
+    *,
+    include_ids=(),
+    with_tags: bool = False,
+    learner=None,
+    include_completed: bool = False,
+    user=_EVERYONE,
 ) -> tuple[list[LessonFact], dict[int, LessonFact]]:
     """Every published lesson in catalogue order, plus the lessons ``include_ids`` names. 1 query.
 
@@ -154,12 +163,18 @@ def lesson_facts(
     fills each lesson's tag slugs and names (for tag rules). ``learner`` fills each lesson's
     ``completed_at``, ``completion_id`` and ``completion_xp`` from that learner's completion;
     ``include_completed`` also brings every other lesson the learner completed (a draft now).
+    ``user`` (a user, anonymous or ``None`` for a visitor) keeps only the lessons that user may
+    open (``lessons.selectors.lessons_visible``, the adapter's ``lessons_for_user`` included:
+    a subquery of the same query, and nothing at all with the default adapter); without it,
+    every lesson counts, as the rules and the learner's own history need.
     """
     lessons = Lesson.objects.order_by("course__position", "course_id", "position", "id")
     fields = list(_LESSON_FIELDS)
     query = PUBLISHED
     if include_ids:
         query |= Q(pk__in=list(include_ids))
+    if user is not _EVERYONE and adapter_overrides("lessons_for_user"):
+        lessons = lessons.filter(pk__in=lessons_visible(user=user).values("pk"))
     if learner is not None:
         lessons = lessons.annotate(
             mine=FilteredRelation("completions", condition=Q(completions__learner_id=learner.pk))
@@ -484,7 +499,8 @@ class ProgressView:
 
     @cached_property
     def lessons(self) -> list[LessonFact]:
-        published, _ = lesson_facts(learner=self.user if self.signed_in else None)
+        # Only what the viewer may open: pages name these lessons ("continue with …").
+        published, _ = lesson_facts(learner=self.user if self.signed_in else None, user=self.user)
         return published
 
     @cached_property
@@ -629,13 +645,17 @@ def progress_view_if_used(request) -> ProgressView | None:
     return getattr(request, _REQUEST_ATTRIBUTE, None)
 
 
-def progress_facts() -> dict:
-    """The catalogue as the browser module computes progress from it, the same for everyone:
-    every published lesson (id, XP, course, title, address) in catalogue order, the levels, and
-    the active achievements with their rules as ``rules.js`` evaluates them. Served, versioned,
-    by ``progress/facts.json`` rather than embedded in each page, so a page's size does not grow
-    with the catalogue. 3 queries (4 with a tag rule)."""
-    published, _ = lesson_facts()
+def progress_facts(*, user=_EVERYONE) -> dict:
+    """The catalogue as the browser module computes progress from it: every published lesson
+    (id, XP, course, title, address) in catalogue order, the levels, and the active
+    achievements with their rules as ``rules.js`` evaluates them. Served, versioned, by
+    ``progress/facts.json`` rather than embedded in each page, so a page's size does not grow
+    with the catalogue. 3 queries (4 with a tag rule).
+
+    With ``user`` (a user, anonymous or ``None`` for a visitor), only the lessons that user may
+    open are listed (see :func:`lesson_facts`): with an adapter that narrows
+    ``lessons_for_user``, the facts differ from viewer to viewer."""
+    published, _ = lesson_facts(user=user)
     achievements = [a for a in achievements_with_award() if a.active]
     return {
         "lessons": [

@@ -10,6 +10,9 @@ from .models import Activity, Certificate, Enrolment, MembersOnlyCourse
 
 class AcademyAdapter(StreamAdapter):
     def _open_courses_q(self, user, prefix=""):
+        # Open: every course nobody restricted, and for a signed-in member the ones they are
+        # enrolled in. Never filter enrolments by user.pk alone: a visitor's is None, and
+        # "member_id IS NULL" matches every course without enrolments, members-only ones too.
         restricted = MembersOnlyCourse.objects.values("course")
         allowed = ~Q(**{f"{prefix}pk__in": restricted})
         if user is not None and user.is_authenticated:
