@@ -24,6 +24,29 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def redis_database_per_test_worker(worker_id):
+    """With pytest-xdist and Redis, each worker gets a Redis database of its own: a test's
+    ``cache.clear()`` (a FLUSHDB) must not empty the counters of a test running beside it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    if worker_id == "master":
+        yield
+        return
+    number = int(worker_id.removeprefix("gw")) % 15 + 1  # database 0 is the developer's
+    caches = {}
+    for alias, conf in settings.CACHES.items():
+        location = conf.get("LOCATION", "")
+        if isinstance(location, str) and location.startswith(("redis://", "rediss://")):
+            conf = {**conf, "LOCATION": urlunsplit(urlsplit(location)._replace(path=f"/{number}"))}
+        caches[alias] = conf
+    with override_settings(CACHES=caches):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_api_throttles(settings):
     """Each test counts its own API requests and comment posts: fresh cache-key prefixes for
