@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lessons.admin import ViewOnlyTitle
 from lessons.ids import id_parse
 from lessons.models import Lesson
 
@@ -363,10 +364,12 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(LessonReportSummary)
-class LessonReportSummaryAdmin(admin.ModelAdmin):
+class LessonReportSummaryAdmin(ViewOnlyTitle, admin.ModelAdmin):
     """Lessons by open problem reports, most first; each count links to the filtered queue."""
 
     list_display = ("title", "course", "open_reports", "all_reports", "open_on_site")
+    # A row's page shows the same counts and links as the list (not the lesson's own fields).
+    fields = readonly_fields = list_display
     list_filter = ("course",)
     list_select_related = ("course",)
     search_fields = ("title", "course__title")

@@ -7,16 +7,66 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .forms import LessonAdminForm
 from .ids import ids_parse
 from .models import Course, Lesson, LessonLink, Status, Tag
 from .services import courses_set_status, lesson_set_tags, lessons_set_status
 
+# --- Labels of the admin's own -------------------------------------------------------------------
 
-class LessonInline(admin.TabularInline):
+# The catalogue keeps the status words English for the lesson page's reference line ("Lesson 02
+# of 05 · published"); staff read them in their own language.
+STATUS_LABELS = {
+    Status.PUBLISHED: pgettext_lazy("status in the admin", "published"),
+    Status.DRAFT: pgettext_lazy("status in the admin", "draft"),
+}
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    # Django's own name for a choice field's filter, so addresses staff kept still work.
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return list(STATUS_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class StatusLabels:
+    """A ``ModelAdmin`` or inline of a model with a lesson ``status``: show ``status_label``
+    instead of ``status`` in ``list_display`` and read-only fields, filter with
+    :class:`StatusFilter`; the form's choices are relabelled here."""
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            kwargs["choices"] = list(STATUS_LABELS.items())
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        return STATUS_LABELS.get(obj.status, obj.status)
+
+
+class ViewOnlyTitle:
+    """A list staff may only look at: Django titles it "Select %s to view", which its Korean
+    catalogue renders as the ungrammatical "보기위한 … 를(을) 선택"; it is titled with what it
+    holds instead."""
+
+    def changelist_view(self, request, extra_context=None):
+        title = capfirst(self.model._meta.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+
+# --- Courses and lessons -------------------------------------------------------------------------
+
+
+class LessonInline(StatusLabels, admin.TabularInline):
     """A course's lessons in one form: renumber ``position`` to reorder them.
 
     New lessons are written on the lesson page (they need a body), and deleting one is left to
@@ -35,11 +85,11 @@ class LessonInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
-    list_display = ("title", "position", "status", "published_lesson_count", "lesson_count")
+class CourseAdmin(StatusLabels, admin.ModelAdmin):
+    list_display = ("title", "position", "status_label", "published_lesson_count", "lesson_count")
     list_display_links = ("title",)
     list_editable = ("position",)
-    list_filter = ("status",)
+    list_filter = (StatusFilter,)
     ordering = ("position", "id")  # Meta.ordering is dropped from the counting query
     search_fields = ("title", "slug", "summary")
     prepopulated_fields = {"slug": ("title",)}
@@ -94,13 +144,13 @@ class LessonLinkInline(admin.TabularInline):
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(StatusLabels, admin.ModelAdmin):
     form = LessonAdminForm
     list_display = (
         "title",
         "course",
         "position",
-        "status",
+        "status_label",
         "xp",
         "reading_time",
         "tag_names",
@@ -108,7 +158,7 @@ class LessonAdmin(admin.ModelAdmin):
     )
     list_display_links = ("title",)
     list_editable = ("position",)
-    list_filter = ("status", "course", "tags")
+    list_filter = (StatusFilter, "course", "tags")
     list_select_related = ("course",)
     search_fields = ("title", "body", "course__title", "tags__name")
     prepopulated_fields = {"slug": ("title",)}
@@ -116,7 +166,7 @@ class LessonAdmin(admin.ModelAdmin):
     readonly_fields = (
         "uuid",
         "revision",
-        "reading_minutes_estimate",
+        "reading_estimate",
         "published_at",
         "content_updated_at",
         "updated_at",
@@ -124,7 +174,7 @@ class LessonAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("course", "title", "slug", "position", "status", "xp", "tags")}),
         (_("Content"), {"fields": ("body", "exercise")}),
-        (_("Reading time"), {"fields": ("reading_minutes_estimate", "reading_minutes_override")}),
+        (_("Reading time"), {"fields": ("reading_estimate", "reading_minutes_override")}),
         (
             _("Record"),
             {
@@ -170,6 +220,11 @@ class LessonAdmin(admin.ModelAdmin):
         return ngettext("%(minutes)d min", "%(minutes)d min", lesson.reading_minutes) % {
             "minutes": lesson.reading_minutes
         }
+
+    # The model field has no label of its own (nothing else shows it).
+    @admin.display(description=_("estimated reading time (minutes)"))
+    def reading_estimate(self, lesson):
+        return lesson.reading_minutes_estimate
 
     @admin.display(description=_("tags"))
     def tag_names(self, lesson):

@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lessons.admin import StatusFilter, StatusLabels, ViewOnlyTitle
 from lessons.models import Course, Lesson, Status, Tag
 
 from .models import (
@@ -43,7 +44,7 @@ def learner_search_fields(prefix="learner__"):
     return fields
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ViewOnlyTitle, admin.ModelAdmin):
     """Rows the services write: staff may look, not touch."""
 
     def has_add_permission(self, request):
@@ -114,7 +115,9 @@ class AchievementAdminForm(forms.ModelForm):
         required=False,
         help_text=_("Every lesson with a tag completed: the published lessons with this tag."),
     )
-    dry_run_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    dry_run_seen = forms.CharField(
+        label=_("dry run shown"), required=False, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Achievement
@@ -388,7 +391,7 @@ def lesson_figures(queryset):
     ).annotate(completion_rate=_rate("learners_completed", "learners_started"))
 
 
-class FiguresAdmin(ReadOnlyAdmin):
+class FiguresAdmin(StatusLabels, ReadOnlyAdmin):
     @admin.display(description=_("learners started"), ordering="learners_started")
     def started(self, obj):
         return obj.learners_started
@@ -407,8 +410,10 @@ class CourseCompletionFiguresAdmin(FiguresAdmin):
     """Started: learners with a completion in the course. Completed: learners who completed
     every published lesson of it. Rate: completed / started."""
 
-    list_display = ("title", "status", "lessons_published", "started", "completed", "rate")
-    list_filter = ("status",)
+    list_display = ("title", "status_label", "lessons_published", "started", "completed", "rate")
+    # A row's page shows the same figures as the list (not the course's own fields).
+    fields = readonly_fields = list_display
+    list_filter = (StatusFilter,)
     search_fields = ("title", "slug")
     ordering = ("position", "id")
 
@@ -425,8 +430,9 @@ class LessonCompletionFiguresAdmin(FiguresAdmin):
     """Started: learners with a completion in the lesson's course. Completed: learners who
     completed this lesson. Rate: completed / started."""
 
-    list_display = ("title", "course", "status", "started", "completed", "rate")
-    list_filter = ("course", "status")
+    list_display = ("title", "course", "status_label", "started", "completed", "rate")
+    fields = readonly_fields = list_display
+    list_filter = ("course", StatusFilter)
     list_select_related = ("course",)
     search_fields = ("title", "slug", "course__title")
     ordering = ("course__position", "course_id", "position", "id")
