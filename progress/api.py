@@ -1,4 +1,4 @@
-"""The progress API: ``GET progress/`` and ``POST progress/sync/`` (payloads in DESIGN.md).
+"""The progress API: ``GET progress/`` and ``POST progress/sync/`` (payloads in docs/api.md).
 
 Views stay thin: check the request's shape, call a service, shape the answer. Both endpoints
 answer only for the signed-in learner themselves; there is no way to name another learner.

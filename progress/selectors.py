@@ -427,7 +427,7 @@ class LearnerState:
         return self.lessons_done * 100 // self.total_lessons
 
     def as_payload(self) -> dict:
-        """The JSON shape of ``GET progress/`` (see DESIGN.md)."""
+        """The JSON shape of ``GET progress/`` (docs/api.md and docs/progress.md)."""
 
         def level_payload(level):
             if level is None:

@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 pytestmark = pytest.mark.django_db
 
-# DESIGN.md's REST API table (plus the token endpoint and the staff-only report resolution).
+# The REST API of docs/api.md (with the token endpoint, the staff-only report resolution and
+# the viewer endpoint).
 DESIGNED = {
     "/courses/": {"get"},
     "/courses/{slug}/": {"get"},

@@ -194,7 +194,7 @@ def exercise(strategy, *, checks, examples, headers, negative, seen):
 def test_every_operation_answers_as_its_schema_says(wsgi_app, world, who):
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 19  # DESIGN.md's table, the token endpoint, report resolution
+    assert len(operations) == 19  # the designed endpoints, the token endpoint, report resolution
 
     # Revoking the token would sign the learner out for the operations after it.
     operations.sort(key=lambda op: op.path == "/api/v1/auth/token/" and op.method == "delete")

@@ -1,4 +1,4 @@
-"""The progress API: who may call it, the payloads of DESIGN.md, bad input, query counts."""
+"""The progress API: who may call it, the payloads of docs/api.md, bad input, query counts."""
 
 import json
 import uuid
