@@ -17,12 +17,12 @@ from tests.xss_corpus import XSS_PAYLOADS
 pytestmark = pytest.mark.django_db
 
 # Our own forms carry data-stream-form (or post to the notifications page), and the section's
-# shared reply and flag forms sit in <template data-reply-template|data-flag-template>; nh3 lets
-# no <form>, <template> or data-* attribute through, so any other left after this came from a
-# payload.
+# shared forms and controls sit in <template data-…-template> (comment-form, reply, flag, edit…);
+# nh3 lets no <form>, <template> or data-* attribute through, so any other left after this came
+# from a payload.
 _OWN_FORM_RE = re.compile(
     r'<form\b[^>]*(?:\bdata-stream-form="[\w-]+"|action="/me/notifications/read/")[^>]*>|</form>'
-    r"|<template data-(?:reply|flag)-template>|</template>"
+    r"|<template data-[a-z-]+-template>|</template>"
 )
 
 
