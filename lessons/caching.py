@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.auth.context_processors import PermWrapper
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseRedirect
@@ -76,11 +77,14 @@ def page_address(path: str, name: str, number: int) -> str:
 
 
 def shared_context(context: dict, *, page_path: str) -> dict:
-    """``context`` as every viewer's page gets it: an anonymous ``user``, no CSRF token, no
-    messages, and ``page_path`` (the canonical path the page's links come back to)."""
+    """``context`` as every viewer's page gets it: an anonymous ``user`` (and ``perms``), no
+    CSRF token, no messages, and ``page_path`` (the canonical path the page's links come back
+    to). These win over what the context processors give."""
+    anonymous = AnonymousUser()
     return {
         **context,
-        "user": AnonymousUser(),
+        "user": anonymous,
+        "perms": PermWrapper(anonymous),
         "csrf_token": "NOTPROVIDED",  # what Django's csrf processor gives when there is none
         "messages": (),
         "page_path": page_path,

@@ -117,7 +117,8 @@ def versions_of(row) -> tuple[Version, Version]:
 # --- The release ---------------------------------------------------------------------------
 
 
-def _template_files() -> list[Path]:
+def _template_files() -> list[tuple[Path, Path]]:
+    """(directory, file) for every template file of every template engine."""
     from django.template import engines
 
     found = []
@@ -125,25 +126,26 @@ def _template_files() -> list[Path]:
         for directory in getattr(engine, "template_dirs", ()):
             root = Path(directory)
             if root.is_dir():
-                found.extend(path for path in root.rglob("*") if path.is_file())
+                found.extend((root, path) for path in root.rglob("*") if path.is_file())
     return sorted(found)
 
 
 @functools.cache
 def release() -> str:
     """A short digest of what a page is rendered with besides the data: Stream's package
-    version, the ``STREAM`` settings, the active language set and every template file's size and
-    modification time (Django's own template directories and each app's). Computed once per
-    process, again when a setting changes."""
+    version, the ``STREAM`` settings, the languages and the content of every template file
+    (Django's template directories and each app's), so that every server of one release agrees
+    and a new release starts new keys. Computed once per process, again when a setting
+    changes."""
     from . import __version__
 
     digest = hashlib.blake2b(digest_size=8)
     digest.update(__version__.encode())
     digest.update(repr(sorted((getattr(settings, "STREAM", None) or {}).items())).encode())
     digest.update(repr(settings.LANGUAGES).encode())
-    for path in _template_files():
-        stat = path.stat()
-        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for root, path in _template_files():
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
