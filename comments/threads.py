@@ -84,7 +84,7 @@ def _article_key(node) -> str:
 def _render_articles(nodes, *, lesson, request) -> list[str]:
     """Each node's article from one template context (the context processors run once)."""
     template = get_template(COMMENT_TEMPLATE).template
-    context = make_context({"lesson": lesson, "csrf_token": "NOTPROVIDED"}, request)
+    context = make_context({"lesson": lesson, "stream_shared_page": True}, request)
     rendered = []
     with context.bind_template(template):
         for node in nodes:

@@ -78,14 +78,17 @@ def page_address(path: str, name: str, number: int) -> str:
 
 def shared_context(context: dict, *, page_path: str) -> dict:
     """``context`` as every viewer's page gets it: an anonymous ``user`` (and ``perms``), no
-    CSRF token, no messages, and ``page_path`` (the canonical path the page's links come back
-    to). These win over what the context processors give."""
+    CSRF token, no messages, ``stream_shared_page`` and ``page_path`` (the canonical path the
+    page's links come back to). These win over what the context processors give."""
     anonymous = AnonymousUser()
     return {
         **context,
         "user": anonymous,
         "perms": PermWrapper(anonymous),
-        "csrf_token": "NOTPROVIDED",  # what Django's csrf processor gives when there is none
+        # No token: templates that serve form pages too skip {% csrf_token %} on a shared
+        # page ({% if not stream_shared_page %}); the page's script adds the viewer's token.
+        "csrf_token": "",
+        "stream_shared_page": True,
         "messages": (),
         "page_path": page_path,
     }

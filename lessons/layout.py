@@ -47,7 +47,10 @@ _AROUND = {
         '{% stream_slot "page_head" %}',
     ),
     "content": ('<div class="stream-page">', "</div>"),
-    "scripts": ("{{ block.super }}", '{% stream_slot "page_scripts" %}'),
+    "scripts": (
+        "{{ block.super }}",
+        '{% include "stream/includes/viewer_config.html" %}{% stream_slot "page_scripts" %}',
+    ),
 }
 
 
