@@ -30,11 +30,12 @@ class ProgressConfig(AppConfig):
         from lessons.checks import lessons_installed_check
         from lessons.slots import slot_register
 
-        from .checks import check_sync_urls
+        from .checks import check_levels, check_sync_urls
 
         for slot, template_name in SLOTS:
             slot_register(slot, template_name)
         checks.register(check_sync_urls, checks.Tags.urls)
+        checks.register(check_levels, checks.Tags.database)
         checks.register(lessons_installed_check(self.label))
 
         # Every shared page's status bar shows the levels and the active achievements' count.

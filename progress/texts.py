@@ -66,21 +66,29 @@ def text_templates() -> dict[str, str]:
 
 
 def status_bar(state) -> dict:
-    """The status bar's texts and bar figures for ``state`` (a ``LearnerState``)."""
+    """The status bar's texts and bar figures for ``state`` (a ``LearnerState``).
+
+    A site without levels shows no level, no "Top level reached" and no XP bar (``has_levels``
+    false); without active achievements, no "0/0 achievements" (an empty text). render.js
+    makes the same choices in the browser."""
     level, upcoming = state.level, state.next_level
+    has_levels = bool(level or upcoming)
+    if upcoming:
+        to_next = text("to_next", into=state.xp_into_level, span=state.level_span)
+    else:
+        to_next = text("top_level") if has_levels else ""
     return {
+        "has_levels": has_levels,
         "level": text("level", number=level.number) if level else "",
         "level_name": level.name if level else "",
         "xp": text("xp", xp=state.xp),
         "lessons": text("lessons", done=state.lessons_done, total=state.total_lessons),
-        "achievements": text(
-            "achievements", done=state.achievements_done, total=state.total_achievements
+        "achievements": (
+            text("achievements", done=state.achievements_done, total=state.total_achievements)
+            if state.total_achievements
+            else ""
         ),
-        "to_next": (
-            text("to_next", into=state.xp_into_level, span=state.level_span)
-            if upcoming
-            else text("top_level")
-        ),
+        "to_next": to_next,
         "to_go": text("to_go", remaining=state.xp_to_go) if upcoming else "",
         "bar_value": state.xp_into_level if upcoming else 1,
         "bar_max": state.level_span if upcoming else 1,

@@ -26,14 +26,24 @@ export function renderStatus(text, state) {
     }
     setText(field("xp"), format(text.xp, { xp: fig.xp }));
     setText(field("lessons"), format(text.lessons, { done: fig.done, total: fig.total }));
+    // No "0/0 achievements" and no "Top level reached" on a site without any (as
+    // progress/texts.py's status_bar).
+    const hasAchievements = fig.totalAchievements > 0;
     setText(
       field("achievements"),
-      format(text.achievements, { done: fig.earned, total: fig.totalAchievements }),
+      hasAchievements ? format(text.achievements, { done: fig.earned, total: fig.totalAchievements }) : "",
     );
-    setText(
-      field("to_next"),
-      fig.top ? text.top_level : format(text.to_next, { into: fig.into, span: fig.span }),
-    );
+    for (const element of bar.querySelectorAll('[data-progress-field="achievements"], [data-progress-achievements-sep]')) {
+      element.hidden = !hasAchievements;
+    }
+    const hasLevels = hasLevel || !fig.top;
+    let toNext = "";
+    if (!fig.top) toNext = format(text.to_next, { into: fig.into, span: fig.span });
+    else if (hasLevels) toNext = text.top_level;
+    setText(field("to_next"), toNext);
+    for (const element of bar.querySelectorAll('[data-progress-field="to_next"], [data-progress-bar], [data-progress-levels-sep]')) {
+      element.hidden = !hasLevels;
+    }
     setText(field("to_go"), fig.top ? "" : format(text.to_go, { remaining: fig.remaining }));
     for (const element of bar.querySelectorAll('[data-progress-field="to_go"], [data-progress-to-go-sep]')) {
       element.hidden = fig.top;

@@ -1,0 +1,93 @@
+"""Stream's default levels and achievements, for a site that has none yet
+(``manage.py stream_defaults``).
+
+They are the demo's (``config/demo_content/progress.yml``) without what names the demo's own
+courses and tags; a test keeps the two the same. Names are in English, like the demo's: staff
+rename them in the admin.
+"""
+
+from .models import Achievement, Level
+
+LEVELS = [
+    {"number": 0, "name": "Scout", "min_xp": 0},
+    {"number": 1, "name": "Explorer", "min_xp": 100},
+    {"number": 2, "name": "Apprentice", "min_xp": 200},
+    {"number": 3, "name": "Practitioner", "min_xp": 350},
+    {"number": 4, "name": "Specialist", "min_xp": 500},
+    {"number": 5, "name": "Expert", "min_xp": 650},
+    {"number": 6, "name": "Master", "min_xp": 750},
+]
+
+ACHIEVEMENTS = [
+    {
+        "slug": "first-lesson",
+        "name": "First steps",
+        "icon": "🌱",
+        "rule_kind": "lessons_completed",
+        "rule_params": {"count": 1},
+        "xp": 10,
+    },
+    {
+        "slug": "five-lessons",
+        "name": "Getting going",
+        "icon": "📚",
+        "rule_kind": "lessons_completed",
+        "rule_params": {"count": 5},
+        "xp": 20,
+    },
+    {
+        "slug": "twenty-lessons",
+        "name": "Deep reader",
+        "icon": "🔭",
+        "rule_kind": "lessons_completed",
+        "rule_params": {"count": 20},
+        "xp": 50,
+    },
+    {
+        "slug": "three-in-a-day",
+        "name": "Binge learner",
+        "icon": "⚡",
+        "rule_kind": "lessons_in_one_day",
+        "rule_params": {"count": 3},
+        "xp": 15,
+    },
+    {
+        "slug": "three-day-streak",
+        "name": "On a roll",
+        "icon": "🔥",
+        "rule_kind": "streak_days",
+        "rule_params": {"days": 3},
+        "xp": 15,
+    },
+    {
+        "slug": "xp-300",
+        "name": "Three hundred",
+        "icon": "💎",
+        "rule_kind": "xp_at_least",
+        "rule_params": {"xp": 300},
+        "xp": 25,
+    },
+    {
+        "slug": "first-comment",
+        "name": "Joined the conversation",
+        "icon": "💬",
+        "rule_kind": "first_comment",
+        "rule_params": {},
+        "xp": 10,
+    },
+]
+
+
+def defaults_missing() -> tuple[list[dict], list[dict]]:
+    """The default levels and achievements this site lacks, as ``definitions_load`` takes them.
+
+    Levels come as a whole ladder, only to a site without any (mixing two ladders would make
+    a strange one); achievements one by one, each whose slug is not taken, placed after the
+    site's own. What the site has is never changed. 2 queries."""
+    levels = [] if Level.objects.exists() else [dict(level) for level in LEVELS]
+    held = dict(Achievement.objects.values_list("slug", "position"))
+    last = max(held.values(), default=-1)
+    missing = [dict(a) for a in ACHIEVEMENTS if a["slug"] not in held]
+    for offset, achievement in enumerate(missing, start=last + 1):
+        achievement["position"] = offset
+    return levels, missing
