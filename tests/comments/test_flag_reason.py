@@ -106,9 +106,7 @@ def api_flag_url(comment):
 
 @pytest.mark.parametrize("who", ["learner", "staff"])
 @pytest.mark.parametrize("data", [{}, {"reason": ""}, {"reason": None}])
-def test_the_api_refuses_a_flag_without_a_reason_with_a_field_error(
-    api, comment, users, who, data
-):
+def test_the_api_refuses_a_flag_without_a_reason_with_a_field_error(api, comment, users, who, data):
     api.force_authenticate(users[who])
 
     response = api.post(api_flag_url(comment), data, format="json", HTTP_ACCEPT_LANGUAGE="en")

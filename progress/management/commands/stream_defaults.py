@@ -36,7 +36,9 @@ class Command(BaseCommand):
                     % {"slug": achievement["slug"], "name": achievement["name"]}
                 )
             if not (levels or achievements):
-                self.stdout.write(_("Nothing to install: the site already has levels and these achievements."))
+                self.stdout.write(
+                    _("Nothing to install: the site already has levels and these achievements.")
+                )
                 return
             if dry_run:
                 self.stdout.write(_("Dry run: nothing was written."))
