@@ -1,16 +1,20 @@
-"""In-process measurements for ``make bench``: queries per request, and pyinstrument profiles.
+"""In-process measurements for ``make bench``: queries per request, pyinstrument profiles, and
+the 1,000-comment lesson's first views.
 
 Run by ``bench/run.py`` against the database wrk just loaded, with the same settings as the
 server (``bench.settings``), through Django's test client: the same middleware, views and
-caches, but in this process where queries can be counted and the stack sampled.
+caches, but in this process where queries can be counted, the stack sampled and one page view
+timed alone.
 
     python bench/inprocess.py queries --manifest m.json --endpoints a,b --out q.json
     python bench/inprocess.py profile --manifest m.json --endpoints a,b --out p.json
+    python bench/inprocess.py firstview --manifest m.json --out f.json   # adds comments
 """
 
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 import uuid
@@ -53,6 +57,8 @@ class Requester:
             learners = self.manifest["learners"]
             learner = learners[(self.turn * LEARNER_OFFSET) % len(learners)]
             client.cookies[self.manifest["session_cookie"]] = learner["session"]
+            if self.endpoint.kind == "get":
+                client.cookies[self.manifest["viewer_cookie"]] = "1"
         if self.endpoint.kind == "sync":
             client.cookies[self.manifest["csrf_cookie"]] = self.manifest["csrf_token"]
             lessons = self.manifest["lesson_ids"]
@@ -73,6 +79,8 @@ class Requester:
             )
         else:
             response = client.generic(self.endpoint.method, self.endpoint.path)
+            if self.endpoint.also and response.status_code < 400:
+                response = client.generic(self.endpoint.method, self.endpoint.also)
         if response.status_code >= 400:
             raise RuntimeError(
                 f"{self.endpoint.name}: {self.endpoint.method} {self.endpoint.path} answered "
@@ -86,7 +94,7 @@ SYNC_SAMPLES = 10
 
 def count_queries(endpoints, manifest) -> dict:
     """Queries of the first request and of a warm one (the third: the second's learner
-    again, whose own cached figures and pages a warm server holds), per endpoint. A sync's
+    again), per endpoint; a page view's are its two requests'. A sync's
     count depends on what its batch earns (an award, a level) for the learner at hand, not on
     the data set's size: for it, the most of ``SYNC_SAMPLES`` warm requests."""
     found = {}
@@ -156,15 +164,6 @@ def profile(endpoints, manifest, out_dir: Path) -> dict:
             count += 1
         profiler.stop()
         elapsed = time.perf_counter() - started
-        repeat_ms = None
-        if endpoint.signed_in and endpoint.kind == "get":
-            # Each profiled request was a learner's first view in this process; the same
-            # learners again get their own cached copies (what a warm server mostly serves).
-            send.turn -= count
-            again = time.perf_counter()
-            for _ in range(count):
-                send()
-            repeat_ms = round((time.perf_counter() - again) * 1000 / count, 2)
         (out_dir / f"{endpoint.name}.txt").write_text(
             profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8"
         )
@@ -187,7 +186,6 @@ def profile(endpoints, manifest, out_dir: Path) -> dict:
         summaries[endpoint.name] = {
             "requests": count,
             "ms_per_request": round(elapsed * 1000 / count, 2),
-            "ms_per_repeat_view": repeat_ms,
             "top_self": [
                 {"frame": key, "share": round(entry["self"] / total, 3)} for key, entry in by_self
             ],
@@ -198,9 +196,78 @@ def profile(endpoints, manifest, out_dir: Path) -> dict:
     return summaries
 
 
+FIRST_VIEW_SAMPLES = 3
+HIT_SAMPLES = 5
+
+
+def _timed_get(client, url) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return elapsed
+
+
+def first_views(manifest) -> dict:
+    """The 1,000-comment lesson's page for a visitor, timed alone (ms): its cold render (every
+    cache emptied first), a view of the kept page, and the first view after a new comment
+    (posted through ``comments.services.comment_post`` by a learner who has published
+    comments before, so it is published under any moderation mode; the data set's learners
+    have each posted dozens on that lesson within the hour, so its hourly cap is lifted).
+    Medians of a few."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.cache import caches
+    from django.db.models import Count
+    from django.test import override_settings
+
+    from comments.models import Comment, CommentStatus
+    from comments.services import comment_post
+    from lessons.models import Lesson
+
+    url = manifest["big_lesson"]["url"]
+    lesson = Lesson.objects.get(pk=manifest["big_lesson"]["id"])
+    client = Client(raise_request_exception=True)
+    cold = []
+    for _ in range(FIRST_VIEW_SAMPLES):
+        for alias in caches:
+            caches[alias].clear()
+        cold.append(_timed_get(client, url))
+    hits = [_timed_get(client, url) for _ in range(HIT_SAMPLES)]
+    authors = (
+        Comment.objects.filter(lesson=lesson, status=CommentStatus.PUBLISHED)
+        .values("author_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "author_id")
+        .values_list("author_id", flat=True)[:FIRST_VIEW_SAMPLES]
+    )
+    users = get_user_model()._default_manager.in_bulk(list(authors))
+    after = []
+    uncapped = override_settings(STREAM={**settings.STREAM, "COMMENTS_PER_LESSON_PER_HOUR": None})
+    for number, author_id in enumerate(authors):
+        with uncapped:
+            comment = comment_post(
+                lesson=lesson,
+                author=users[author_id],
+                body=f"Bench comment {number}: a new question about `n_kv_heads`.",
+            )
+        if comment.status != CommentStatus.PUBLISHED:
+            raise RuntimeError(f"the bench's new comment is {comment.status}, not published")
+        after.append(_timed_get(client, url))
+    return {
+        "cold_ms": round(statistics.median(cold), 1),
+        "cold_runs_ms": [round(ms, 1) for ms in cold],
+        "hit_ms": round(statistics.median(hits), 2),
+        "after_comment_ms": round(statistics.median(after), 1),
+        "after_comment_runs_ms": [round(ms, 1) for ms in after],
+        "page_bytes": len(client.get(url).content),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["queries", "profile"])
+    parser.add_argument("mode", choices=["queries", "profile", "firstview"])
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--endpoints", default="")
     parser.add_argument("--out", required=True)
@@ -208,8 +275,14 @@ def main():
     args = parser.parse_args()
     manifest = json.loads(Path(args.manifest).read_text(encoding="utf-8"))
     endpoints = endpoints_for(manifest, args.endpoints)
-    endpoints = [e for e in endpoints if e.name != "baseline" or args.mode == "queries"]
-    if args.mode == "queries":
+    endpoints = [
+        e
+        for e in endpoints
+        if e.server == "django" and (e.name != "baseline" or args.mode == "queries")
+    ]
+    if args.mode == "firstview":
+        result = first_views(manifest)
+    elif args.mode == "queries":
         result = count_queries(endpoints, manifest)
     else:
         result = profile(endpoints, manifest, Path(args.profile_dir))

@@ -1,13 +1,15 @@
-"""``make bench``: Stream under load, side by side with the fastest page its own stack serves.
+"""``make bench``: Stream under load, side by side with the fastest pages its stack can serve.
 
 For each database (SQLite; PostgreSQL + Redis too when ``DATABASE_URL`` and ``REDIS_URL`` are
 set) and each scale factor: a fresh database, ``migrate``, ``bench_data --scale N``, the demo
-under gunicorn with production settings (``bench.settings``, ``config/gunicorn.conf.py``), and
-wrk on loopback at fixed connections and duration against every endpoint. Then queries per
-request and pyinstrument profiles in-process, the soak (``bench/soak.py``), and the results:
-``bench/results.json`` and ``docs/benchmarks.md``.
+under gunicorn with production settings (``bench.settings``, ``config/gunicorn.conf.py``), a
+bare WSGI app serving the lesson page's exact bytes under the same gunicorn settings
+(``bench/bare.py``), and wrk on loopback at fixed connections and duration against every
+endpoint. Then queries per request, pyinstrument profiles and the 1,000-comment lesson's first
+views in-process, the soak (``bench/soak.py``), and the results: ``bench/results.json`` and
+``docs/benchmarks.md``.
 
-    python bench/run.py                      # everything (about 15 minutes on 2 cores)
+    python bench/run.py                      # everything (about 30 minutes on 2 cores)
     python bench/run.py --quick              # SQLite, scale 1, short runs: a smoke test
     python bench/run.py --endpoints lesson_anon --scales 1 --duration 5 --no-soak
 """
@@ -36,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.endpoints import NAMES, endpoints_for  # noqa: E402
+from bench.endpoints import CEILINGS, NAMES, endpoints_for  # noqa: E402
 from bench.wrk import lua_script, wrk_binary, wrk_run  # noqa: E402
 
 PYTHON = sys.executable
@@ -175,9 +177,23 @@ def free_port() -> int:
 
 
 class Server:
-    """The demo under gunicorn with ``config/gunicorn.conf.py``; workers' RSS polled."""
+    """The demo under gunicorn with ``config/gunicorn.conf.py``; workers' RSS polled. With
+    ``app``, that WSGI callable instead of the demo, under the same configuration."""
 
-    def __init__(self, env: dict, *, workers: int, workdir: Path, label: str, baseline_bytes):
+    def __init__(
+        self,
+        env: dict,
+        *,
+        workers: int,
+        workdir: Path,
+        label: str,
+        baseline_bytes,
+        app: str = "",
+        extra_env: dict | None = None,
+    ):
+        self.app = app
+        self.probe = "/" if app else "/bench/baseline/"
+        label = f"{label}-bare" if app else label
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.access_log = workdir / f"access-{label}.log"
@@ -190,6 +206,7 @@ class Server:
             "GUNICORN_ACCESS_LOG": str(self.access_log),
             "GUNICORN_MAX_REQUESTS": "0",  # no recycling mid-measurement
             "STREAM_BENCH_BASELINE_BYTES": str(baseline_bytes),
+            **(extra_env or {}),
         }
         self.workers = workers
         self.process = None
@@ -197,7 +214,14 @@ class Server:
     def __enter__(self):
         self._out = self.server_log.open("a", encoding="utf-8")
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py")],
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "config" / "gunicorn.conf.py"),
+                *([self.app] if self.app else []),
+            ],
             env=self.env,
             cwd=ROOT,
             stdout=self._out,
@@ -208,7 +232,7 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited; see {self.server_log}")
             try:
-                with urllib.request.urlopen(self.url + "/bench/baseline/", timeout=2) as answer:
+                with urllib.request.urlopen(self.url + self.probe, timeout=2) as answer:
                     if answer.status == 200 and len(self.worker_pids()) >= self.workers:
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -250,7 +274,7 @@ class Server:
             probe = time.monotonic()
             with (
                 contextlib.suppress(OSError),
-                urllib.request.urlopen(self.url + "/bench/baseline/", timeout=limit_s),
+                urllib.request.urlopen(self.url + self.probe, timeout=limit_s),
             ):
                 pass
             if (time.monotonic() - probe) * 1000 < quick_ms:
@@ -307,8 +331,9 @@ def measure_one(args, wrk, server: Server, manifest: dict, endpoint, workdir: Pa
     """One endpoint under wrk: its warm-up, then the measured run."""
     before = server.statuses()
     figures = None
-    warm = {"seconds": 0.0, "rounds": 0, "rps": None}
-    for phase, duration in warm_then_run(args, endpoint, warm):
+    warm_seconds = 0.0
+    primed = prime(server, endpoint, manifest, rounds=args.workers * 2)
+    for phase, duration in warm_then_run(args, endpoint):
         script = workdir / f"{endpoint.name}.lua"
         script.write_text(
             lua_script(endpoint, manifest, nonce=secrets.randbits(31)), encoding="utf-8"
@@ -324,13 +349,17 @@ def measure_one(args, wrk, server: Server, manifest: dict, endpoint, workdir: Pa
             )
         server.drain()
         if phase == "warm-up":
-            warm["seconds"] += duration
-            warm["rounds"] += 1
-            warm["previous"], warm["rps"] = warm["rps"], figures["rps"]
-        else:
-            figures["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
-            figures["peak_rss_all_workers_mb"] = round(rss.peak_total_kb / 1024, 1)
-            figures["warmup_s"] = warm["seconds"]
+            warm_seconds += duration
+    figures["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
+    figures["peak_rss_all_workers_mb"] = round(rss.peak_total_kb / 1024, 1)
+    figures["warmup_s"] = warm_seconds
+    figures["primed_requests"] = primed
+    per_view = endpoint.requests_per_view
+    if per_view > 1:
+        # wrk counts requests; a page view is the page and the viewer endpoint
+        figures["requests_rps"] = figures["rps"]
+        figures["rps"] = round(figures["rps"] / per_view, 1)
+        figures["views"] = figures["requests"] // per_view
     after = server.statuses()
     figures["server_5xx"] = sum(
         count - before.get(code, 0) for code, count in after.items() if code.startswith("5")
@@ -338,39 +367,48 @@ def measure_one(args, wrk, server: Server, manifest: dict, endpoint, workdir: Pa
     return figures
 
 
-def warm_then_run(args, endpoint, warm: dict):
-    """The phases of one endpoint: warm-up rounds of ``--warmup`` seconds, then the run.
+def prime(server: Server, endpoint, manifest: dict, *, rounds: int) -> int:
+    """The deterministic part of the warm-up: each address of a GET endpoint asked ``rounds``
+    times (twice the workers), one connection after another, so that every worker has most
+    likely rendered and kept the page (with SQLite's per-worker memory cache, each keeps its
+    own) before any load; then one warm-up round of ``--warmup`` seconds. Returns the number
+    of requests."""
+    if endpoint.kind != "get" or endpoint.server != "django":
+        return 0
+    headers = {}
+    if endpoint.signed_in:
+        learner = manifest["learners"][0]
+        headers["Cookie"] = (
+            f"{manifest['session_cookie']}={learner['session']}; {manifest['viewer_cookie']}=1"
+        )
+    sent = 0
+    for path in filter(None, (endpoint.path, endpoint.also)):
+        for _ in range(rounds):
+            request = urllib.request.Request(server.url + path, headers=headers)
+            with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=60) as got:
+                got.read()
+            sent += 1
+    return sent
 
-    A page is warm only once every worker has rendered and kept it (each of them, with a
-    per-worker cache) and, for a page that keeps a copy per learner (signed-in pages), once
-    every learner the script rotates over has been served by every worker; on two cores five
-    workers rendering the 1,000-comment page at once take longer than one round. So a page's
-    warm-up goes on, round after round, until a round's requests per second are within 15 % of
-    the round before (or ``--warmup-max`` seconds). Other endpoints get one round."""
+
+def warm_then_run(args, endpoint):
+    """The phases of one endpoint: one warm-up round of ``--warmup`` seconds (after
+    :func:`prime`), then the measured run. The same for every endpoint and every run, so that
+    the p99s of different runs are comparable."""
     if args.warmup > 0:
         yield "warm-up", args.warmup
-        while (
-            endpoint.kind == "get"
-            and endpoint.name != "baseline"
-            and warm["seconds"] + args.warmup <= args.warmup_max
-            and not _steady(warm.get("previous"), warm["rps"])
-        ):
-            yield "warm-up", args.warmup
     yield "run", args.duration
 
 
-def _steady(previous, latest) -> bool:
-    return bool(previous and latest and abs(latest - previous) <= 0.15 * previous)
-
-
-def measure(args, wrk, server: Server, manifest: dict, endpoints, workdir: Path) -> dict:
+def measure(args, wrk, servers: dict, manifest: dict, endpoints, workdir: Path) -> dict:
     results = {}
-    # The baseline runs first and again last: right after the server starts, its first run
-    # can be well below the stack's ceiling. The better of the two is the ceiling every
-    # endpoint is compared with (the lower ratios); both are kept.
-    ceiling = [endpoint for endpoint in endpoints if endpoint.name == "baseline"]
-    for endpoint in [*endpoints, *ceiling]:
-        figures = measure_one(args, wrk, server, manifest, endpoint, workdir)
+    # The two ceilings (the bare WSGI app, the Django baseline) run first and again last:
+    # right after a server starts its first run can be well below the stack's ceiling. The
+    # better of the two is the one every endpoint is compared with (the lower ratios); both
+    # are kept.
+    ceilings = [endpoint for endpoint in endpoints if endpoint.name in CEILINGS]
+    for endpoint in [*endpoints, *ceilings]:
+        figures = measure_one(args, wrk, servers[endpoint.server], manifest, endpoint, workdir)
         earlier = results.get(endpoint.name)
         if earlier is not None:
             runs = [earlier["rps"], figures["rps"]]
@@ -379,12 +417,14 @@ def measure(args, wrk, server: Server, manifest: dict, endpoints, workdir: Path)
             figures["rps_runs"] = runs
         results[endpoint.name] = figures
         log(
-            f"  {endpoint.name:<17} {figures['rps']:>8.1f} req/s  p50 {figures['p50_ms']:>7.2f} ms"
-            f"  p99 {figures['p99_ms']:>8.2f} ms  errors {figures['errors']}"
-            f"  rss {figures['peak_rss_mb']} MB"
+            f"  {endpoint.name:<17} {figures['rps']:>8.1f} {'views' if endpoint.also else 'req'}/s"
+            f"  p50 {figures['p50_ms']:>7.2f} ms  p99 {figures['p99_ms']:>8.2f} ms"
+            f"  errors {figures['errors']}  rss {figures['peak_rss_mb']} MB"
         )
-    baseline = results.get("baseline")
+    baseline, bare = results.get("baseline"), results.get("bare")
     for figures in results.values():
+        if bare and bare["rps"]:
+            figures["ratio_to_bare"] = round(figures["rps"] / bare["rps"], 3)
         if baseline and baseline["rps"]:
             figures["ratio_to_baseline"] = round(figures["rps"] / baseline["rps"], 3)
             figures["p99_to_baseline"] = (
@@ -393,6 +433,20 @@ def measure(args, wrk, server: Server, manifest: dict, endpoints, workdir: Path)
                 else None
             )
     return results
+
+
+def combined_views(results: dict) -> dict | None:
+    """A signed-in page view from the page and the viewer endpoint measured apart:
+    1 / (1/a + 1/b) views per second (a check on the paired run)."""
+    page, viewer = results.get("lesson_signed_in"), results.get("viewer")
+    if not (page and viewer and page["rps"] and viewer["rps"]):
+        return None
+    rps = round(1 / (1 / page["rps"] + 1 / viewer["rps"]), 1)
+    combined = {"rps": rps}
+    for ceiling in CEILINGS:
+        if results.get(ceiling, {}).get("rps"):
+            combined[f"ratio_to_{ceiling}"] = round(rps / results[ceiling]["rps"], 3)
+    return combined
 
 
 def inprocess(env: dict, mode: str, manifest_path: Path, names: list[str], workdir: Path):
@@ -419,6 +473,11 @@ def inprocess(env: dict, mode: str, manifest_path: Path, names: list[str], workd
         log(f"  in-process {mode} failed:\n{done.stderr[-3000:]}")
         return {}
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+def page_bytes(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        return answer.read()
 
 
 def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> dict:
@@ -450,18 +509,35 @@ def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> d
             f"The lesson page answers {manifest['lesson_page_status']} under bench settings; "
             f"see {setup_log}"
         )
-    endpoints = endpoints_for(manifest, args.endpoints)
-    if endpoints and endpoints[0].name != "baseline":
-        endpoints = endpoints_for(manifest, "baseline") + endpoints
-    with Server(
-        env,
-        workers=args.workers,
-        workdir=workdir,
-        label=label,
-        baseline_bytes=manifest["lesson_page_bytes"],
-    ) as server:
-        results = measure(args, wrk, server, manifest, endpoints, workdir)
-    names = [endpoint.name for endpoint in endpoints]
+    wanted = [endpoint.name for endpoint in endpoints_for(manifest, args.endpoints)]
+    endpoints = endpoints_for(manifest, [*CEILINGS, *wanted])
+    page_file = workdir / f"page-{label}.html"
+    servers = {}
+    with contextlib.ExitStack() as stack:
+        servers["django"] = stack.enter_context(
+            Server(
+                env,
+                workers=args.workers,
+                workdir=workdir,
+                label=label,
+                baseline_bytes=manifest["lesson_page_bytes"],
+            )
+        )
+        # The lesson page exactly as this server sends it, for the bare app to send.
+        page_file.write_bytes(page_bytes(servers["django"].url + manifest["lesson"]["url"]))
+        servers["bare"] = stack.enter_context(
+            Server(
+                env,
+                workers=args.workers,
+                workdir=workdir,
+                label=label,
+                baseline_bytes=manifest["lesson_page_bytes"],
+                app="bench.bare:application",
+                extra_env={"STREAM_BENCH_PAGE": str(page_file)},
+            )
+        )
+        results = measure(args, wrk, servers, manifest, endpoints, workdir)
+    names = [endpoint.name for endpoint in endpoints if endpoint.server == "django"]
     queries = inprocess(env, "queries", manifest_path, names, workdir)
     for name, found in queries.items():
         if name in results:
@@ -470,17 +546,98 @@ def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> d
     run = {
         "database": kind,
         "cache": "redis" if env.get("REDIS_URL") else "local memory (per worker)",
+        "sessions": "cached_db (Redis)" if env.get("SESSIONS_IN_CACHE") else "db",
         "scale": scale,
         "counts": manifest["counts"],
-        "lesson_page_bytes": manifest["lesson_page_bytes"],
+        "lesson_page_bytes": page_file.stat().st_size,
         "endpoints": results,
+        "combined_view": combined_views(results),
     }
     if profile:
         log("  profiling in-process (pyinstrument)")
         run["profiles"] = inprocess(
-            env, "profile", manifest_path, [n for n in names if n != "baseline"], workdir
+            env, "profile", manifest_path, [n for n in names if n not in CEILINGS], workdir
+        )
+    # Last: it adds comments to the 1,000-comment lesson.
+    run["first_views"] = inprocess(env, "firstview", manifest_path, [], workdir)
+    if run["first_views"]:
+        found = run["first_views"]
+        log(
+            f"  1,000-comment lesson in-process: cold render {found['cold_ms']} ms, "
+            f"first view after a new comment {found['after_comment_ms']} ms, "
+            f"kept {found['hit_ms']} ms"
         )
     return run
+
+
+# --- The caching layer's size -----------------------------------------------------------------
+
+# Before: the per-viewer page cache and what served it, as they were before the commit that
+# replaced them with shared pages. After: shared pages, content versions, the viewer endpoint
+# and its parts, the hint cookie, purging, comment articles and the address-chosen language.
+CACHING_REPLACED_BY = "8b9bb15"
+CACHING_BEFORE = [
+    "lessons/page_cache.py",
+    "lessons/middleware.py",
+    "comments/thread_cache.py",
+    "comments/api_cache.py",
+    "config/prepared.py",
+    "config/sessions/",
+    "config/auth_backends.py",
+    "config/redis_cache.py",
+]
+CACHING_AFTER = [
+    "lessons/caching.py",
+    "lessons/versions.py",
+    "lessons/viewer.py",
+    "lessons/middleware.py",
+    "lessons/purge.py",
+    "comments/threads.py",
+    "comments/viewer.py",
+    "progress/viewer.py",
+    "config/locale.py",
+]
+
+
+def _lines(text: str) -> dict:
+    lines = text.splitlines()
+    return {"lines": len(lines), "non_blank": sum(1 for line in lines if line.strip())}
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout if done.returncode == 0 else ""
+
+
+def caching_lines() -> dict:
+    """Lines (and non-blank lines) of the caching layer before and after shared pages: the
+    files of ``CACHING_BEFORE`` at the parent of ``CACHING_REPLACED_BY``, those of
+    ``CACHING_AFTER`` as they are now."""
+    before_commit = f"{CACHING_REPLACED_BY}^"
+    before = {}
+    for path in CACHING_BEFORE:
+        if path.endswith("/"):
+            names = _git("ls-tree", "--name-only", f"{before_commit}:{path}").split()
+            paths = [f"{path}{name}" for name in names if name.endswith(".py")]
+        else:
+            paths = [path]
+        for each in paths:
+            text = _git("show", f"{before_commit}:{each}")
+            if text:
+                before[each] = _lines(text)
+    after = {}
+    for path in CACHING_AFTER:
+        with contextlib.suppress(OSError):
+            after[path] = _lines((ROOT / path).read_text(encoding="utf-8"))
+
+    def total(files):
+        return {key: sum(found[key] for found in files.values()) for key in ("lines", "non_blank")}
+
+    return {
+        "before_commit": before_commit,
+        "before": {"files": before, **total(before)},
+        "after": {"files": after, **total(after)},
+    }
 
 
 # --- Main ----------------------------------------------------------------------------------------
@@ -496,12 +653,6 @@ def parse_args(argv=None):
     parser.add_argument("--endpoints", default="", help=f"Subset of: {','.join(NAMES)}")
     parser.add_argument("--duration", type=float, default=None, help="Seconds per endpoint.")
     parser.add_argument("--warmup", type=float, default=None, help="Warm-up seconds.")
-    parser.add_argument(
-        "--warmup-max",
-        type=float,
-        default=None,
-        help="Most warm-up seconds for a page (rounds until steady).",
-    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument(
@@ -542,8 +693,6 @@ def parse_args(argv=None):
         parser.error("--duration: at least 2 seconds (wrk reports nothing for shorter runs)")
     if args.warmup is None:
         args.warmup = 1 if args.quick else 2
-    if args.warmup_max is None:
-        args.warmup_max = 8 if args.quick else 40
     if args.soak_duration is None:
         args.soak_duration = 20 if args.quick else 60
     # A partial run (a subset, shorter runs) must not replace the published figures.
@@ -582,12 +731,13 @@ def main(argv=None):
             "django_settings": "bench.settings (config.settings_production + the baseline)",
             "gunicorn": f"config/gunicorn.conf.py, {args.workers} gthread workers",
             "wrk": f"{args.threads} threads, {args.connections} connections, "
-            f"{args.duration:g} s per endpoint after {args.warmup:g} s warm-up (every GET but "
-            f"the baseline: rounds until steady, at most {args.warmup_max:g} s)",
+            f"{args.duration:g} s per endpoint after a fixed warm-up ({args.workers * 2} "
+            f"requests one after another to each address, then {args.warmup:g} s of load)",
             "sessions": args.sessions,
         },
         "runs": [],
     }
+    load_start = os.getloadavg()
     try:
         static_env = database_env("sqlite", workdir, "static")
         manage(static_env, "collectstatic", "--no-input", "-v", "0")
@@ -597,6 +747,7 @@ def main(argv=None):
                     not args.no_profile and kind == args.databases[0] and scale == args.scales[-1]
                 )
                 results["runs"].append(one_run(args, wrk, kind, scale, workdir, profile))
+        results["caching_lines"] = caching_lines()
         if not args.no_soak:
             from bench.soak import soak_run
 
@@ -614,6 +765,12 @@ def main(argv=None):
             )
     finally:
         results["seconds"] = round(time.monotonic() - started)
+        load_end = os.getloadavg()
+        results["conditions"] = (
+            f"load average (1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load_start)} at the "
+            f"start, {', '.join(f'{x:.1f}' for x in load_end)} at the end, on "
+            f"{os.cpu_count()} cores shared with other work"
+        )
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     from bench.report import generated_markdown, targets_check, write_doc

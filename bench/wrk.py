@@ -1,9 +1,11 @@
 """Driving wrk: one Lua script per endpoint, and the figures read back from its ``done`` hook.
 
 The scripts are generated: each carries the manifest's data it needs (session cookies, lesson
-ids, the CSRF token). Signed-in requests rotate over many learners' sessions; each sync request
-carries 100 events whose ids are new (a per-run nonce, the wrk thread and a counter), so every
-request is real work and none is answered as a duplicate.
+ids, the CSRF token). Signed-in requests rotate over many learners' sessions and carry the
+signed-in hint cookie a signed-in browser has (``STREAM["VIEWER_COOKIE"]``); a page view
+alternates the page and the viewer endpoint for the same learner (``also``), so wrk's requests
+are two per view. Each sync request carries 100 events whose ids are new (a per-run nonce, the
+wrk thread and a counter), so every request is real work and none is answered as a duplicate.
 """
 
 import json
@@ -19,8 +21,10 @@ SYNC_AT = "2026-11-27T10:00:00+09:00"
 
 @dataclass(frozen=True)
 class Endpoint:
-    """What one load run asks for: ``signed_in`` requests carry a learner's session cookie;
-    ``kind`` "sync" posts fresh events (with the CSRF cookie and header)."""
+    """What one load run asks for: ``signed_in`` requests carry a learner's session cookie
+    and the signed-in hint; ``also`` is a second address asked after ``path`` by the same
+    learner (a page view: the HTML, then the viewer endpoint); ``kind`` "sync" posts fresh
+    events (with the CSRF cookie and header); ``server`` "bare" is ``bench/bare.py``."""
 
     name: str
     title: str
@@ -28,6 +32,12 @@ class Endpoint:
     path: str
     signed_in: bool = False
     kind: str = "get"
+    also: str = ""
+    server: str = "django"
+
+    @property
+    def requests_per_view(self) -> int:
+        return 2 if self.also else 1
 
 
 def wrk_binary() -> str:
@@ -62,6 +72,8 @@ def lua_script(endpoint: Endpoint, manifest: dict, *, nonce: int) -> str:
     if endpoint.signed_in or endpoint.kind == "sync":
         for learner in manifest["learners"]:
             cookie = f"{manifest['session_cookie']}={learner['session']}"
+            if endpoint.kind == "get":
+                cookie += f"; {manifest['viewer_cookie']}=1"
             if endpoint.kind == "sync":
                 cookie += f"; {manifest['csrf_cookie']}={manifest['csrf_token']}"
             cookies.append(cookie)
@@ -69,6 +81,7 @@ def lua_script(endpoint: Endpoint, manifest: dict, *, nonce: int) -> str:
     return f"""
 local method = {_lua_string(endpoint.method)}
 local path = {_lua_string(endpoint.path)}
+local also = {_lua_string(endpoint.also)}
 local kind = {_lua_string(endpoint.kind)}
 local cookies = {{{", ".join(_lua_string(c) for c in cookies)}}}
 local lessons = {{{", ".join(str(i) for i in lessons)}}}
@@ -96,8 +109,15 @@ end
 function request()
   counter = counter + 1
   local headers = {{}}
+  local turn = counter
+  local target = path
+  if also ~= "" then
+    -- a page view: the page, then the viewer endpoint, for the same learner
+    turn = math.floor((counter + 1) / 2)
+    if counter % 2 == 0 then target = also end
+  end
   if #cookies > 0 then
-    headers["Cookie"] = cookies[((counter * 7 + tid * 13) % #cookies) + 1]
+    headers["Cookie"] = cookies[((turn * 7 + tid * 13) % #cookies) + 1]
   end
   headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", tid, counter % 250, 7)
   if kind == "sync" then
@@ -112,7 +132,7 @@ function request()
     end
     return wrk.format(method, path, headers, '{{"events":[' .. table.concat(events, ",") .. ']}}')
   end
-  return wrk.format(method, path, headers)
+  return wrk.format(method, target, headers)
 end
 
 function done(summary, latency, requests)

@@ -7,12 +7,14 @@ times and has 20 × N learners; copies reuse the rendered HTML, so scale 100 (4,
 2,000 learners) takes seconds, not the minutes that rendering 4,100 lessons would.
 
 Run it on an empty database. It writes a JSON manifest with what the load scripts need: lesson
-ids and addresses, the 1,000-comment lesson, and signed-in sessions (session keys and a CSRF
-token) for a number of learners.
+ids and addresses, the 1,000-comment lesson, signed-in sessions (session keys and a CSRF
+token) for a number of learners, and the viewer endpoint's address as the lesson page's
+``#stream-viewer-config`` block gives it to the page's script.
 """
 
 import json
 import random
+import re
 import secrets
 import string
 import time
@@ -30,6 +32,7 @@ from django.test import Client
 from django.utils.module_loading import import_string
 
 from comments.models import Comment, CommentStatus, ReplySubscription
+from lessons.conf import lessons_settings
 from lessons.lesson_files import lessons_import
 from lessons.markdown import render_comment_markdown
 from lessons.models import Course, Lesson, LessonLink, Tag
@@ -329,6 +332,15 @@ class Command(BaseCommand):
             sessions.append({"id": user.pk, "session": store.session_key})
         return sessions
 
+    @staticmethod
+    def _viewer_config(page) -> dict:
+        found = re.search(
+            rb'<script[^>]*id="stream-viewer-config"[^>]*>(.*?)</script>', page.content, re.S
+        )
+        if found is None:
+            raise CommandError("The lesson page has no #stream-viewer-config block.")
+        return json.loads(found.group(1))
+
     def _manifest(self, scale, lessons, big, plain, learner_ids, comments) -> dict:
         alphabet = string.ascii_letters + string.digits
         csrf = "".join(secrets.choice(alphabet) for _ in range(32))
@@ -359,6 +371,8 @@ class Command(BaseCommand):
             "big_lesson": {"id": big.pk, "url": big.get_absolute_url()},
             "lesson_page_status": anonymous_page.status_code,
             "lesson_page_bytes": len(anonymous_page.content),
+            "viewer_url": self._viewer_config(anonymous_page)["url"],
+            "viewer_cookie": lessons_settings.VIEWER_COOKIE,
             "lesson_ids": [lesson.pk for lesson in lessons],
             "learners": self._sessions(learner_ids),
             "password": PASSWORD,
