@@ -39,9 +39,13 @@ HOST_TESTS ?= tests/host_project tests/lessons/test_services.py tests/progress/t
 test-host: venv
 	$(BIN)/python -m pytest $(XDIST) -p no:cacheprovider --ds=tests.host_project.settings $(HOST_TESTS)
 
+# The JavaScript: Biome, the version pinned in package.json and package-lock.json, installed
+# into node_modules/ (needs Node and npm); biome.json holds its rules and the code's format.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npm install --no-save --no-audit --no-fund --ignore-scripts --loglevel=error
+	node_modules/.bin/biome ci
 
 format: venv
 	$(BIN)/ruff check --fix .

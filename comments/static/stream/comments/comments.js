@@ -430,10 +430,11 @@ function relativeTimes(root) {
     const seconds = (Date.now() - Date.parse(time.dateTime)) / 1000;
     if (Number.isNaN(seconds)) return;
     const found = RELATIVE_UNITS.find(([, size]) => seconds >= size);
-    time.textContent = found ? format.format(-Math.floor(seconds / found[1]), found[0]) : justNow || format.format(0, "second");
+    time.textContent = found
+      ? format.format(-Math.floor(seconds / found[1]), found[0])
+      : justNow || format.format(0, "second");
   });
 }
-
 
 document.querySelectorAll("[data-stream-comments]").forEach((section) => {
   relativeTimes(section);

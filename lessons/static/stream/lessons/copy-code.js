@@ -41,7 +41,7 @@ function addButton(figure, text, status) {
   button.setAttribute("aria-label", caption ? `${text.name}: ${caption.textContent}` : text.name);
   button.addEventListener("click", async () => {
     try {
-      await writeClipboard(code.innerText.replace(/\n$/, ""));
+      await writeClipboard(code.textContent.replace(/\n$/, ""));
       button.textContent = text.copied;
       status.textContent = text.copied;
     } catch {

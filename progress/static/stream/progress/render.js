@@ -33,7 +33,9 @@ export function renderStatus(text, state) {
       field("achievements"),
       hasAchievements ? format(text.achievements, { done: fig.earned, total: fig.totalAchievements }) : "",
     );
-    for (const element of bar.querySelectorAll('[data-progress-field="achievements"], [data-progress-achievements-sep]')) {
+    for (const element of bar.querySelectorAll(
+      '[data-progress-field="achievements"], [data-progress-achievements-sep]',
+    )) {
       element.hidden = !hasAchievements;
     }
     const hasLevels = hasLevel || !fig.top;
@@ -41,7 +43,9 @@ export function renderStatus(text, state) {
     if (!fig.top) toNext = format(text.to_next, { into: fig.into, span: fig.span });
     else if (hasLevels) toNext = text.top_level;
     setText(field("to_next"), toNext);
-    for (const element of bar.querySelectorAll('[data-progress-field="to_next"], [data-progress-bar], [data-progress-levels-sep]')) {
+    for (const element of bar.querySelectorAll(
+      '[data-progress-field="to_next"], [data-progress-bar], [data-progress-levels-sep]',
+    )) {
       element.hidden = !hasLevels;
     }
     setText(field("to_go"), fig.top ? "" : format(text.to_go, { remaining: fig.remaining }));
