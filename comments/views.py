@@ -30,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.selectors import lessons_visible
-from lessons.views import page_context
+from lessons.views import done_page, page_context
 
 from . import rules, selectors, services
 from .conf import comments_settings
@@ -285,8 +285,11 @@ def _comment_posted(request, comment, lesson):
             },
             status=201,
         )
-    messages.success(request, message)
-    return redirect(_comment_url(comment, request.user))
+    back = _comment_url(comment, request.user)
+    if comment.status == CommentStatus.PUBLISHED:
+        return redirect(back)  # the shared page shows it, at its anchor
+    # Awaiting moderation, it shows to its author only, which a shared page cannot do.
+    return done_page(request, title=message, back_url=back)
 
 
 @_form_page
@@ -554,7 +557,7 @@ def _report_thanks(request, lesson, message):
     if _wants_fragment(request):
         return JsonResponse({"ok": True, "message": message}, status=201)
     messages.success(request, message)
-    return redirect(lesson.get_absolute_url())
+    return done_page(request, title=message, back_url=lesson.get_absolute_url())
 
 
 # --- Notifications -------------------------------------------------------------------------------

@@ -226,8 +226,12 @@ class ViewerView(StreamAPIView):
                 },
                 status=400,
             )
+        # The page's language, when it names one of the site's (override(None) would turn
+        # translation off).
         language = params.get("lang")
-        with translation.override(language if language in dict(settings.LANGUAGES) else None):
+        if language not in dict(settings.LANGUAGES):
+            language = translation.get_language()
+        with translation.override(language):
             payload = viewer_payload(request, lesson_id=lesson_id, page=page)
         response = Response(payload)
         patch_cache_control(response, private=True, no_store=True)

@@ -4,6 +4,7 @@ selectors read, templates show, ``caching`` answers with HTTP caching and the pa
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import selectors
@@ -17,6 +18,17 @@ def page_context(**context):
     """The context every Stream page gets: the base template to extend (see ``lessons.layout``),
     then the page's own."""
     return {"stream_base_template": base_template(), **context}
+
+
+def done_page(request, *, title: str, back_url: str) -> HttpResponse:
+    """What a form posted without JavaScript answers: the outcome (its messages, which the
+    shared lesson page cannot show) and a link back. Private: it is this viewer's."""
+    response = render(
+        request,
+        "stream/lessons/done_page.html",
+        page_context(title=title, back_url=back_url),
+    )
+    return private_response(response)
 
 
 def _viewer(request):

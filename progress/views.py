@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lessons.selectors import lessons_visible
 from lessons.versions import site_memo, site_version
-from lessons.views import page_context
+from lessons.views import done_page, page_context
 
 from . import selectors, services
 from .texts import text
@@ -110,4 +110,4 @@ def lesson_complete(request, lesson_id):
         messages.success(request, notice)
     if result.course_completed:
         messages.success(request, text("course_complete", course=lesson.course.title))
-    return redirect(back)
+    return done_page(request, title=_("You completed this lesson."), back_url=back)

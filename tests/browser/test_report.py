@@ -84,6 +84,8 @@ def test_report_without_javascript(chromium, live_server, lesson):
 
         report.get_by_role("button", name="신고 보내기").click()
 
+        # a page of its own thanks the reporter and leads back to the lesson
+        page.get_by_role("link", name="레슨으로 돌아가기").click()
         page.wait_for_url(f"**{lesson.get_absolute_url()}")
         filed = ProblemReport.objects.get()
         assert (filed.kind, filed.contact_email) == ("content", "reader@example.com")

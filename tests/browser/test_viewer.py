@@ -260,8 +260,11 @@ def test_without_javascript_a_learner_marks_the_lesson_complete(no_js, sign_in, 
     no_js.get_by_role("button", name="완료로 표시").click()
     no_js.locator("main").get_by_role("button", name="완료로 표시").click()
 
-    assert no_js.url.endswith(f"{lesson.get_absolute_url()}#progress")
+    # a page of its own says it is done (the lesson page is everyone's) and leads back
+    assert no_js.locator("h1").inner_text() == "이 레슨을 완료했어요."
     assert LessonCompletion.objects.filter(learner=learner, lesson=lesson).exists()
+    no_js.get_by_role("link", name="레슨으로 돌아가기").click()
+    assert no_js.url.endswith(f"{lesson.get_absolute_url()}#progress")
 
 
 def test_without_javascript_a_visitor_is_sent_to_sign_in_and_back(no_js, lesson):
@@ -282,8 +285,9 @@ def test_without_javascript_a_visitor_reports_a_problem(no_js, lesson):
     no_js.get_by_label("무엇이 잘못됐나요?").fill("스크립트 없이 신고해요.")
     no_js.get_by_role("button", name="신고 보내기").click()
 
-    assert no_js.url.endswith(lesson.get_absolute_url())
     assert ProblemReport.objects.get().message == "스크립트 없이 신고해요."
+    no_js.get_by_role("link", name="레슨으로 돌아가기").click()
+    assert no_js.url.endswith(lesson.get_absolute_url())
 
 
 # --- Nothing moves; screenshots -----------------------------------------------------------------

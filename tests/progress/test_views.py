@@ -273,13 +273,17 @@ def test_the_form_marks_complete_without_javascript_and_returns_to_progress(
     AchievementFactory(slug="first", name="First steps", rule_params={"count": 1}, xp=5)
     client.force_login(learner)
 
-    response = client.post(complete_url(lessons[0]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = client.post(f"/en{complete_url(lessons[0])}")
 
-    assert response.redirect_chain == [("/courses/basics/b1/#progress", 302)]
+    # the answer is a page of its own (the lesson page is everyone's and shows no messages):
+    # what happened, and the way back to the lesson's Progress section
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
     assert LessonCompletion.objects.filter(learner=learner, lesson=lessons[0]).exists()
     html = response.content.decode()
+    assert "You completed this lesson." in html
     assert "Achievement unlocked: First steps (+5 XP)" in html
-    assert field(html, "xp") == "15 XP"
+    assert 'href="/en/courses/basics/b1/#progress"' in html
 
 
 def test_finishing_a_course_by_form_shows_the_course_complete_moment(client, learner, lessons):
@@ -287,7 +291,7 @@ def test_finishing_a_course_by_form_shows_the_course_complete_moment(client, lea
     for lesson in lessons[:2]:
         client.post(complete_url(lesson))
 
-    response = client.post(complete_url(lessons[2]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = client.post(f"/en{complete_url(lessons[2])}")
 
     assert "Course complete: you finished “Basics”." in response.content.decode()
 
