@@ -16,7 +16,8 @@ from .versions import site_version, versions_of
 
 def page_context(**context):
     """The context every Stream page gets: the base template to extend (see ``lessons.layout``),
-    then the page's own."""
+    then the page's own. Shared pages also carry ``site_version`` (``lessons.versions``), which
+    slots pass on to what they keep under it instead of reading it again."""
     return {"stream_base_template": base_template(), **context}
 
 
@@ -50,17 +51,15 @@ def _lists_shared(request) -> bool:
 def _list_page(request, template_name: str, read, *, kind: str) -> HttpResponse:
     shared = _lists_shared(request)
     user = AnonymousUser() if shared else _viewer(request)
+    version = site_version()
 
     def render():
-        return render_page(
-            request, template_name, page_context(**read(user)), page_path=request.path
-        )
+        context = page_context(site_version=version, **read(user))
+        return render_page(request, template_name, context, page_path=request.path)
 
     if not shared:
         return private_response(render())
-    return shared_response(
-        request, parts=(kind, request.path), versions=(site_version(),), render=render
-    )
+    return shared_response(request, parts=(kind, request.path), versions=(version,), render=render)
 
 
 @require_safe
@@ -100,6 +99,7 @@ def lesson_detail(request, course, lesson):
     if isinstance(found, HttpResponse):
         return found  # a page parameter written another way: its canonical address
     param, number = found
+    versions = versions_of(head)
     public = head["status"] == head["course__status"] == selectors.Status.PUBLISHED
     shared = public and not adapter_overrides("lessons_for_user")
     user = AnonymousUser() if shared else _viewer(request)
@@ -107,7 +107,11 @@ def lesson_detail(request, course, lesson):
     def render():
         page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=user)
         context = page_context(
-            page=page, lesson=page.lesson, course=page.course, comments_page=number
+            page=page,
+            lesson=page.lesson,
+            course=page.course,
+            comments_page=number,
+            site_version=versions[0],
         )
         return render_page(
             request,
@@ -119,5 +123,5 @@ def lesson_detail(request, course, lesson):
     if not shared:
         return private_response(render())
     return shared_response(
-        request, parts=("lesson", request.path, number), versions=versions_of(head), render=render
+        request, parts=("lesson", request.path, number), versions=versions, render=render
     )

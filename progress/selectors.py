@@ -22,7 +22,7 @@ from django.utils import timezone
 from lessons.adapter import adapter_overrides
 from lessons.models import Lesson, Status
 from lessons.selectors import lessons_visible
-from lessons.versions import site_memo
+from lessons.versions import release, site_memo, site_version
 
 from .conf import progress_settings
 from .models import (
@@ -487,9 +487,12 @@ class ProgressView:
     catalogue.
     """
 
-    def __init__(self, user):
+    def __init__(self, user, *, site_version=None):
         self.user = user
         self.signed_in = is_learner(user)
+        # The site's content version when the page has read it already (lessons' views put it
+        # in the context as ``site_version``), so the site's figures cost no query of their own.
+        self.site_version = site_version
 
     @cached_property
     def profile(self) -> LearnerProfile | None:
@@ -513,7 +516,7 @@ class ProgressView:
 
     @cached_property
     def figures(self) -> SiteFigures:
-        return site_figures()
+        return site_figures(version=self.site_version)
 
     @cached_property
     def levels(self) -> list[Level]:
@@ -629,13 +632,14 @@ def next_lesson_to_continue(*, lessons: list[LessonFact], course_id=None) -> Les
 _REQUEST_ATTRIBUTE = "_stream_progress_view"
 
 
-def progress_view(*, request, user=None) -> ProgressView:
+def progress_view(*, request, user=None, site_version=None) -> ProgressView:
     """The :class:`ProgressView` for this request (made once, cached on ``request``)."""
     if request is None:
-        return ProgressView(user)
+        return ProgressView(user, site_version=site_version)
     view = getattr(request, _REQUEST_ATTRIBUTE, None)
     if view is None:
-        view = ProgressView(user if user is not None else getattr(request, "user", None))
+        user = user if user is not None else getattr(request, "user", None)
+        view = ProgressView(user, site_version=site_version)
         setattr(request, _REQUEST_ATTRIBUTE, view)
     return view
 
@@ -643,6 +647,12 @@ def progress_view(*, request, user=None) -> ProgressView:
 def progress_view_if_used(request) -> ProgressView | None:
     """The request's view if a slot already made one (the page shows progress), else ``None``."""
     return getattr(request, _REQUEST_ATTRIBUTE, None)
+
+
+def facts_version(version=None) -> str:
+    """What ``progress/facts.json?v=`` names: the site's content version and the release (a
+    new release may change the facts' shape)."""
+    return f"{version or site_version()}.{release()}"
 
 
 def progress_facts(*, user=_EVERYONE) -> dict:

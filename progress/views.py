@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from lessons.adapter import adapter_overrides
 from lessons.selectors import lessons_visible
 from lessons.versions import site_memo, site_version
 from lessons.views import done_page, page_context
@@ -46,33 +47,40 @@ _FOREVER = "public, max-age=31536000, immutable"
 
 @require_safe
 def progress_facts(request):
-    """``progress/facts.json?v=<site version>``: what the browser module needs from the whole
+    """``progress/facts.json?v=<facts version>``: what the browser module needs from the whole
     catalogue to compute progress on its own (``selectors.progress_facts``).
 
-    Pages link it with the site's current content version, so the same address never changes
-    content and is cached for good (``Cache-Control: immutable``, an ``ETag``); a new lesson,
-    level or achievement gives pages a new address. Asked with another (or no) version, it
-    answers the current facts but lets nobody keep them. 1 query once cached (the version)."""
-
-    def compute():
-        facts = selectors.progress_facts()
-        body = json.dumps(facts, separators=(",", ":"), ensure_ascii=False).encode()
-        return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    Pages link it with the site's content version and the release (``facts_version``), so the
+    same address never changes content and is cached for good (``Cache-Control: immutable``,
+    an ``ETag``); a new lesson, level or achievement gives pages a new address. Asked with
+    another (or no) version, it answers the current facts but lets nobody keep them. 1 query
+    once kept (the version). With an adapter that narrows what each viewer may open, the facts
+    are the requester's own and private."""
+    if adapter_overrides("lessons_for_user") or adapter_overrides("courses_for_user"):
+        body = _facts_body(selectors.progress_facts(user=request.user))
+        response = HttpResponse(body, content_type="application/json")
+        response["Cache-Control"] = "private, no-cache"
+        return response
 
     version = site_version()
-    body, etag = site_memo(
+    body = site_memo(
         name="progress:facts",
         parts=(translation.get_language(), get_script_prefix()),
-        compute=compute,
+        compute=lambda: _facts_body(selectors.progress_facts()),
         version=version,
     )
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
-    current = request.GET.get("v") == str(version)
+    current = request.GET.get("v") == selectors.facts_version(version)
     response["Cache-Control"] = _FOREVER if current else "public, no-cache"
     return response
+
+
+def _facts_body(facts) -> bytes:
+    return json.dumps(facts, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @cache_control(private=True)

@@ -6,9 +6,8 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from lessons.versions import site_version
-
 from ..conf import progress_settings
+from ..selectors import facts_version
 from ..selectors import progress_view as request_progress_view
 from ..texts import status_bar, text_templates
 
@@ -18,7 +17,11 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def progress_view(context):
     """This request's :class:`~progress.selectors.ProgressView` (made once per request)."""
-    return request_progress_view(request=context.get("request"), user=context.get("user"))
+    return request_progress_view(
+        request=context.get("request"),
+        user=context.get("user"),
+        site_version=context.get("site_version"),
+    )
 
 
 @register.simple_tag
@@ -69,19 +72,23 @@ def csrf_header_name() -> str:
     return settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-")
 
 
-@register.simple_tag
-def progress_page_data():
+@register.simple_tag(takes_context=True)
+def progress_page_data(context):
     """The JSON block the browser module reads: where to sync, the texts and the address of the
-    catalogue's facts (``progress/facts.json``, versioned by the site's version token). The
+    catalogue's facts (``progress/facts.json``, versioned by the site's content version). The
     same for every viewer: a signed-in learner's state and token come from the viewer endpoint
-    (``window.streamViewer``). Its size does not grow with the catalogue. Adds no query."""
+    (``window.streamViewer``). Its size does not grow with the catalogue. No query on Stream's
+    pages (they carry the version), 1 elsewhere."""
     facts_url = _reverse_or_none("stream_progress:facts")
+    version = context.get("site_version")
     return {
         "storageKey": progress_settings.PROGRESS_STORAGE_KEY,
         "batchLimit": progress_settings.PROGRESS_SYNC_BATCH_LIMIT,
         "stateUrl": _reverse_or_none("stream_progress_api:state"),
         "syncUrl": _reverse_or_none("stream_progress_api:sync"),
-        "factsUrl": f"{facts_url}?{urlencode({'v': site_version()})}" if facts_url else None,
+        "factsUrl": f"{facts_url}?{urlencode({'v': facts_version(version)})}"
+        if facts_url
+        else None,
         "csrfHeader": csrf_header_name(),
         "text": text_templates(),
     }
