@@ -106,7 +106,7 @@ def test_the_lesson_form_uses_the_markdown_editor_on_streams_endpoints(staff_cli
     html = response.content.decode()
     assert html.count('class="markdownx stream-editor"') == 2  # body and exercise
     assert (
-        html.count('<p class="stream-editor__label" id="id_body-preview-label">미리 보기</p>') == 1
+        html.count('<p class="stream-editor__label" id="id_body-preview-label">Preview</p>') == 1
     )
     assert (
         html.count(
