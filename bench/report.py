@@ -226,6 +226,12 @@ def generated_markdown(results: dict) -> list[str]:
     if results.get("conditions"):
         lines.append(f"- Conditions: {results['conditions']}")
     lines.append("")
+    for failed in results.get("failed", []):
+        lines += [
+            f"**{failed['database']}, scale {failed['scale']} failed** and is missing below: "
+            f"`{failed['error'].strip().splitlines()[-1][:300]}`",
+            "",
+        ]
     checks = results.get("targets", [])
     if checks:
         lines += ["### Targets", ""]
@@ -423,72 +429,10 @@ def soak_markdown(soak: dict) -> list[str]:
 
 FRESH_HEAD = """# Benchmarks
 
-`make bench` measures Stream under load next to the fastest page the same stack can serve, and
-writes the figures below and `bench/results.json`. It is not part of the test suite: tests pin
-query counts, never times.
-
-## Running it
-
-    make bench                                     # everything: about 15 minutes on 2 cores
-    make bench BENCH_ARGS="--quick"                # SQLite, scale 1, short runs, short soak
-    make bench BENCH_ARGS="--endpoints lesson_anon --scales 1 --duration 5 --no-soak"
-    .venv/bin/python bench/run.py --help           # every option
-
-With `DATABASE_URL` (PostgreSQL) and `REDIS_URL` set, every scale runs on SQLite and then on
-PostgreSQL + Redis, and the soak runs on PostgreSQL. The bench never touches the databases those
-variables name: it creates (and drops on the next run) a database `stream_bench` on the same
-server and uses Redis database 15 (`BENCH_REDIS_DB`). `wrk` comes from Debian
-(`apt-get install wrk`); the bench installs it when it can, or says how.
-
-Endpoints (`--endpoints`): `baseline`, `lesson_anon`, `lesson_signed_in`, `big_anon`,
-`big_signed_in`, `progress_get`, `comments_api`, `progress_sync`.
-Other options: `--databases sqlite,postgres`, `--scales 1,10,100`, `--duration` and `--warmup`
-(seconds per endpoint), `--warmup-max`, `--connections`, `--workers`, `--no-profile`, `--no-soak`,
-`--soak-duration`, `--no-doc` (keep this file), `--keep` (keep the work directory with the
-server and access logs). A partial run (`--quick`, a subset of endpoints, scales or databases,
-shorter runs, `--no-soak`) prints its tables, writes `bench/results-last.json` (ignored by git)
-and leaves this file and `bench/results.json` as they are; `--doc` and `--results` override.
-
-## How it measures
-
-- **Data**: `manage.py bench_data --scale N` on a fresh database: the demo's 8 courses and 41
-  lessons copied N times (the copies reuse the rendered HTML), 20 × N learners with completions,
-  their event log, XP ledger, awards (from the progress rules engine) and cached totals, three
-  comments on every lesson, and one lesson with 1,000 comments in 40 threads four levels deep.
-  It writes a manifest with session keys of 200 learners and a CSRF token for the load scripts.
-- **Server**: gunicorn with `config/gunicorn.conf.py` (gthread workers, 2 × cores + 1) and
-  `bench/settings.py`: the production settings (`DEBUG` off, cached template loader,
-  whitenoise with compressed manifest static files, persistent database connections) plus the
-  baseline view and two loopback allowances (no HTTPS redirect; clients told apart by
-  `X-Forwarded-For`, as behind a load balancer). On PostgreSQL + Redis sessions are read from
-  the cache (`SESSIONS_IN_CACHE=1`, as `docs/deploy.md` recommends with a shared cache); on
-  SQLite, whose cache is per worker, from the database.
-- **Baseline**: `/bench/baseline/` (`config/bench_views.py`, mounted only by the bench
-  settings) goes through the same middleware, sessions and locale handling and returns a
-  constant HTML body of the lesson page's size: the ceiling of this stack on this machine.
-  It runs first and again after the other endpoints (right after the server starts, a first
-  run can fall well short), and the better of the two is the ceiling; every endpoint's
-  “× baseline” compares its requests per second with it, in the same run.
-- **Load**: wrk on loopback, fixed connections and duration, after a warm-up. Signed-in
-  requests rotate over the learners' sessions; since each learner's page is cached for them,
-  a signed-in page's warm-up goes on in rounds until a round's requests per second are within
-  15 % of the one before (`--warmup-max`, 40 s), so the run measures a warm server (the
-  profiles below give the cost of a learner's first view too); every sync request posts 100
-  events with new ids (a per-run nonce, the wrk thread and a counter) for lessons drawn from
-  the data set.
-- **Errors** are wrk's non-2xx/3xx responses plus socket errors; “5xx” counts the server's
-  access log. **Queries** are counted in-process with the test client
-  (`CaptureQueriesContext`) on a warm request (a signed-in one by a learner seen before, as a
-  warm server has them; “first” is a cold one), and for sync as the most of ten requests (its
-  count follows what the batch earns: 10 when nothing is new, up to 15 with completions,
-  awards and earlier award times). **Peak RSS** is the largest gunicorn worker's resident memory,
-  polled from `/proc` during the run.
-- **Soak**: a mixed load (page and API reads, completions through sync and through the page's
-  plain form, batches synced again, comments, replies, problem reports) from 24 clients as 200
-  learners at once for at least 60 s, every acknowledged write recorded; then the database is
-  checked: each acknowledged write is there exactly once, every refused one is absent, the
-  completion log grew by exactly what was applied, every completion has its XP row, XP totals
-  equal ledger sums, and the server answered no 5xx and logged no traceback.
+`make bench` measures Stream under load next to the fastest pages the same machine serves (a
+bare WSGI app returning the lesson page's bytes, and a Django view returning a constant page),
+and writes the figures below and `bench/results.json`. It is not part of the test suite: tests
+pin query counts, never times. `bench/run.py --help` lists the options.
 
 """
 

@@ -746,7 +746,15 @@ def main(argv=None):
                 profile = (
                     not args.no_profile and kind == args.databases[0] and scale == args.scales[-1]
                 )
-                results["runs"].append(one_run(args, wrk, kind, scale, workdir, profile))
+                try:
+                    results["runs"].append(one_run(args, wrk, kind, scale, workdir, profile))
+                except (SystemExit, Exception) as error:  # noqa: BLE001 (recorded, reported)
+                    # The tree is shared with work in progress: one broken leg must not lose
+                    # the others' figures.
+                    log(f"{kind}, scale {scale} failed: {str(error)[-1000:]}")
+                    results.setdefault("failed", []).append(
+                        {"database": kind, "scale": scale, "error": str(error)[-2000:]}
+                    )
         results["caching_lines"] = caching_lines()
         if not args.no_soak:
             from bench.soak import soak_run

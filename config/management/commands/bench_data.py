@@ -334,6 +334,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _viewer_config(page) -> dict:
+        if page.status_code != 200:
+            return {"url": None}  # the bench stops on the page's status, which says more
         found = re.search(
             rb'<script[^>]*id="stream-viewer-config"[^>]*>(.*?)</script>', page.content, re.S
         )
