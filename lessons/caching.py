@@ -94,12 +94,17 @@ def shared_context(context: dict, *, page_path: str) -> dict:
     }
 
 
-def render_page(request, template_name: str, context: dict, *, page_path: str) -> HttpResponse:
-    """``template_name`` rendered as the shared page (see :func:`shared_context`)."""
-    html = render_to_string(
-        template_name, shared_context(context, page_path=page_path), request=request
-    )
-    return HttpResponse(html)
+def render_page(
+    request, template_name: str, context: dict, *, page_path: str, shared: bool = True
+) -> HttpResponse:
+    """``template_name`` rendered as the shared page (see :func:`shared_context`), or, for a
+    page only this viewer may see (``shared=False``: a draft, a restricted course), with the
+    request's own context, so a host's layout shows its member as on its other pages."""
+    if shared:
+        context = shared_context(context, page_path=page_path)
+    else:
+        context = {**context, "page_path": page_path}
+    return HttpResponse(render_to_string(template_name, context, request=request))
 
 
 def page_cache():

@@ -55,7 +55,9 @@ def _list_page(request, template_name: str, read, *, kind: str) -> HttpResponse:
 
     def render():
         context = page_context(site_version=version, **read(user))
-        return render_page(request, template_name, context, page_path=request.path)
+        return render_page(
+            request, template_name, context, page_path=request.path, shared=shared
+        )
 
     if not shared:
         return private_response(render())
@@ -118,6 +120,7 @@ def lesson_detail(request, course, lesson):
             "stream/lessons/lesson_detail.html",
             context,
             page_path=page_address(request.path, param, number),
+            shared=shared,
         )
 
     if not shared:

@@ -331,7 +331,7 @@ def test_a_failing_receiver_does_not_fail_the_learner(
             response = client.post(reverse("stream_progress:lesson_complete", args=[lessons[0].pk]))
     finally:
         lesson_completed.disconnect(dispatch_uid="test.broken")
-    # then the completion stands and the other receivers still ran
-    assert response.status_code == 302
+    # then the completion stands (a page says so) and the other receivers still ran
+    assert response.status_code == 200
     assert member.stream_completions.count() == 1
     assert list(Activity.objects.values_list("kind", flat=True)) == ["lesson_completed"]
