@@ -509,7 +509,7 @@ def test_my_progress_shows_level_achievements_completions_and_streak(
     assert "Complete every lesson of the course “Basics”." in html
     assert "Complete a lesson on each of 7 days in a row." in html
     assert html.count("achievement-card--locked") == 2
-    assert 'href="/courses/basics/b1/"' in html and 'href="/courses/basics/b2/"' in html
+    assert 'href="/en/courses/basics/b1/"' in html and 'href="/en/courses/basics/b2/"' in html
     assert "2/3" in html
 
 
