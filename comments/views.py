@@ -29,6 +29,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from lessons.ids import ids_parse
 from lessons.selectors import lessons_visible
 from lessons.views import done_page, page_context
 
@@ -436,10 +437,6 @@ def comment_flag(request, pk):
         return render(request, "stream/comments/flag_form_page.html", context)
     form = FlagForm(request.POST, auto_id="flag-%s")
     if not form.is_valid():
-        # The page shows the field but not its errors: they go out as a message as well.
-        if not _wants_fragment(request):
-            for error in form.errors.get("reason", ()):
-                messages.error(request, error)
         return _form_again(
             request,
             lesson=lesson,
@@ -582,7 +579,7 @@ def notifications(request):
 @login_required
 @require_POST
 def notifications_read(request):
-    ids = [value for value in request.POST.getlist("notification") if value.isdigit()]
+    ids = ids_parse(request.POST.getlist("notification"))
     changed = services.notifications_mark_read(user=request.user, ids=ids or None)
     if _wants_fragment(request):
         return JsonResponse(

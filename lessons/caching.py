@@ -37,6 +37,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from .conf import lessons_settings
+from .ids import id_parse
 from .versions import Version, release
 
 _page_params: dict[str, Callable[[int], int]] = {}
@@ -63,8 +64,7 @@ def page_param(request, *, lesson_id: int) -> tuple[str, int] | HttpResponseRedi
         if not values:
             continue
         value = values[0]
-        number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
-        number = max(1, min(number, pages(lesson_id)))
+        number = max(1, min(id_parse(value) or 1, pages(lesson_id)))
         if len(values) == 1 and value == str(number) and number > 1:
             return name, number
         return HttpResponseRedirect(page_address(request.path, name, number))
