@@ -81,7 +81,7 @@ def test_anonymous_progress_is_carried_into_a_new_account(
         "30/100 XP to next level · 70 XP to go · 2% complete"
     )
     assert (
-        page.locator("[data-progress-notice]")
+        page.locator(".lesson-progress [data-progress-notice]")
         .inner_text()
         .startswith("업적 달성: First steps (+10 XP)")
     )
@@ -173,7 +173,8 @@ def test_a_signed_in_completion_that_fails_waits_in_the_browser(page, demo, sign
     mark_complete(page)
 
     assert len(local_events(page)) == 1
-    assert "이 기기에 저장했어요" in page.locator("[data-progress-notice]").inner_text()
+    notice = page.locator(".lesson-progress [data-progress-notice]")
+    assert "이 기기에 저장했어요" in notice.inner_text()
     page.unroute(SYNC_URL)
     page.reload()
     wait_until(page, f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).events.length === 0")
@@ -233,10 +234,10 @@ def test_signed_in_completion_updates_the_page_without_a_reload_and_finishes_the
     assert page.locator("[data-progress-course-complete]").inner_text() == (
         "강좌 완료: “Dense 모델 패밀리” 강좌를 모두 마쳤어요."
     )
-    notice = page.locator("[data-progress-notice]").inner_text()
+    notice = page.locator(".lesson-progress [data-progress-notice]").inner_text()
     assert "업적 2개 달성: " in notice and "Family tree" in notice
     page.get_by_role("button", name="닫기").first.click()
-    assert page.locator(".progress-notice__item").count() == 0
+    expect(page.locator(".progress-notice__item")).to_have_count(0)
     assert LessonCompletion.objects.filter(learner=learner).count() == 5
 
 

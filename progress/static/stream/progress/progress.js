@@ -8,7 +8,7 @@
 
 import { loadFacts } from "./facts.js";
 import { confirmMerge } from "./merge-confirm.js";
-import { showAwards, showNotice } from "./notice.js";
+import { adoptShown, showAwards, showNotice } from "./notice.js";
 import {
   renderBusy,
   renderButton,
@@ -71,7 +71,7 @@ function start(data, viewer, factsReady) {
     store.addCompletion(lessonId, new Date().toISOString());
     const after = localState(store.read().events, facts);
     show(after);
-    showAwards(text, awardedBetween(before, after));
+    showAwards(text, awardedBetween(before, after), { storageKey: data.storageKey });
     renderCourseComplete(text, lessons, after.completedAt, lessonId);
   }
 
@@ -111,7 +111,7 @@ function start(data, viewer, factsReady) {
     }
     const state = serverState(answer.data.state);
     show(state);
-    showAwards(text, answer.data.awarded);
+    showAwards(text, answer.data.awarded, { storageKey: data.storageKey, owner: user.id });
     if (!wasDone && state.completedAt.has(lessonId)) {
       renderCourseComplete(text, lessons, state.completedAt, lessonId);
     }
@@ -163,13 +163,14 @@ function start(data, viewer, factsReady) {
           answer.data.results.map((result) => result.id).filter((id) => typeof id === "string"),
           user.id,
         );
+        adoptShown(data.storageKey, user.id);
         awarded.push(...answer.data.awarded);
         show(serverState(answer.data.state));
         if (record.events.length >= before) break;
       }
       retryDelay = FIRST_RETRY_MS;
       showNotice(text, text.synced);
-      showAwards(text, awarded);
+      showAwards(text, awarded, { storageKey: data.storageKey, owner: user.id });
     } finally {
       syncing = false;
     }
