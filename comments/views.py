@@ -579,8 +579,11 @@ def notifications(request):
 @login_required
 @require_POST
 def notifications_read(request):
-    ids = ids_parse(request.POST.getlist("notification"))
-    changed = services.notifications_mark_read(user=request.user, ids=ids or None)
+    # No "notification" field: mark all read; one that names nothing: mark nothing.
+    values = request.POST.getlist("notification")
+    changed = services.notifications_mark_read(
+        user=request.user, ids=ids_parse(values) if values else None
+    )
     if _wants_fragment(request):
         return JsonResponse(
             {"ok": True, "marked": changed, "unread": selectors.unread_count(user=request.user)}
