@@ -2,7 +2,7 @@
 flags, the 🔔 subscription, notifications and problem reports.
 
 Views are thin: selectors read, services write, and every refusal is a JSON error from
-``lessons.api.exception_handler``. Lists only ever hold what the requester may see (a draft
+``lessons.api_base.exception_handler``. Lists only ever hold what the requester may see (a draft
 lesson's comments are a 404 to learners), and each write checks its object's permission.
 """
 
@@ -22,8 +22,7 @@ from rest_framework.exceptions import (
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from lessons.api import (
-    MAX_ID,
+from lessons.api_base import (
     PAGE_PARAMETER,
     PAGE_SIZE_PARAMETER,
     SCHEMA_ENUM_NAMES,
@@ -34,7 +33,7 @@ from lessons.api import (
     StrictIntegerField,
     stream_schema,
 )
-from lessons.ids import id_parse
+from lessons.ids import MAX_ID, id_parse
 from lessons.models import Lesson
 from lessons.selectors import lessons_visible
 

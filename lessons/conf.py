@@ -1,12 +1,14 @@
 """Stream's settings, read from the one ``STREAM`` dict in the host's settings.
 
 Each app declares its own defaults and reads them through an :class:`AppSettings` object, the
-way DRF's ``api_settings`` works. Values are looked up on access and the cache is dropped when
+way DRF's ``api_settings`` works. Values are looked up on first access and kept until
 ``setting_changed`` fires, so ``override_settings`` and pytest's ``settings`` fixture just work.
+Settings that name classes by dotted path are imported then too, once, not on every request.
 """
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 
 LESSONS_DEFAULTS = {
     # Brand shown in the site header, and the name of the learning area beside it.
@@ -64,9 +66,9 @@ LESSONS_DEFAULTS = {
     # Dotted paths of the throttle classes every endpoint applies, counted in Django's default
     # cache (shared by all workers only if that cache is, e.g. Redis).
     "API_THROTTLE_CLASSES": [
-        "lessons.api.StreamAnonRateThrottle",
-        "lessons.api.StreamUserRateThrottle",
-        "lessons.api.StreamScopedRateThrottle",
+        "lessons.api_base.StreamAnonRateThrottle",
+        "lessons.api_base.StreamUserRateThrottle",
+        "lessons.api_base.StreamScopedRateThrottle",
     ],
     # Rates per throttle scope ("<n>/second|minute|hour|day"); None or a missing scope: no
     # limit. "anon" counts per IP address, "user" per signed-in learner, "auth_token" is the
@@ -114,11 +116,31 @@ RENAMED = {
 }
 
 
-class AppSettings:
-    """Attribute access to ``settings.STREAM[...]`` with per-app defaults."""
+# Settings whose values are dotted paths (or lists of them), read as what they name.
+LESSONS_IMPORT_STRINGS = ("API_AUTHENTICATION_CLASSES", "API_THROTTLE_CLASSES")
 
-    def __init__(self, defaults):
+
+def perform_import(value, name):
+    """What ``value``, a dotted path or a list of them (or None), names, as DRF's settings do."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return import_string(value)
+        except ImportError as error:
+            raise ImportError(
+                f"Could not import {value!r} for Stream setting {name!r}: {error}"
+            ) from error
+    return [perform_import(item, name) for item in value]
+
+
+class AppSettings:
+    """Attribute access to ``settings.STREAM[...]`` with per-app defaults; the names in
+    ``import_strings`` are read as the objects their dotted paths name."""
+
+    def __init__(self, defaults, import_strings=()):
         self.defaults = defaults
+        self.import_strings = frozenset(import_strings)
         self._cache = {}
 
     def __getattr__(self, name):
@@ -130,7 +152,10 @@ class AppSettings:
                 name_set = RENAMED[name]
             else:
                 name_set = name
-            self._cache[name] = user_settings.get(name_set, self.defaults[name])
+            value = user_settings.get(name_set, self.defaults[name])
+            if name in self.import_strings:
+                value = perform_import(value, name)
+            self._cache[name] = value
         return self._cache[name]
 
     def reload(self):
@@ -140,9 +165,9 @@ class AppSettings:
 _registry = []
 
 
-def app_settings(defaults):
+def app_settings(defaults, import_strings=()):
     """Create an :class:`AppSettings` that reloads whenever ``STREAM`` changes."""
-    instance = AppSettings(defaults)
+    instance = AppSettings(defaults, import_strings)
     _registry.append(instance)
     return instance
 
@@ -155,4 +180,4 @@ def _reload_on_change(*, setting, **kwargs):
 
 setting_changed.connect(_reload_on_change)
 
-lessons_settings = app_settings(LESSONS_DEFAULTS)
+lessons_settings = app_settings(LESSONS_DEFAULTS, LESSONS_IMPORT_STRINGS)

@@ -30,7 +30,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .api import StreamAPIView, stream_schema
+from .api_base import StreamAPIView, stream_schema
 from .conf import lessons_settings
 from .ids import id_parse
 from .middleware import viewer_cookie_sync

@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from lessons.api import ErrorSerializer, StreamAPIView, StrictCharField, stream_schema
+from lessons.api_base import ErrorSerializer, StreamAPIView, StrictCharField, stream_schema
 
 from . import services
 from .selectors import learner_state

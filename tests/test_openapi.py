@@ -222,7 +222,7 @@ def test_the_command_line_writes_streams_schema_without_warnings(tmp_path):
     call_command(
         "spectacular",
         "--custom-settings",
-        "lessons.api.SCHEMA_SETTINGS",
+        "lessons.api_base.SCHEMA_SETTINGS",
         "--validate",
         "--fail-on-warn",
         "--file",

@@ -108,7 +108,7 @@ STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/login/"
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "lessons.markdown.render_lesson_markdown"
-REST_FRAMEWORK = {"EXCEPTION_HANDLER": "lessons.api.exception_handler"}
+REST_FRAMEWORK = {"EXCEPTION_HANDLER": "lessons.api_base.exception_handler"}
 STREAM = {"SITE_NAME": "Packaged School"}
 """
 

@@ -407,6 +407,44 @@ def test_token_requests_have_their_own_low_limit(api, learner, settings):
     assert api.get(COURSES).status_code == 200  # other endpoints are not affected
 
 
+def test_throttle_classes_named_by_their_old_dotted_paths_still_apply(api, settings):
+    # given a host whose settings still name the throttles where they used to live
+    with pytest.warns(DeprecationWarning, match=r"lessons\.api_base\.StreamAnonRateThrottle"):
+        settings.STREAM = {
+            **settings.STREAM,
+            "API_THROTTLE_CLASSES": ["lessons.api.StreamAnonRateThrottle"],
+            "API_THROTTLE_RATES": {"anon": "1/minute"},
+        }
+        # when a visitor asks twice in a minute
+        statuses = [api.get(COURSES).status_code for _ in range(2)]
+
+    # then the limit holds, and the warning named the new path
+    assert statuses == [200, 429]
+
+
+def test_the_dotted_paths_are_imported_once_not_on_every_request(api, settings, monkeypatch):
+    from lessons import conf
+    from lessons.api_base import StreamAnonRateThrottle
+
+    imported = []
+    monkeypatch.setattr(
+        conf, "import_string", lambda path: imported.append(path) or StreamAnonRateThrottle
+    )
+    settings.STREAM = {**settings.STREAM, "API_THROTTLE_CLASSES": ["a.Throttle", "b.Throttle"]}
+
+    for _ in range(3):
+        api.get(COURSES)
+
+    assert sorted(imported) == ["a.Throttle", "b.Throttle"]
+
+
+def test_a_dotted_path_that_does_not_import_names_its_setting(api, settings):
+    settings.STREAM = {**settings.STREAM, "API_THROTTLE_CLASSES": ["nowhere.Throttle"]}
+
+    with pytest.raises(ImportError, match="'nowhere.Throttle' for Stream setting 'API_THROTTLE"):
+        api.get(COURSES)
+
+
 # --- Independence from the host's REST_FRAMEWORK settings -------------------------------------
 
 
