@@ -55,9 +55,7 @@ def _list_page(request, template_name: str, read, *, kind: str) -> HttpResponse:
 
     def render():
         context = page_context(site_version=version, **read(user))
-        return render_page(
-            request, template_name, context, page_path=request.path, shared=shared
-        )
+        return render_page(request, template_name, context, page_path=request.path, shared=shared)
 
     if not shared:
         return private_response(render())

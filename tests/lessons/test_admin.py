@@ -105,9 +105,7 @@ def test_the_lesson_form_uses_the_markdown_editor_on_streams_endpoints(staff_cli
 
     html = response.content.decode()
     assert html.count('class="markdownx stream-editor"') == 2  # body and exercise
-    assert (
-        html.count('<p class="stream-editor__label" id="id_body-preview-label">Preview</p>') == 1
-    )
+    assert html.count('<p class="stream-editor__label" id="id_body-preview-label">Preview</p>') == 1
     assert (
         html.count(
             '<div class="markdownx-preview" role="region" aria-labelledby="id_body-preview-label"'
