@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.endpoints import viewer_path  # noqa: E402
+
 SOAK_SCALE = 10
 CLIENTS = 24
 MARK = "soak-"
@@ -93,6 +95,7 @@ class Client(threading.Thread):
         cookies = []
         if learner is not None:
             cookies.append(f"{self.manifest['session_cookie']}={learner['session']}")
+            cookies.append(f"{self.manifest['viewer_cookie']}=1")  # as a signed-in browser
         if method != "GET":
             cookies.append(f"{self.manifest['csrf_cookie']}={self.manifest['csrf_token']}")
             headers["X-CSRFToken"] = self.manifest["csrf_token"]
@@ -137,11 +140,19 @@ class Client(threading.Thread):
         )
         return self.request("GET", url)[0]
 
+    def _view_signed_in(self, lesson):
+        """A signed-in page view: the shared page, then the viewer endpoint (``viewer.js``)."""
+        learner = self.learner()
+        status = self.request("GET", lesson["url"], learner=learner)[0]
+        if status != 200:
+            return status
+        return self.request("GET", viewer_path(self.manifest, lesson), learner=learner)[0]
+
     def read_page_signed_in(self):
-        return self.request("GET", self.manifest["lesson"]["url"], learner=self.learner())[0]
+        return self._view_signed_in(self.manifest["lesson"])
 
     def read_big_signed_in(self):
-        return self.request("GET", self.manifest["big_lesson"]["url"], learner=self.learner())[0]
+        return self._view_signed_in(self.manifest["big_lesson"])
 
     def read_comments_api(self):
         return self.request(
@@ -191,12 +202,13 @@ class Client(threading.Thread):
         return status
 
     def complete_form(self):
-        """The lesson page's plain "mark complete" form (no JavaScript): a redirect back."""
+        """The plain "mark complete" form (no JavaScript): done, the page saying so (200); a
+        refusal goes back to the lesson (302) with its message."""
         learner, lesson_id = self.learner(), self.lesson_id()
         status, _ = self.request(
             "POST", f"/me/progress/lessons/{lesson_id}/complete/", learner=learner, form=True
         )
-        if status == 302:
+        if status == 200:
             with self.ledger.lock:
                 self.ledger.form_completions.append((learner["id"], lesson_id))
         return status
