@@ -22,6 +22,7 @@ from lessons.ids import id_parse
 from lessons.models import Lesson
 
 from . import services
+from .emails import request_site_url
 from .models import (
     Comment,
     CommentFlag,
@@ -129,10 +130,6 @@ class CommentFlagInline(admin.TabularInline):
         return False
 
 
-def _site_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
-
-
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """Flagged comments first (flags not yet reviewed), then the newest."""
@@ -225,7 +222,9 @@ class CommentAdmin(admin.ModelAdmin):
         changed = 0
         waiting = queryset.filter(status__in=[CommentStatus.HIDDEN, CommentStatus.PENDING])
         for comment in waiting.select_related("lesson__course"):
-            services.comment_unhide(comment=comment, user=request.user, site_url=_site_url(request))
+            services.comment_unhide(
+                comment=comment, user=request.user, site_url=request_site_url(request)
+            )
             changed += 1
         self.message_user(
             request,
@@ -257,7 +256,9 @@ class CommentAdmin(admin.ModelAdmin):
             if wanted == CommentStatus.HIDDEN:
                 services.comment_hide(comment=obj, user=request.user)
             elif wanted == CommentStatus.PUBLISHED:
-                services.comment_unhide(comment=obj, user=request.user, site_url=_site_url(request))
+                services.comment_unhide(
+                    comment=obj, user=request.user, site_url=request_site_url(request)
+                )
             else:
                 obj.status = wanted
         super().save_model(request, obj, form, change)

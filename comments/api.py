@@ -27,17 +27,15 @@ from lessons.api_base import (
     PAGE_SIZE_PARAMETER,
     SCHEMA_ENUM_NAMES,
     StreamAPIView,
-    StrictBooleanField,
     StrictCharField,
     StrictEmailField,
     StrictIntegerField,
     stream_schema,
 )
 from lessons.ids import MAX_ID, id_parse
-from lessons.models import Lesson
-from lessons.selectors import lessons_visible
 
 from . import rules, selectors, services
+from .emails import request_site_url
 from .exceptions import CommentsClosed, CommentsError, RateLimited
 from .limits import client_ip
 from .models import (
@@ -74,65 +72,7 @@ def _call(operation, **kwargs):
         raise _api_error(error) from error
 
 
-def _site_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
-
-
 # --- Serialisers ---------------------------------------------------------------------------------
-
-
-def _node_data(node) -> dict:
-    comment = node.comment
-    data = {
-        "id": comment.pk,
-        "parent": comment.parent_id,
-        "depth": comment.depth,
-        "status": comment.status,
-        "placeholder": node.placeholder or None,
-        "created_at": serializers.DateTimeField().to_representation(comment.created_at),
-        "url": comment.get_absolute_url(),
-        "replies": [_node_data(child) for child in node.children],
-    }
-    if node.placeholder:
-        data.update(author=None, body=None, body_html=None, edited_at=None)
-        return data
-    data.update(
-        author={"name": node.author_name, "is_instructor": node.is_instructor}
-        if node.author_name
-        else None,
-        body=comment.body,
-        body_html=comment.body_html,
-        edited_at=serializers.DateTimeField().to_representation(comment.edited_at)
-        if comment.edited_at
-        else None,
-        earlier_version=node.earlier_version,
-        is_mine=node.is_mine,
-        flagged_by_me=node.flagged_by_me,
-        can={
-            "reply": node.can_reply,
-            "edit": node.can_edit,
-            "delete": node.can_delete,
-            "flag": node.can_flag,
-        },
-    )
-    return data
-
-
-def comment_page_payload(*, lesson, user, page: int) -> dict | None:
-    """Page ``page`` of ``lesson``'s threads as ``user`` sees them, or ``None`` past the last
-    page. 3 queries whatever the number of comments."""
-    found = selectors.comment_tree_for_lesson(lesson=lesson, user=user, page=page)
-    if found.number != page:
-        return None
-    return {
-        "count": found.count,
-        "threads": found.thread_total,
-        "page": found.number,
-        "pages": found.pages,
-        "comments_open": found.comments_open,
-        "subscribed": found.subscribed,
-        "results": [_node_data(node) for node in found.threads],
-    }
 
 
 class CommentWriteSerializer(serializers.Serializer):
@@ -146,10 +86,6 @@ class CommentEditSerializer(serializers.Serializer):
 
 class FlagSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=FlagReason.choices)
-
-
-class SubscriptionSerializer(serializers.Serializer):
-    subscribed = StrictBooleanField()
 
 
 class NotificationReadSerializer(serializers.Serializer):
@@ -172,47 +108,77 @@ class ReportResolveSerializer(serializers.Serializer):
     note = StrictCharField(required=False, allow_blank=True)
 
 
-# --- Response schemas (the payloads above, described for the OpenAPI schema) -------------------
+# --- Responses ----------------------------------------------------------------------------------
 
 
 class AuthorSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = serializers.CharField(source="author_name")
     is_instructor = serializers.BooleanField()
 
 
 class CommentAbilitiesSerializer(serializers.Serializer):
-    reply = serializers.BooleanField()
-    edit = serializers.BooleanField()
-    delete = serializers.BooleanField()
-    flag = serializers.BooleanField()
+    reply = serializers.BooleanField(source="can_reply")
+    edit = serializers.BooleanField(source="can_edit")
+    delete = serializers.BooleanField(source="can_delete")
+    flag = serializers.BooleanField(source="can_flag")
 
 
 class CommentSerializer(serializers.Serializer):
-    """A comment with its replies. A comment the requester may not read (deleted, hidden,
-    awaiting moderation) that still has readable replies is a placeholder: ``placeholder``
-    names its status and ``author``, ``body``, ``body_html`` and ``edited_at`` are null."""
+    """A comment with its replies (a ``selectors.CommentNode``). A comment the requester may
+    not read (deleted, hidden, awaiting moderation) that still has readable replies is a
+    placeholder: ``placeholder`` names its status and ``author``, ``body``, ``body_html`` and
+    ``edited_at`` are null."""
 
-    id = serializers.IntegerField()
-    parent = serializers.IntegerField(allow_null=True)
-    depth = serializers.IntegerField(help_text="0 for a top-level comment.")
-    status = serializers.ChoiceField(choices=CommentStatus.choices)
+    id = serializers.IntegerField(source="comment.pk")
+    parent = serializers.IntegerField(source="comment.parent_id", allow_null=True)
+    depth = serializers.IntegerField(source="comment.depth", help_text="0 for a top-level comment.")
+    status = serializers.ChoiceField(source="comment.status", choices=CommentStatus.choices)
     placeholder = serializers.ChoiceField(choices=CommentStatus.choices, allow_null=True)
-    created_at = serializers.DateTimeField()
-    url = serializers.CharField(help_text="The comment on the lesson page.")
-    author = AuthorSerializer(allow_null=True)
-    body = serializers.CharField(allow_null=True, help_text="Markdown source.")
-    body_html = serializers.CharField(allow_null=True, help_text="Rendered and sanitised.")
-    edited_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField(source="comment.created_at")
+    url = serializers.CharField(
+        source="comment.get_absolute_url", help_text="The comment on the lesson page."
+    )
+    # replies: see get_fields
+    author = AuthorSerializer(source="*", allow_null=True)
+    body = serializers.CharField(
+        source="comment.body", allow_null=True, help_text="Markdown source."
+    )
+    body_html = serializers.CharField(
+        source="comment.body_html", allow_null=True, help_text="Rendered and sanitised."
+    )
+    edited_at = serializers.DateTimeField(source="comment.edited_at", allow_null=True)
     earlier_version = serializers.BooleanField(
         required=False, help_text="Posted before the lesson's latest content change."
     )
     is_mine = serializers.BooleanField(required=False)
     flagged_by_me = serializers.BooleanField(required=False)
-    can = CommentAbilitiesSerializer(required=False, help_text="What the requester may do.")
+    can = CommentAbilitiesSerializer(
+        source="*", required=False, help_text="What the requester may do."
+    )
 
+    # What a placeholder leaves out, and what it shows as null.
+    PLACEHOLDER_OMITS = ("earlier_version", "is_mine", "flagged_by_me", "can")
+    PLACEHOLDER_NULLS = ("author", "body", "body_html", "edited_at")
 
-# A tree: each comment's replies are comments.
-CommentSerializer._declared_fields["replies"] = CommentSerializer(many=True)
+    def get_fields(self):
+        # A tree: each comment's replies are comments, listed after its address.
+        fields = {}
+        for name, field in super().get_fields().items():
+            fields[name] = field
+            if name == "url":
+                fields["replies"] = CommentSerializer(many=True, source="children")
+        return fields
+
+    def to_representation(self, node):
+        data = super().to_representation(node)
+        data["placeholder"] = node.placeholder or None
+        if node.placeholder:
+            for name in self.PLACEHOLDER_OMITS:
+                del data[name]
+            data.update(dict.fromkeys(self.PLACEHOLDER_NULLS))
+        elif not node.author_name:
+            data["author"] = None
+        return data
 
 
 class CommentPageSerializer(serializers.Serializer):
@@ -225,6 +191,23 @@ class CommentPageSerializer(serializers.Serializer):
     comments_open = serializers.BooleanField()
     subscribed = serializers.BooleanField(allow_null=True, help_text="null when signed out.")
     results = CommentSerializer(many=True, help_text="This page's threads.")
+
+
+def comment_page_payload(*, lesson, user, page: int) -> dict | None:
+    """Page ``page`` of ``lesson``'s threads as ``user`` sees them, or ``None`` past the last
+    page. 3 queries whatever the number of comments."""
+    found = selectors.comment_tree_for_lesson(lesson=lesson, user=user, page=page)
+    if found.number != page:
+        return None
+    return {
+        "count": found.count,
+        "threads": found.thread_total,
+        "page": found.number,
+        "pages": found.pages,
+        "comments_open": found.comments_open,
+        "subscribed": found.subscribed,
+        "results": CommentSerializer(found.threads, many=True).data,
+    }
 
 
 class FlagResultSerializer(serializers.Serializer):
@@ -328,13 +311,6 @@ class CommentPermission(permissions.BasePermission):
 # --- Views ---------------------------------------------------------------------------------------
 
 
-def _visible_lesson(request, lesson_id) -> Lesson:
-    lesson = lessons_visible(user=request.user).filter(pk=lesson_id).first()
-    if lesson is None:
-        raise NotFound(_("No such lesson."))
-    return lesson
-
-
 class LessonCommentsView(StreamAPIView):
     """``GET``: the lesson's comment tree, one page of top-level comments (``?page=``) with
     all their replies. ``POST``: a comment, or a reply with ``parent``."""
@@ -349,7 +325,7 @@ class LessonCommentsView(StreamAPIView):
         errors=(404,),
     )
     def get(self, request, lesson_id):
-        lesson = _visible_lesson(request, lesson_id)
+        lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
         # Like the other paginated lists: a page that is not a number, or past the last one,
         # is a 404 (the lesson page itself shows the nearest page instead).
         page = id_parse(request.query_params.get("page", "1"))  # a number, parsed like an id
@@ -383,7 +359,7 @@ class LessonCommentsView(StreamAPIView):
         errors=(400, 403, 404),
     )
     def post(self, request, lesson_id):
-        lesson = _visible_lesson(request, lesson_id)
+        lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
         serializer = CommentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         parent = None
@@ -398,7 +374,7 @@ class LessonCommentsView(StreamAPIView):
             author=request.user,
             body=serializer.validated_data["body"],
             parent=parent,
-            site_url=_site_url(request),
+            site_url=request_site_url(request),
         )
         return Response(_single(comment, request, lesson), status=status.HTTP_201_CREATED)
 
@@ -415,7 +391,7 @@ def _single(comment, request, lesson) -> dict:
         lesson=lesson,
         comments_open=selectors.comments_open_for_lesson(lesson=lesson),
     )
-    return _node_data(node)
+    return CommentSerializer(node).data
 
 
 class CommentObjectView(StreamAPIView):
@@ -513,7 +489,7 @@ class LessonSubscriptionView(StreamAPIView):
         errors=(403, 404),
     )
     def get(self, request, lesson_id):
-        return self._state(_visible_lesson(request, lesson_id))
+        return self._state(selectors.lesson_or_404(pk=lesson_id, user=request.user))
 
     @stream_schema(
         operation_id="lesson_subscription_update",
@@ -524,7 +500,7 @@ class LessonSubscriptionView(StreamAPIView):
         errors=(403, 404),
     )
     def put(self, request, lesson_id):
-        lesson = _visible_lesson(request, lesson_id)
+        lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
         _call(services.subscription_set, user=request.user, lesson=lesson, active=True)
         return self._state(lesson)
 
@@ -536,7 +512,7 @@ class LessonSubscriptionView(StreamAPIView):
         errors=(403, 404),
     )
     def delete(self, request, lesson_id):
-        lesson = _visible_lesson(request, lesson_id)
+        lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
         _call(services.subscription_set, user=request.user, lesson=lesson, active=False)
         return self._state(lesson)
 
@@ -629,7 +605,7 @@ class LessonReportsView(StreamAPIView):
         errors=(400, 404),
     )
     def post(self, request, lesson_id):
-        lesson = _visible_lesson(request, lesson_id)
+        lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
         serializer = ReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

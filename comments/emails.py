@@ -77,6 +77,12 @@ def unsubscribe_token_user_id(token: str) -> int | None:
     return user_id if isinstance(user_id, int) else None
 
 
+def request_site_url(request) -> str:
+    """The site's address as ``request`` reached it: the base of the links in the emails a
+    request's write sends, unless ``COMMENTS_SITE_URL`` is set."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _absolute(site_url: str, path: str) -> str:
     base = (comments_settings.COMMENTS_SITE_URL or site_url or "").rstrip("/")
     return f"{base}{path}"

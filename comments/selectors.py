@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from lessons import selectors as lessons_selectors
 from lessons.adapter import adapter_overrides, get_adapter
@@ -277,44 +279,20 @@ def comment_tree_for_lesson(
     number = _page_number(page, pages)
     start = (number - 1) * per_page
 
-    top_level = (
-        Comment.objects.filter(lesson=lesson, root__isnull=True)
-        .filter(_shown_top_q(user))
-        .order_by(*_top_level_order())
-    )
-    page_top = list(_with_author_and_flag(top_level, user)[start : start + per_page])
-    # The page's ids as a subquery rather than a list: the query runs (and costs the same)
-    # even for an empty page, which keeps the page's query count fixed.
-    page_ids = top_level.values("pk")[start : start + per_page]
-    replies = _with_author_and_flag(Comment.objects.filter(root__in=page_ids), user).order_by(
-        "created_at", "id"
-    )
-
+    page_top, replies = _thread_comments(lesson=lesson, user=user, start=start, size=per_page)
     may_comment = user_may_comment(user=user, lesson=lesson)
-
-    def make(comment):
-        return comment_node(
-            comment, user=user, lesson=lesson, comments_open=state.comments_open and may_comment
-        )
-
-    for comment in page_top:
-        comment.lesson = lesson
-    nodes = {comment.pk: make(comment) for comment in page_top}
-    threads = [nodes[comment.pk] for comment in page_top]
-    for reply in replies:
-        reply.lesson = lesson
-        node = nodes[reply.pk] = make(reply)
-        parent = nodes.get(reply.parent_id)
-        if parent is not None:
-            parent.children.append(node)
-
-    def prune(node) -> bool:
-        node.children = [child for child in node.children if prune(child)]
-        return not node.placeholder or bool(node.children)
-
+    comments_open = state.comments_open and may_comment
+    threads = _threads_build(
+        page_top,
+        replies,
+        lesson=lesson,
+        make=lambda comment: comment_node(
+            comment, user=user, lesson=lesson, comments_open=comments_open
+        ),
+    )
     return CommentPage(
         lesson=lesson,
-        threads=[thread for thread in threads if prune(thread)],
+        threads=[thread for thread in threads if _placeholders_prune(thread)],
         number=number,
         pages=pages,
         count=state.count,
@@ -323,6 +301,47 @@ def comment_tree_for_lesson(
         subscribed=state.subscribed,
         may_comment=may_comment,
     )
+
+
+def _thread_comments(*, lesson: Lesson, user, start: int, size: int):
+    """The page's top-level comments (read, with ``lesson`` set: 1 query) and every reply in
+    their threads (a queryset, oldest first: 1 query when read)."""
+    top_level = (
+        Comment.objects.filter(lesson=lesson, root__isnull=True)
+        .filter(_shown_top_q(user))
+        .order_by(*_top_level_order())
+    )
+    page_top = list(_with_author_and_flag(top_level, user)[start : start + size])
+    for comment in page_top:
+        comment.lesson = lesson
+    # The page's ids as a subquery rather than a list: the query runs (and costs the same)
+    # even for an empty page, which keeps the page's query count fixed.
+    page_ids = top_level.values("pk")[start : start + size]
+    replies = _with_author_and_flag(Comment.objects.filter(root__in=page_ids), user).order_by(
+        "created_at", "id"
+    )
+    return page_top, replies
+
+
+def _threads_build(page_top, replies, *, lesson: Lesson, make) -> list[CommentNode]:
+    """The page's threads as nodes (``make`` turns a comment into one), replies nested under
+    their parents."""
+    nodes = {comment.pk: make(comment) for comment in page_top}
+    threads = [nodes[comment.pk] for comment in page_top]
+    for reply in replies:
+        reply.lesson = lesson
+        node = nodes[reply.pk] = make(reply)
+        parent = nodes.get(reply.parent_id)
+        if parent is not None:
+            parent.children.append(node)
+    return threads
+
+
+def _placeholders_prune(node: CommentNode) -> bool:
+    """Drop, under ``node``, the placeholders with nothing readable below them; whether
+    ``node`` itself stays."""
+    node.children = [child for child in node.children if _placeholders_prune(child)]
+    return not node.placeholder or bool(node.children)
 
 
 @dataclass
@@ -439,6 +458,15 @@ def comment_page_number(*, comment: Comment, user) -> int:
         .count()
     )
     return earlier // max(1, int(comments_settings.COMMENTS_PER_PAGE)) + 1
+
+
+def lesson_or_404(*, pk, user) -> Lesson:
+    """The lesson ``pk`` if ``user`` may open it; ``Http404`` otherwise, which the pages show as
+    their 404 and the API as its JSON one. 1 query."""
+    lesson = lessons_selectors.lessons_visible(user=user).filter(pk=pk).first()
+    if lesson is None:
+        raise Http404(_("No such lesson."))
+    return lesson
 
 
 def comment_for_user(*, pk, user) -> Comment | None:

@@ -30,12 +30,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.ids import ids_parse
-from lessons.selectors import lessons_visible
 from lessons.views import done_page, page_context
 
 from . import rules, selectors, services
 from .conf import comments_settings
-from .emails import unsubscribe_token_user_id
+from .emails import request_site_url, unsubscribe_token_user_id
 from .exceptions import CommentsError, RateLimited
 from .forms import CommentForm, FlagForm, ReportForm
 from .limits import client_ip
@@ -53,17 +52,6 @@ IDEMPOTENCY_SECONDS = 3600
 
 def _wants_fragment(request) -> bool:
     return request.headers.get(FRAGMENT_HEADER) == "1"
-
-
-def _site_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
-
-
-def _lesson_or_404(lesson_id, user):
-    lesson = lessons_visible(user=user).filter(pk=lesson_id).first()
-    if lesson is None:
-        raise Http404("No such lesson.")
-    return lesson
 
 
 def _comment_or_404(pk, user) -> Comment:
@@ -193,7 +181,7 @@ def _idempotency_key(request) -> str | None:
 
 @require_POST
 def comment_post(request, lesson_id):
-    lesson = _lesson_or_404(lesson_id, request.user)
+    lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
     idempotency_key = _idempotency_key(request)
@@ -216,7 +204,7 @@ def comment_post(request, lesson_id):
                 author=request.user,
                 body=form.cleaned_data["body"],
                 parent=parent,
-                site_url=_site_url(request),
+                site_url=request_site_url(request),
             )
         except (ValidationError, CommentsError) as error:
             status = _add_error(form, error)
@@ -248,7 +236,7 @@ def _own(comment, user) -> dict:
 @require_safe
 def comment_write(request, lesson_id):
     """The comment form on a page of its own: where "Write a comment" leads without JavaScript."""
-    lesson = _lesson_or_404(lesson_id, request.user)
+    lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
     if not selectors.comments_open_for_lesson(lesson=lesson):
         return _refusal(request, lesson, _("Comments are closed for this lesson."))
     if not selectors.user_may_comment(user=request.user, lesson=lesson):
@@ -386,7 +374,7 @@ comment_hide = _moderation_view(
 )
 comment_unhide = _moderation_view(
     lambda request, comment: services.comment_unhide(
-        comment=comment, user=request.user, site_url=_site_url(request)
+        comment=comment, user=request.user, site_url=request_site_url(request)
     ),
     gettext_lazy("The comment is visible again."),
 )
@@ -475,7 +463,7 @@ def comment_permalink(request, pk):
 @_form_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscription_set(request, lesson_id):
-    lesson = _lesson_or_404(lesson_id, request.user)
+    lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)
     if request.method != "POST":
@@ -507,7 +495,7 @@ def subscription_set(request, lesson_id):
 @_open_form_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_file(request, lesson_id):
-    lesson = _lesson_or_404(lesson_id, request.user)
+    lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
     if request.method != "POST":
         # Where "Report a problem" leads without JavaScript; visitors may report too.
         context = page_context(

@@ -15,7 +15,9 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
 from django.urls import register_converter
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -114,6 +116,12 @@ def exception_handler(exc, context):
     it whatever the host's ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; a host may point that
     setting here too.
     """
+    # DRF's handler converts Django's 404 and 403 too, but the code below reads ``exc``'s own
+    # codes: converted first, they answer "not_found" and "permission_denied", not "error".
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(
             _("The request body is larger than %(limit)s bytes.")

@@ -486,6 +486,15 @@ def _mark_read(api, world):
     return response, Notification.objects.get(pk=world["notification"].pk).read_at is not None
 
 
+def test_resolving_a_report_that_does_not_exist_is_a_not_found_error(api, staff):
+    url = reverse("stream_comments_api:report-resolve", args=[10**6])
+
+    response = sign_in(api, staff).post(url, {"status": "resolved"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def _resolve(api, world):
     url = reverse("stream_comments_api:report-resolve", args=[world["report"].pk])
     response = api.post(url, {"status": "resolved"}, format="json")
