@@ -345,9 +345,27 @@ class _LearnerProgress:
         """Write what changed (a query per kind of change) and return the new awards.
 
         Once the transaction commits, announces what happened (see :func:`_announce`)."""
-        user_id = self.user.pk
         xp_before = self.profile.xp
-        ledger = []
+        ledger = self._completions_save()
+        awarded, award_ledger = self._awards_save()
+        self._xp_save([*ledger, *award_ledger])
+        self._events_save()
+        awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
+        if self.new_completions or awarded:
+            announcement = _Announcement(
+                user=self.user,
+                completions=dict(self.new_completions),
+                awarded=list(awarded),
+                course_ids=self.courses_completed(),
+                xp_before=xp_before,
+                xp_after=self.profile.xp,
+            )
+            transaction.on_commit(announcement.send, robust=True)
+        return awarded
+
+    def _completions_save(self) -> list[dict]:
+        """Insert the new completions, move the lowered ones; their XP ledger rows to write."""
+        user_id = self.user.pk
         if self.new_completions:
             # Plain rows, not model instances: a sync writes hundreds (see progress.inserts).
             insert_rows(
@@ -362,11 +380,6 @@ class _LearnerProgress:
                     for lesson_id, moment in self.new_completions.items()
                 ),
             )
-            ledger += [
-                {"learner_id": user_id, "key": lesson_xp_key(lesson_id), "amount": xp}
-                for lesson_id in self.new_completions
-                for xp in [self.completion_xp[lesson_id]]
-            ]
         if self.lowered_completions:
             LessonCompletion.objects.bulk_update(
                 [
@@ -375,6 +388,15 @@ class _LearnerProgress:
                 ],
                 ["completed_at"],
             )
+        return [
+            {"learner_id": user_id, "key": lesson_xp_key(lesson_id), "amount": xp}
+            for lesson_id in self.new_completions
+            for xp in [self.completion_xp[lesson_id]]
+        ]
+
+    def _awards_save(self) -> tuple[list[AchievementAward], list[dict]]:
+        """Create the new awards, move the lowered ones; the new awards and their ledger rows."""
+        user_id = self.user.pk
         awarded = []
         if self.new_awards:
             awarded = [
@@ -387,14 +409,6 @@ class _LearnerProgress:
                 for slug, moment in self.new_awards.items()
             ]
             AchievementAward.objects.bulk_create(awarded)
-            ledger += [
-                {
-                    "learner_id": user_id,
-                    "key": achievement_xp_key(award.achievement.slug),
-                    "amount": award.xp,
-                }
-                for award in awarded
-            ]
         if self.lowered_awards:
             AchievementAward.objects.bulk_update(
                 [
@@ -403,12 +417,27 @@ class _LearnerProgress:
                 ],
                 ["awarded_at"],
             )
+        ledger = [
+            {
+                "learner_id": user_id,
+                "key": achievement_xp_key(award.achievement.slug),
+                "amount": award.xp,
+            }
+            for award in awarded
+        ]
+        return awarded, ledger
+
+    def _xp_save(self, ledger: list[dict]) -> None:
+        """Write the ledger rows and the profile's new total (and its other changes)."""
         if ledger:
             insert_rows(XPEntry, ledger)
             self.profile.xp += sum(entry["amount"] for entry in ledger)
             self.profile_changes.add("xp")
         if self.profile_changes:
             self.profile.save(update_fields=[*self.profile_changes, "updated_at"])
+
+    def _events_save(self) -> None:
+        """Write the new completion events and move the days reported earlier than held."""
         if self.new_events:
             insert_rows(CompletionEvent, self.new_events)
         if self.days_lowered:
@@ -417,21 +446,9 @@ class _LearnerProgress:
                 (Q(lesson_id=day[0], completed_at=self.day_stored[day]), self.day_reports[day])
                 for day in sorted(self.days_lowered)
             ]
-            CompletionEvent.objects.filter(learner_id=user_id).filter(
+            CompletionEvent.objects.filter(learner_id=self.user.pk).filter(
                 functools.reduce(operator.or_, (where for where, _ in moves))
             ).update(completed_at=Case(*(When(where, then=Value(new)) for where, new in moves)))
-        awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
-        if self.new_completions or awarded:
-            announcement = _Announcement(
-                user=self.user,
-                completions=dict(self.new_completions),
-                awarded=list(awarded),
-                course_ids=self.courses_completed(),
-                xp_before=xp_before,
-                xp_after=self.profile.xp,
-            )
-            transaction.on_commit(announcement.send, robust=True)
-        return awarded
 
     def courses_completed(self) -> list[int]:
         """Courses whose last missing published lesson this change completed (in memory)."""
@@ -646,41 +663,41 @@ def progress_sync(
         if zone and not progress.profile.time_zone:
             progress.profile.time_zone = zone
             progress.profile_changes.add("time_zone")
-
-        results, conflicts = [], []
-        for raw, event in zip(events, parsed, strict=True):
-            if not isinstance(event, ClientEvent):
-                raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-                raw_id = raw_id if isinstance(raw_id, str) else None
-                results.append(EventResult(raw_id, REJECTED, event))
-                continue
-            known = progress.seen.get(event.id)
-            if known is not None:
-                if known != event.payload_hash:
-                    conflicts.append(event.raw_id)
-                results.append(EventResult(event.raw_id, DUPLICATE))
-                continue
-            lesson = progress.lessons.get(event.lesson_id)
-            if lesson is None or not lesson.published or event.lesson_id in hidden:
-                reason = (
-                    UNKNOWN_LESSON
-                    if lesson is None or event.lesson_id in hidden
-                    else UNPUBLISHED_LESSON
-                )
-                results.append(EventResult(event.raw_id, REJECTED, reason))
-                continue
-            changed = progress.report(
-                event_id=event.id,
-                hashed=event.payload_hash,
-                lesson_id=event.lesson_id,
-                at=completion_time_bound(event.at, lesson=lesson, now=now),
-            )
-            results.append(EventResult(event.raw_id, APPLIED if changed else DUPLICATE))
+        conflicts = []
+        results = [
+            _event_apply(raw, event, progress=progress, hidden=hidden, now=now, conflicts=conflicts)
+            for raw, event in zip(events, parsed, strict=True)
+        ]
         if conflicts:
             raise SyncConflict(conflicts)
         progress.evaluate()
         awarded = progress.save()
         return SyncResult(results=results, state=progress.state(), awarded=awarded)
+
+
+def _event_apply(raw, event, *, progress, hidden, now, conflicts: list) -> EventResult:
+    """One event's answer, applied to ``progress`` when it is valid and new. An id seen before
+    with another payload is added to ``conflicts``."""
+    if not isinstance(event, ClientEvent):
+        raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+        return EventResult(raw_id if isinstance(raw_id, str) else None, REJECTED, event)
+    known = progress.seen.get(event.id)
+    if known is not None:
+        if known != event.payload_hash:
+            conflicts.append(event.raw_id)
+        return EventResult(event.raw_id, DUPLICATE)
+    lesson = progress.lessons.get(event.lesson_id)
+    if lesson is None or event.lesson_id in hidden:
+        return EventResult(event.raw_id, REJECTED, UNKNOWN_LESSON)
+    if not lesson.published:
+        return EventResult(event.raw_id, REJECTED, UNPUBLISHED_LESSON)
+    changed = progress.report(
+        event_id=event.id,
+        hashed=event.payload_hash,
+        lesson_id=event.lesson_id,
+        at=completion_time_bound(event.at, lesson=lesson, now=now),
+    )
+    return EventResult(event.raw_id, APPLIED if changed else DUPLICATE)
 
 
 # --- Achievements ------------------------------------------------------------------------------
