@@ -102,10 +102,12 @@ def _lesson_url_parts(urlconf_key) -> tuple[str, str, str] | None:
 
 
 def lesson_url(course_slug: str, lesson_slug: str) -> str:
-    """A lesson's address without a ``reverse()`` per lesson (pages list every lesson)."""
+    """A lesson's address without a ``reverse()`` per lesson (pages list every lesson), in the
+    active language (with ``i18n_patterns`` the address carries it)."""
     from django.urls import get_script_prefix, get_urlconf
+    from django.utils.translation import get_language
 
-    parts = _lesson_url_parts((get_urlconf(), get_script_prefix()))
+    parts = _lesson_url_parts((get_urlconf(), get_script_prefix(), get_language()))
     if parts is None:
         return ""
     prefix, middle, suffix = parts

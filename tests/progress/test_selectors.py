@@ -199,3 +199,16 @@ def test_the_cached_state_follows_every_write_and_is_the_learners_own(learner, l
     lessons[1].save()
     state = learner_state(user=learner)
     assert (state.lessons_done, state.total_lessons) == (1, 2)
+
+
+def test_lesson_addresses_follow_the_active_language(lessons):
+    # given the Korean address asked for first (the addresses are built from a cached pattern)
+    from django.utils import translation
+
+    from progress.selectors import lesson_url
+
+    korean = lesson_url("basics", "b1")
+    # when the English one is asked for, then it carries its language
+    with translation.override("en"):
+        english = lesson_url("basics", "b1")
+    assert (korean, english) == ("/courses/basics/b1/", "/en/courses/basics/b1/")
