@@ -14,7 +14,6 @@ from django.conf import settings
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import is_valid_path
 from django.utils import translation
-from django.utils.cache import cc_delim_re
 
 
 def _language_in_address(request) -> bool:
@@ -46,9 +45,9 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         response = super().process_response(request, response)
         if getattr(request, "stream_language_in_address", False) and response.has_header("Vary"):
             kept = [
-                field
-                for field in cc_delim_re.split(response.headers["Vary"])
-                if field.lower() != "accept-language"
+                field.strip()
+                for field in response.headers["Vary"].split(",")
+                if field.strip().lower() != "accept-language"
             ]
             if kept:
                 response.headers["Vary"] = ", ".join(kept)
