@@ -9,7 +9,7 @@ endpoint. Then queries per request, pyinstrument profiles and the 1,000-comment 
 views in-process, the soak (``bench/soak.py``), and the results: ``bench/results.json`` and
 ``docs/benchmarks.md``.
 
-    python bench/run.py                      # everything (about 30 minutes on 2 cores)
+    python bench/run.py                      # everything (about 25 minutes on 2 cores)
     python bench/run.py --quick              # SQLite, scale 1, short runs: a smoke test
     python bench/run.py --endpoints lesson_anon --scales 1 --duration 5 --no-soak
 """
