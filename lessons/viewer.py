@@ -142,7 +142,7 @@ def _read(user, lesson_id) -> tuple:
         if part.rows is not None
         for query in part.rows(user=user, lesson_id=lesson.pk if lesson is not None else None)
     ]
-    rows = list(queries[0].union(*queries[1:], all=True)) if queries else []
+    rows = list(queries[0].union(*queries[1:], all=True).order_by()) if queries else []
     return lesson, values, rows
 
 
