@@ -203,12 +203,17 @@ def test_the_cached_state_follows_every_write_and_is_the_learners_own(learner, l
 
 def test_lesson_addresses_follow_the_active_language(lessons):
     # given the Korean address asked for first (the addresses are built from a cached pattern)
+    from django.urls import reverse
     from django.utils import translation
 
     from progress.selectors import lesson_url
 
+    def reversed_in(language):
+        with translation.override(language):
+            return reverse("stream_lessons:lesson", kwargs={"course": "basics", "lesson": "b1"})
+
     korean = lesson_url("basics", "b1")
-    # when the English one is asked for, then it carries its language
+    # when the English one is asked for, then it is what Django gives in English
     with translation.override("en"):
         english = lesson_url("basics", "b1")
-    assert (korean, english) == ("/courses/basics/b1/", "/en/courses/basics/b1/")
+    assert (korean, english) == (reversed_in("ko"), reversed_in("en"))
