@@ -17,6 +17,25 @@ def fresh_rate_limits():
     cache.clear()
 
 
+class Clock:
+    """A stand-in for the sign-in policy's clock: tests move ``now`` to pass its windows."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from lessons import signin
+
+    fake = Clock(1_800_000_000.0)
+    monkeypatch.setattr(signin, "time", fake)
+    return fake
+
+
 @pytest.fixture
 def lesson(db):
     return LessonFactory(course__slug="basics", slug="first-steps", title="First steps")

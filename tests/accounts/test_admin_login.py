@@ -7,7 +7,6 @@ from django.contrib.auth import get_user
 from django.urls import reverse
 
 import lessons.admin_login as admin_login
-import lessons.signin as signin
 from tests.factories import StaffFactory
 
 from .conftest import PASSWORD
@@ -17,21 +16,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("admin:login")
 ATTACKER = "203.0.113.7"
 ELSEWHERE = "198.51.100.20"
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def time(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock(1_800_000_000.0)
-    monkeypatch.setattr(signin, "time", fake)
-    return fake
 
 
 @pytest.fixture

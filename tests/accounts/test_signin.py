@@ -24,21 +24,6 @@ ATTACKER = "203.0.113.7"
 OWNER = "198.51.100.20"
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def time(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock(1_800_000_000.0)
-    monkeypatch.setattr(signin, "time", fake)
-    return fake
-
-
 @pytest.fixture
 def demo(db):
     """A staff member who signs in as "demo" in the admin and as demo@example.com elsewhere."""
