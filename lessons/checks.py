@@ -43,7 +43,6 @@ AUTH_PROCESSOR = "django.contrib.auth.context_processors.auth"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGE_MIDDLEWARE = "django.contrib.messages.middleware.MessageMiddleware"
-SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 VIEWER_MIDDLEWARE = "lessons.middleware.ViewerCookieMiddleware"
 
 

@@ -90,16 +90,26 @@ def site_version() -> Version:
     return _version(*(row or (0, None)))
 
 
+def site_version_annotations() -> dict:
+    """Annotations that read the site's version along with any row (``site_version``,
+    ``site_changed_at``), saving a query of its own."""
+    from .models import ContentVersion
+
+    site = ContentVersion.objects.filter(scope=SITE)
+    return {
+        "site_version": Subquery(site.values("version")[:1]),
+        "site_changed_at": Subquery(site.values("changed_at")[:1]),
+    }
+
+
 def version_annotations(lesson_ref: str = "pk") -> dict:
     """Annotations that read the site's and a lesson's versions along with the lesson's row,
     so a lesson page costs one query for its visibility and versions together."""
     from .models import ContentVersion
 
-    site = ContentVersion.objects.filter(scope=SITE)
     own = ContentVersion.objects.filter(scope=OuterRef(lesson_ref))
     return {
-        "site_version": Subquery(site.values("version")[:1]),
-        "site_changed_at": Subquery(site.values("changed_at")[:1]),
+        **site_version_annotations(),
         "lesson_version": Subquery(own.values("version")[:1]),
         "lesson_changed_at": Subquery(own.values("changed_at")[:1]),
     }

@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Subquery
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -34,11 +33,8 @@ from .api_base import StreamAPIView, stream_schema
 from .conf import lessons_settings
 from .ids import id_parse
 from .middleware import viewer_cookie_sync
-from .models import ContentVersion
 from .selectors import lessons_visible, user_is_staff
-from .versions import SITE, Version
-
-_site = ContentVersion.objects.filter(scope=SITE)
+from .versions import Version, site_version_annotations
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,9 @@ def nav_item(*, url: str, label: str, badge: str | None = None) -> dict:
     return {"url": url, "label": str(label), "badge": badge}
 
 
-def _reverse_or_none(name: str) -> str | None:
+def reverse_or_none(name: str) -> str | None:
+    """``reverse(name)``, or ``None`` where the URL is not mounted (an app or allauth left
+    out)."""
     try:
         return reverse(name)
     except NoReverseMatch:
@@ -85,7 +83,7 @@ def _reverse_or_none(name: str) -> str | None:
 
 def viewer_config(*, lesson_id, comments_page: int = 1) -> dict:
     """The JSON block a shared page carries for ``viewer.js`` (no per-viewer value in it)."""
-    url = _reverse_or_none("stream_lessons_api:viewer")
+    url = reverse_or_none("stream_lessons_api:viewer")
     if url and len(settings.LANGUAGES) > 1:
         url = f"{url}?{urlencode({'lang': translation.get_language()})}"
     return {
@@ -99,11 +97,11 @@ def viewer_config(*, lesson_id, comments_page: int = 1) -> dict:
 
 def _own_nav(user) -> list[dict]:
     items = []
-    account = _reverse_or_none("account_email")
+    account = reverse_or_none("account_email")
     if account:
         items.append(nav_item(url=account, label=_("Account")))
     if user_is_staff(user):
-        admin = _reverse_or_none("admin:index")
+        admin = reverse_or_none("admin:index")
         if admin:
             items.append(nav_item(url=admin, label=_("Admin")))
     return items
@@ -118,8 +116,7 @@ def _display_name(user) -> str:
 def _read(user, lesson_id) -> tuple:
     """The page's lesson (``None`` unless the viewer may open it), every part's values and
     every part's rows: 2 queries (3 when the lesson is not the viewer's to open)."""
-    annotations = {"site_version": Subquery(_site.values("version")[:1])}
-    annotations["site_changed_at"] = Subquery(_site.values("changed_at")[:1])
+    annotations = site_version_annotations()
     for part in _parts.values():
         if part.values is not None:
             annotations |= part.values(user=user, lesson_id=lesson_id)
@@ -154,7 +151,7 @@ def viewer_payload(request, *, lesson_id=None, page: int = 1) -> dict:
     if not user.is_authenticated:
         return payload | {name: None for name in _parts}
     payload["user"] = {"id": user.pk, "name": _display_name(user), "is_staff": user.is_staff}
-    payload["logout_url"] = _reverse_or_none("account_logout") or _reverse_or_none("logout")
+    payload["logout_url"] = reverse_or_none("account_logout") or reverse_or_none("logout")
     lesson, values, rows = _read(user, lesson_id)
     values["site_version"] = Version(values["site_version"] or 0, values["site_changed_at"])
     nav = []

@@ -4,7 +4,8 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+
+from lessons.viewer import reverse_or_none as _reverse_or_none
 
 from ..conf import progress_settings
 from ..selectors import facts_version
@@ -44,13 +45,6 @@ def progress_course(view, course_id):
 @register.simple_tag
 def progress_next(view, course=None):
     return view.next_lesson(course_id=course.pk if course is not None else None)
-
-
-def _reverse_or_none(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 @register.simple_tag(takes_context=True)

@@ -9,6 +9,7 @@ artefacts), ``assert_accessible(page)`` (axe-core: fails on serious or critical 
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,9 @@ def wait_until(page, expression, *, timeout=10.0):
             return
         page.wait_for_timeout(100)
     raise AssertionError(f"still false after {timeout} s: {expression}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_comment_limits(settings):
+    """Each browser test posts under rate-limit counters of its own."""
+    settings.STREAM = {**settings.STREAM, "COMMENTS_CACHE_PREFIX": f"browser-{uuid.uuid4().hex}"}

@@ -3,7 +3,6 @@ reference shows it, no-JavaScript posting, accessibility at desktop and phone wi
 XSS corpus with a dialog listener."""
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,14 +17,6 @@ from tests.xss_corpus import XSS_PAYLOADS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BODY = "## 준비\n\nText.\n\n## Llama 3 (2024년 4월)\n\nMore text.\n"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    settings.STREAM = {
-        **settings.STREAM,
-        "COMMENTS_CACHE_PREFIX": f"browser-{uuid.uuid4().hex}",
-    }
 
 
 @pytest.fixture

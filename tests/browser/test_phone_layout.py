@@ -6,8 +6,6 @@ ring.
 Tap targets follow WCAG 2.5.5 (Target Size, enhanced): at least 44×44 CSS px on touch widths.
 """
 
-import uuid
-
 import pytest
 import yaml
 from playwright.sync_api import expect
@@ -28,11 +26,6 @@ BRAND_TEXT_TOP = """(brand) => {
     range.selectNodeContents(brand);
     return range.getBoundingClientRect().top;
 }"""
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    settings.STREAM = {**settings.STREAM, "COMMENTS_CACHE_PREFIX": f"browser-{uuid.uuid4().hex}"}
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Report a problem in Chromium: anonymous, with and without JavaScript, into the admin queue."""
 
-import uuid
-
 import pytest
 
 from comments.models import ProblemReport
@@ -10,11 +8,6 @@ from tests.factories import LessonFactory, StaffFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BODY = "## 준비\n\nText.\n\n## Llama 3 (2024년 4월)\n\nMore text.\n"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    settings.STREAM = {**settings.STREAM, "COMMENTS_CACHE_PREFIX": f"browser-{uuid.uuid4().hex}"}
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ by signed-in browsers; without JavaScript every button that posts leads to a pag
 nothing moves when the viewer's part arrives."""
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -34,11 +33,6 @@ new PerformanceObserver((list) => {
   }
 }).observe({ type: "layout-shift", buffered: true });
 """
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    settings.STREAM = {**settings.STREAM, "COMMENTS_CACHE_PREFIX": f"browser-{uuid.uuid4().hex}"}
 
 
 @pytest.fixture
