@@ -52,10 +52,12 @@ class LessonsConfig(AppConfig):
     def ready(self):
         from . import (
             checks,  # noqa: F401 (registers the system checks)
+            learner_data,
             signin,  # noqa: F401 (connects the sign-in policy's signal receivers)
         )
         from .purge import purge_on_commit
         from .versions import connect_receivers, content_committed
 
         connect_receivers()
+        learner_data.connect_receivers()
         content_committed.connect(purge_on_commit, dispatch_uid="stream-purge")
