@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "comments.apps.CommentsConfig",
     "config.apps.DemoConfig",
 ]
+if django.VERSION < (6, 0):
+    INSTALLED_APPS.append("django_tasks")  # the Tasks framework's backport (lessons/background.py)
+INSTALLED_APPS.append("django_tasks_db")  # the task table production's worker reads (TASKS below)
 
 MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",  # first: load balancers probe by IP (see docs)
@@ -238,6 +241,19 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "lessons.markdown.render_lesson_markdown"
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
+
+# Background work (notification fan-out, emails): the demo runs each task at once, after the
+# request's transaction commits, so it needs no second process. Production settings store tasks
+# in the database for a worker (docs/deploy.md).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if django.VERSION >= (6, 0)
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 STREAM = {
     "SITE_NAME": "C.W.K.",

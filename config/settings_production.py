@@ -61,6 +61,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 if env_bool("SESSIONS_IN_CACHE", False):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Background work goes to the database and runs in `manage.py db_worker`, a process of its own
+# beside gunicorn (docs/deploy.md): a request only stores the task.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405
 
 STORAGES = {

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "progress.apps.ProgressConfig",
     "comments.apps.CommentsConfig",
 ]
+if django.VERSION < (6, 0):
+    INSTALLED_APPS.append("django_tasks")  # Django's Tasks framework, backported
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -95,6 +97,19 @@ if django.VERSION >= (6, 1):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 else:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Background work: Acme's own choice of backend (Django's TASKS setting). Its tests run Stream's
+# tasks in-process; tests that need a queue switch to django-tasks-db's, whose table is here.
+INSTALLED_APPS.append("django_tasks_db")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if django.VERSION >= (6, 0)
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 # Stream (step 3 of docs/integration.md)
 STREAM = {
