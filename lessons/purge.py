@@ -37,7 +37,7 @@ from django.utils.module_loading import import_string
 
 from .caching import page_address, page_param_pages
 from .conf import lessons_settings
-from .versions import SITE, Version
+from .versions import SITE, read_versions
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +64,8 @@ def purge_on_commit(sender, *, site: bool, lesson_ids, **kwargs) -> None:
 
 
 def _versions(scopes: set[int]) -> dict[int, str]:
-    from .models import ContentVersion
-
-    rows = ContentVersion.objects.filter(scope__in=scopes).values_list(
-        "scope", "version", "changed_at"
-    )
-    found = {scope: str(Version(number, changed_at)) for scope, number, changed_at in rows}
-    return {scope: found.get(scope, "") for scope in scopes}
+    ordered = sorted(scopes)
+    return dict(zip(ordered, map(str, read_versions(*ordered)), strict=True))
 
 
 def changed_paths(*, site: bool, lesson_ids=()) -> list[str]:

@@ -4,7 +4,7 @@ Every write that changes what a shared page shows bumps a counter in the databas
 writing transaction: the site's (scope ``0``: courses, lessons, tags, links, levels,
 achievements, author names) or one lesson's (its comments). Whoever writes — the admin in another
 worker, ``import_lessons`` in another process, a shell — the next request reads the new number
-(:func:`site_version`, :func:`lesson_versions`: one indexed query) and so misses every copy made
+(:func:`read_versions`: one indexed query) and so misses every copy made
 before, in Django's cache or in a proxy. Nothing is invalidated by hand and nothing depends on
 which cache backend a host runs.
 
@@ -21,13 +21,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import connections, router, transaction
+from django.db.models import F, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 from django.utils import timezone
@@ -78,16 +78,52 @@ class Version:
         return f"{self.number}.{moment}"
 
 
-def _version(number, changed_at) -> Version:
+NO_VERSION = Version(0, None)
+
+
+def read_version(number, changed_at) -> Version:
+    """A version from a row's number and time (missing: 0, never)."""
+    if changed_at is not None and timezone.is_naive(changed_at):
+        changed_at = timezone.make_aware(changed_at, UTC)  # SQLite's raw rows
     return Version(number or 0, changed_at)
+
+
+# Every page view reads versions, so these reads are plain SQL through Django's cursor: the ORM
+# spends about forty times the database's own time building them (see docs/benchmarks.md).
+
+
+def sql_connection(model):
+    """The database connection ``model`` is read from (the project's routers decide)."""
+    return connections[router.db_for_read(model)]
+
+
+def sql_table(connection, model) -> str:
+    """``model``'s table name, quoted for ``connection``'s SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def read_versions(*scopes: int) -> tuple[Version, ...]:
+    """The versions of ``scopes`` (``SITE`` and/or lesson ids), in that order. 1 query."""
+    from .models import ContentVersion
+
+    if not scopes:
+        return ()
+    connection = sql_connection(ContentVersion)
+    table = sql_table(connection, ContentVersion)
+    marks = ", ".join(["%s"] * len(scopes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only the model's table name is formatted in; every value is a parameter.
+            f"SELECT scope, version, changed_at FROM {table} WHERE scope IN ({marks})",  # noqa: S608
+            [int(scope) for scope in scopes],
+        )
+        found = {scope: read_version(number, at) for scope, number, at in cursor.fetchall()}
+    return tuple(found.get(int(scope), NO_VERSION) for scope in scopes)
 
 
 def site_version() -> Version:
     """The site's version. 1 query."""
-    from .models import ContentVersion
-
-    row = ContentVersion.objects.filter(scope=SITE).values_list("version", "changed_at").first()
-    return _version(*(row or (0, None)))
+    return read_versions(SITE)[0]
 
 
 def site_version_annotations() -> dict:
@@ -100,28 +136,6 @@ def site_version_annotations() -> dict:
         "site_version": Subquery(site.values("version")[:1]),
         "site_changed_at": Subquery(site.values("changed_at")[:1]),
     }
-
-
-def version_annotations(lesson_ref: str = "pk") -> dict:
-    """Annotations that read the site's and a lesson's versions along with the lesson's row,
-    so a lesson page costs one query for its visibility and versions together."""
-    from .models import ContentVersion
-
-    own = ContentVersion.objects.filter(scope=OuterRef(lesson_ref))
-    return {
-        **site_version_annotations(),
-        "lesson_version": Subquery(own.values("version")[:1]),
-        "lesson_changed_at": Subquery(own.values("changed_at")[:1]),
-    }
-
-
-def versions_of(row) -> tuple[Version, Version]:
-    """(site, lesson) versions from an object or dict annotated by :func:`version_annotations`."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name, None)
-    return (
-        _version(get("site_version"), get("site_changed_at")),
-        _version(get("lesson_version"), get("lesson_changed_at")),
-    )
 
 
 # --- The release ---------------------------------------------------------------------------

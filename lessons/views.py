@@ -11,7 +11,7 @@ from . import selectors
 from .adapter import adapter_overrides
 from .caching import page_address, page_param, private_response, render_page, shared_response
 from .layout import base_template
-from .versions import site_version, versions_of
+from .versions import site_version
 
 
 def page_context(**context):
@@ -95,13 +95,12 @@ def lesson_detail(request, course, lesson):
     head = selectors.lesson_head(course_slug=course, lesson_slug=lesson)
     if head is None:
         raise Http404("No such lesson.")
-    found = page_param(request, lesson_id=head["pk"])
+    found = page_param(request, lesson_id=head.pk)
     if isinstance(found, HttpResponse):
         return found  # a page parameter written another way: its canonical address
     param, number = found
-    versions = versions_of(head)
-    public = head["status"] == head["course__status"] == selectors.Status.PUBLISHED
-    shared = public and not adapter_overrides("lessons_for_user")
+    versions = head.versions
+    shared = head.public and not adapter_overrides("lessons_for_user")
     user = AnonymousUser() if shared else _viewer(request)
 
     def render():
