@@ -42,3 +42,9 @@ class CommentsConfig(AppConfig):
         viewer_part_register(
             "comments", comments_viewer_part, values=comments_values, rows=comments_rows
         )
+
+        from lessons.xapi import xapi_backfill_register
+
+        from .xapi import comment_statements_past
+
+        xapi_backfill_register("comments", comment_statements_past)

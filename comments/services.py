@@ -24,6 +24,7 @@ from lessons.adapter import adapter_overrides
 from lessons.ids import ids_parse
 from lessons.models import Lesson
 from lessons.selectors import user_is_staff
+from lessons.xapi import xapi_enabled
 
 from . import emails, rules, signals
 from .conf import comments_settings
@@ -49,6 +50,7 @@ from .selectors import (
     lesson_sections,
     user_may_comment,
 )
+from .xapi import comment_statement_record
 
 logger = logging.getLogger(__name__)
 
@@ -298,6 +300,8 @@ def comment_flag(*, comment: Comment, user, reason: str = FlagReason.OTHER):
 def _comment_published(*, comment: Comment, site_url: str) -> None:
     _reply_notify(reply=comment, site_url=site_url)
     _progress_first_comment(comment=comment)
+    if xapi_enabled():
+        comment_statement_record(comment=comment)
 
 
 def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:

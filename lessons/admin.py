@@ -3,18 +3,22 @@
 Publishing goes through ``lessons.services`` so the admin does what commands and the API do.
 """
 
+import json
+
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from .forms import LessonAdminForm
 from .ids import ids_parse
-from .models import Course, Lesson, LessonLink, Status, Tag
+from .models import Course, Lesson, LessonLink, Status, Tag, XapiStatement
 from .services import courses_set_status, lesson_set_tags, lessons_set_status
+from .xapi import VERB_NAMES, statements_retry
 
 # --- Labels of the admin's own -------------------------------------------------------------------
 
@@ -277,3 +281,52 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description=_("lessons"), ordering="lesson_total")
     def lesson_count(self, tag):
         return tag.lesson_total
+
+
+@admin.register(XapiStatement)
+class XapiStatementAdmin(admin.ModelAdmin):
+    """The xAPI outbox: what waits for the learning record store, what it took, and what it
+    refused or never answered (filter "failed"), with a "retry" action."""
+
+    list_display = ("statement_id", "verb_name", "learner", "status", "attempts", "next_attempt_at")
+    list_filter = ("status", "verb")
+    list_select_related = ("learner",)
+    search_fields = ("=statement_id",)
+    date_hierarchy = "created_at"
+    actions = ("retry_statements",)
+    readonly_fields = (
+        "statement_id",
+        "learner",
+        "verb",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "statement_text",
+    )
+    exclude = ("statement",)
+
+    def has_add_permission(self, request):
+        return False  # statements are written by the events they describe
+
+    @admin.display(description=_("verb"), ordering="verb")
+    def verb_name(self, row):
+        return VERB_NAMES.get(row.verb, row.verb)
+
+    @admin.display(description=_("statement"))
+    def statement_text(self, row):
+        return format_html("<pre>{}</pre>", json.dumps(row.statement, indent=2))
+
+    @admin.action(
+        description=_("Retry delivering the selected failed statements"), permissions=["change"]
+    )
+    def retry_statements(self, request, queryset):
+        count = statements_retry(queryset=queryset)
+        message = ngettext(
+            "%(count)d statement will be delivered again.",
+            "%(count)d statements will be delivered again.",
+            count,
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

@@ -60,4 +60,17 @@ class LessonsConfig(AppConfig):
 
         connect_receivers()
         learner_data.connect_receivers()
+        from .xapi import learner_statements_erase, learner_statements_export
+
+        learner_data.learner_data_register(
+            "xapi",
+            export=learner_statements_export,
+            erase=learner_statements_erase,
+            label=_("xAPI statements"),
+            erase_note=_(
+                "Statements waiting for the learning record store are deleted and never sent. "
+                "Those it already holds stay there: ask whoever runs it to remove them."
+            ),
+            order=900,
+        )
         content_committed.connect(purge_on_commit, dispatch_uid="stream-purge")

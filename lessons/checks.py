@@ -20,6 +20,8 @@ stream_lessons.W004   a deprecated ``STREAM`` key is set (``CLIENT_IP_HEADER``,
                       ``ADMIN_LOGIN_*``): it still works; the hint names its replacement
 stream_lessons.W005   django-allauth's ``ACCOUNT_ADAPTER`` is not under Stream's sign-in
                       policy (``lessons.signin.SignInPolicyAdapterMixin``)
+stream_lessons.E008   ``STREAM["XAPI"]`` is malformed (not a dict, an unknown key, no LRS
+                      address, a bad number)
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
 stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
@@ -312,3 +314,21 @@ def check_allauth_signin(app_configs=None, **kwargs):
             id="stream_lessons.W005",
         )
     ]
+
+
+@register()
+def check_xapi(app_configs=None, **kwargs):
+    """``STREAM["XAPI"]``, when set, names an LRS and the site."""
+    from .xapi import xapi_config
+
+    try:
+        xapi_config()
+    except ImproperlyConfigured as error:
+        return [
+            Error(
+                str(error),
+                hint='See docs/settings.md, "xAPI statements"; None turns xAPI off.',
+                id="stream_lessons.E008",
+            )
+        ]
+    return []

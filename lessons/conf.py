@@ -103,6 +103,11 @@ LESSONS_DEFAULTS = {
     "SIGNIN_ACCOUNT_WINDOW": 60 * 60,
     # Prefix of the policy's cache keys (the counters live in the default cache).
     "SIGNIN_CACHE_PREFIX": "stream:signin",
+    # xAPI statements (lessons.xapi): None sends nothing. A dict naming a learning record
+    # store turns them on: {"ENDPOINT": "https://lrs.example.org/xAPI/", "USERNAME": ...,
+    # "PASSWORD": ..., "SITE_URL": "https://learn.example.org"} and the optional keys in
+    # lessons.xapi.XAPI_DEFAULTS.
+    "XAPI": None,
 }
 
 

@@ -6,6 +6,7 @@ files hang on it, so renaming, re-slugging or reordering keeps a lesson's identi
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator, URLValidator
 from django.db import models
 from django.urls import reverse
@@ -255,3 +256,47 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"{self.scope}: {self.version}"
+
+
+class XapiStatement(models.Model):
+    """An xAPI statement waiting for, or done with, delivery to the learning record store.
+
+    Written in the transaction of the event it describes (see ``lessons.xapi``), so a
+    rolled-back completion leaves no row and sends nothing. ``statement_id`` is derived from
+    the event (UUIDv5): the same event always makes the same statement, so writing it twice
+    keeps one row and delivering it twice stores one statement in the LRS.
+    """
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    statement_id = models.UUIDField(_("statement id"), unique=True, editable=False)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_xapi_statements",
+        verbose_name=_("learner"),
+    )
+    verb = models.CharField(_("verb"), max_length=200)
+    statement = models.JSONField(_("statement"))
+    status = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("xAPI statement")
+        verbose_name_plural = _("xAPI statements")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="stream_xapi_due"),
+        ]
+
+    def __str__(self):
+        return str(self.statement_id)

@@ -50,3 +50,9 @@ class ProgressConfig(AppConfig):
         viewer_part_register(
             "progress", progress_viewer_part, values=progress_values, rows=progress_rows
         )
+
+        from lessons.xapi import xapi_backfill_register
+
+        from .xapi import progress_statements_past
+
+        xapi_backfill_register("progress", progress_statements_past)

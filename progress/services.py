@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from lessons.adapter import adapter_overrides, get_adapter
 from lessons.models import Course, Lesson
+from lessons.xapi import xapi_enabled
 
 from . import signals
 from .conf import progress_settings
@@ -67,6 +68,7 @@ from .selectors import (
     rules_cached,
     site_figures,
 )
+from .xapi import progress_statements_record
 
 logger = logging.getLogger(__name__)
 
@@ -352,11 +354,20 @@ class _LearnerProgress:
         self._events_save()
         awarded.sort(key=lambda award: (award.awarded_at, award.achievement.position))
         if self.new_completions or awarded:
+            course_ids = self.courses_completed()
+            if xapi_enabled():
+                progress_statements_record(
+                    user=self.user,
+                    completions=self.new_completions,
+                    all_completions=self.completions,
+                    awards=awarded,
+                    course_ids=course_ids,
+                )
             announcement = _Announcement(
                 user=self.user,
                 completions=dict(self.new_completions),
                 awarded=list(awarded),
-                course_ids=self.courses_completed(),
+                course_ids=course_ids,
                 xp_before=xp_before,
                 xp_after=self.profile.xp,
             )
