@@ -28,6 +28,9 @@ else:
         sign_in,
     )
 
+    # The learning record store the xAPI tests send statements to.
+    from tests.lrs import ralph, xapi_lrs  # noqa: F401
+
     def pytest_collection_modifyitems(config, items):
         reason = browser_missing_reason()
         for item in items:
