@@ -485,3 +485,36 @@ def test_statements_cost_one_read_and_one_write_more_than_a_completion_without(
     # the lesson with its course, and the outbox's insert
     with django_assert_num_queries(len(without.captured_queries) + 2):
         services.completion_record(user=learner, lesson=lesson, at=T0)
+
+
+# --- Through the task queue production uses ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_queue_the_task_comes_back_when_the_wait_is_over(xapi_lrs, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    # given django-tasks-db's queue and worker, and the LRS down
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    learner, lesson = UserFactory(), LessonFactory(course=CourseFactory())
+    xapi_lrs.ralph.stop()
+
+    # when a lesson is completed (the commit enqueues the delivery) and the worker runs it
+    services.completion_record(user=learner, lesson=lesson, at=T0)
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+    # then the statement waits, and the task is queued again for when it is due
+    row = XapiStatement.objects.order_by("id").first()  # the lesson's; its course's waits too
+    assert (row.status, row.attempts) == (Delivery.PENDING, 1)
+    waiting = DBTaskResult.objects.filter(status="READY")
+    assert [task.run_after for task in waiting] == [row.next_attempt_at]
+
+    # when the LRS is back and the time has come, the worker delivers everything, once
+    xapi_lrs.ralph.start()
+    XapiStatement.objects.update(next_attempt_at=timezone.now())
+    waiting.update(run_after=timezone.now())
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+    assert set(XapiStatement.objects.values_list("status", flat=True)) == {Delivery.SENT}
+    assert len(xapi_lrs.statements()) == XapiStatement.objects.count() == 2
+    assert not DBTaskResult.objects.filter(status="READY").exists()
