@@ -7,7 +7,8 @@ or each sync event's answer), and so is every refused one. Afterwards, in-proces
 
 - each acknowledged comment, reply and report is in the database exactly once, and nothing
   that was refused or never acknowledged is;
-- each event a sync answered "applied" is in the learner's completion log exactly once, with a
+- each event a sync answered "applied" is in the learner's completion log exactly once, or
+  moved its day's row to its earlier time (the log keeps one row per lesson and day), with a
   completion for its lesson; a batch sent again was answered "duplicate" event by event; each
   lesson completed with the page's form is completed; every completion has its XP row;
 - every learner's XP total equals the sum of their XP ledger;
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +63,7 @@ class Ledger:
         self.comments = []  # {"id", "marker", "parent", "lesson", "learner"}
         self.refused_markers = []
         self.reports = []  # {"id", "marker"}
-        self.events = []  # (learner_id, event_id, lesson_id) answered "applied"
+        self.events = []  # (learner_id, event_id, lesson_id, at) answered "applied"
         self.batches = []  # (learner, [events]) acknowledged, for sending again
         self.form_completions = []  # (learner_id, lesson_id) the page's form acknowledged
         self.duplicate_mismatches = 0
@@ -181,7 +183,9 @@ class Client(threading.Thread):
             with self.ledger.lock:
                 for event in events:
                     if answers.get(event["id"]) == "applied":
-                        self.ledger.events.append((learner["id"], event["id"], event["lesson"]))
+                        self.ledger.events.append(
+                            (learner["id"], event["id"], event["lesson"], event["at"])
+                        )
                 self.ledger.batches.append((learner, events))
         return status
 
@@ -386,6 +390,32 @@ def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log
 # --- The checking half, in-process ---------------------------------------------------------------
 
 
+def _log_day_check(learners):
+    """``holds(learner, lesson, at)``: whether ``learner``'s log has a row for ``lesson`` on
+    ``at``'s day (in their time zone) at ``at`` or earlier."""
+    from progress.models import CompletionEvent, LearnerProfile
+    from progress.rules import local_date
+    from progress.selectors import learner_time_zone
+
+    default = learner_time_zone(None)
+    zones = {
+        profile.user_id: learner_time_zone(profile)
+        for profile in LearnerProfile.objects.filter(user_id__in=learners)
+    }
+    days = {}
+    rows = CompletionEvent.objects.filter(learner_id__in=learners).values_list(
+        "learner_id", "lesson_id", "completed_at"
+    )
+    for learner, lesson, moment in rows:
+        days[(learner, lesson, local_date(moment, zones.get(learner, default)))] = moment
+
+    def holds(learner, lesson, at) -> bool:
+        held = days.get((learner, lesson, local_date(at, zones.get(learner, default))))
+        return held is not None and held <= at
+
+    return holds
+
+
 def database_check(ledger: dict) -> list[dict]:
     """Compare the database with what the server acknowledged (see the module docstring)."""
     from django.db.models import Sum
@@ -452,14 +482,23 @@ def database_check(ledger: dict) -> list[dict]:
         total_comments == initial["comments"] + len(acknowledged),
         f"{total_comments:,} = {initial['comments']:,} + {len(acknowledged):,}",
     )
-    applied = {(learner, event_id): lesson for learner, event_id, lesson in ledger["events"]}
+    applied = {(learner, event_id): lesson for learner, event_id, lesson, _ in ledger["events"]}
     stored = {
         (learner, str(event_id)): lesson
         for learner, event_id, lesson in CompletionEvent.objects.filter(
             event_id__in=[uuid.UUID(event_id) for _, event_id in applied]
         ).values_list("learner_id", "event_id", "lesson_id")
     }
-    missing = [key for key in applied if stored.get(key) != applied[key]]
+    # The log keeps one row per lesson and day in the learner's time zone, at the earliest
+    # time reported that day: an applied event that reported a lesson earlier on a day the log
+    # already held moved that day's row to its time instead of adding a row of its own.
+    day_row_holds = _log_day_check({learner for learner, _, _, _ in ledger["events"]})
+    missing = [
+        (learner, event_id)
+        for learner, event_id, lesson, at in ledger["events"]
+        if stored.get((learner, event_id)) != lesson
+        and not day_row_holds(learner, lesson, datetime.fromisoformat(at))
+    ]
     check(
         "each event answered “applied” is in the completion log once",
         not missing and len(applied) == len(ledger["events"]),

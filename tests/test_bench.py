@@ -341,3 +341,48 @@ def test_bench_data_is_consistent_and_its_sessions_sign_learners_in(tmp_path, cl
 
     with pytest.raises(CommandError, match="empty database"):
         call_command("bench_data", scale=1, manifest=str(tmp_path / "again.json"))
+
+
+@pytest.mark.django_db
+def test_the_soak_counts_an_earlier_report_that_moved_a_days_row_as_kept():
+    # The log keeps one row per lesson and day, at the earliest time reported that day: a sync
+    # event reporting 09:00 on a day the log holds at 15:00 is applied by moving that row, not
+    # by adding one under its own id. The soak took that for a lost event (6 of 4,768).
+    import uuid
+
+    from bench.soak import database_check
+    from progress import services
+    from tests.factories import LessonFactory, UserFactory
+
+    learner, lesson = UserFactory(), LessonFactory()
+
+    def sync(at):
+        event_id = str(uuid.uuid4())
+        result = services.progress_sync(
+            user=learner,
+            events=[{"id": event_id, "type": "lesson_completed", "lesson": lesson.pk, "at": at}],
+        )
+        return event_id, result.results[0].status
+
+    initial = {"comments": 0, "completions": 0, "completion_events": 0}
+    later_id, later = sync("2026-11-03T15:00:00+09:00")
+    earlier_id, earlier = sync("2026-11-03T09:00:00+09:00")
+    ledger = {
+        "initial": initial,
+        "events": [
+            (learner.pk, later_id, lesson.pk, "2026-11-03T15:00:00+09:00"),
+            (learner.pk, earlier_id, lesson.pk, "2026-11-03T09:00:00+09:00"),
+        ],
+        "comments": [],
+        "reports": [],
+        "refused_markers": [],
+    }
+    assert (later, earlier) == ("applied", "applied")
+
+    checks = {check["what"]: check for check in database_check(ledger)}
+
+    assert checks["each event answered “applied” is in the completion log once"]["ok"], checks
+    # and an applied event that left nothing in the log is still caught
+    ledger["events"].append((learner.pk, str(uuid.uuid4()), lesson.pk, "2026-11-20T09:00:00+09:00"))
+    checks = {check["what"]: check for check in database_check(ledger)}
+    assert not checks["each event answered “applied” is in the completion log once"]["ok"]
