@@ -43,6 +43,10 @@ class CommentsConfig(AppConfig):
             "comments", comments_viewer_part, values=comments_values, rows=comments_rows
         )
 
+        from . import learner_data
+
+        learner_data.register()
+
         from lessons.xapi import xapi_backfill_register
 
         from .xapi import comment_statements_past

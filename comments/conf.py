@@ -48,6 +48,10 @@ COMMENTS_DEFAULTS = {
     "REPORTS_LIMIT_PER_USER": 5,
     "REPORTS_WINDOW": 3600,
     "REPORTS_MAX_LENGTH": 2000,
+    # When a learner's data is erased (they ask on /me/data/, staff do it in the admin, or the
+    # user is deleted) their comments stay in their threads without an author. False: their
+    # text goes too; True: the text stays, shown as a deleted learner's.
+    "COMMENTS_ERASE_KEEPS_TEXT": False,
     # Prefix of the comments app's cache keys (rate-limit counters).
     "COMMENTS_CACHE_PREFIX": "stream:comments",
 }

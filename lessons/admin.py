@@ -330,3 +330,7 @@ class XapiStatementAdmin(admin.ModelAdmin):
             count,
         )
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+# The "Learner data" page: export or erase one learner's data on request.
+from . import learner_data_admin  # noqa: E402, F401

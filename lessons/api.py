@@ -11,6 +11,7 @@ import warnings
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.http import Http404, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import OpenApiParameter
@@ -21,6 +22,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from . import api_base, selectors
+from .learner_data import learner_data_export
 from .models import Status
 from .signin import SignInLocked, signin_check, signin_success_record
 
@@ -412,3 +414,46 @@ __all__ = [
     "LessonDetailView",
     "SchemaView",
 ]
+
+
+# --- A learner's own data ------------------------------------------------------------------------
+
+
+class LearnerIdentitySerializer(serializers.Serializer):
+    id = serializers.JSONField(help_text="The user's id (as the host's user model has it).")
+    username = serializers.CharField(help_text="Their login.")
+    email = serializers.CharField(help_text="Their email address, or empty.")
+    name = serializers.CharField(help_text="How Stream's pages name them.")
+
+
+class LearnerDataSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text='Always "stream-learner-data".')
+    version = serializers.IntegerField(help_text="The format's version: 1.")
+    exported_at = serializers.DateTimeField()
+    learner = LearnerIdentitySerializer()
+    parts = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text=(
+            "Each part of Stream that keeps data about the learner, by name: progress "
+            "(profile, completions, completion_events, xp_ledger, awards), comments "
+            "(comments, flags, subscriptions, notification_settings, notifications, reports), "
+            "and those other parts add. See docs/records.md."
+        ),
+    )
+
+
+class LearnerDataView(api_base.StreamAPIView):
+    """Everything Stream keeps about the signed-in learner, as ``/me/data/`` downloads it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @api_base.stream_schema(
+        operation_id="learner_data_retrieve",
+        tags=["learner data"],
+        responses=LearnerDataSerializer,
+        errors=(403,),
+    )
+    def get(self, request):
+        response = Response(learner_data_export(user=request.user))
+        patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -51,8 +51,14 @@ class LearnerDataPart:
     erase: Callable
     label: str
     template: str | None = None
-    erase_note: str | None = None
+    erase_note: str | Callable | None = None
     order: int = 100
+
+    @property
+    def erase_text(self) -> str:
+        """What erasing does to this part, for the confirmation page ("" when nothing to say)."""
+        note = self.erase_note() if callable(self.erase_note) else self.erase_note
+        return str(note or "")
 
 
 _parts: dict[str, LearnerDataPart] = {}
@@ -74,7 +80,8 @@ def learner_data_register(
     admin; ``template`` renders that section (its context has ``part`` and ``data``, the
     export's value) instead of the generic tables; ``erase_note`` says, on the confirmation
     page, what erasing does to this part when it is more than "deleted" (comments stay in
-    their threads, for instance). Parts are listed by ``order``, then name. Registering a name
+    their threads, for instance; a callable answering the text when it depends on settings).
+    Parts are listed by ``order``, then name. Registering a name
     again replaces its part.
     """
     _parts[name] = LearnerDataPart(
@@ -108,6 +115,16 @@ def learner_identity(user) -> dict:
         "username": user.get_username(),
         "email": getattr(user, email_field, "") or "",
         "name": get_adapter().user_display_name(user),
+    }
+
+
+def lesson_summary(lesson) -> dict:
+    """How a part's rows name a lesson in the export (``lesson.course`` should be loaded)."""
+    return {
+        "id": lesson.pk,
+        "uuid": lesson.uuid,
+        "title": lesson.title,
+        "course": lesson.course.title,
     }
 
 

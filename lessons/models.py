@@ -258,6 +258,18 @@ class ContentVersion(models.Model):
         return f"{self.scope}: {self.version}"
 
 
+class LearnerData(ContentVersion):
+    """The admin's "Learner data" page (``lessons.learner_data_admin``), where staff export or
+    erase one learner's data on request. It keeps no rows: the proxy gives the page its place in
+    the admin and its two permissions, view (export) and delete (erase)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ("view", "delete")
+        verbose_name = _("learner data")
+        verbose_name_plural = _("learner data")
+
+
 class XapiStatement(models.Model):
     """An xAPI statement waiting for, or done with, delivery to the learning record store.
 

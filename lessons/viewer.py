@@ -100,6 +100,9 @@ def _own_nav(user) -> list[dict]:
     account = reverse_or_none("account_email")
     if account:
         items.append(nav_item(url=account, label=_("Account")))
+    data = reverse_or_none("stream_lessons:learner_data")
+    if data:
+        items.append(nav_item(url=data, label=_("My data")))
     if user_is_staff(user):
         admin = reverse_or_none("admin:index")
         if admin:

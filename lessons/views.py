@@ -21,13 +21,14 @@ def page_context(**context):
     return {"stream_base_template": base_template(), **context}
 
 
-def done_page(request, *, title: str, back_url: str) -> HttpResponse:
+def done_page(request, *, title: str, back_url: str, back_label: str = "") -> HttpResponse:
     """What a form posted without JavaScript answers: the outcome (its messages, which the
-    shared lesson page cannot show) and a link back. Private: it is this viewer's."""
+    shared lesson page cannot show) and a link back (``back_label``, by default "Back to the
+    lesson"). Private: it is this viewer's."""
     response = render(
         request,
         "stream/lessons/done_page.html",
-        page_context(title=title, back_url=back_url),
+        page_context(title=title, back_url=back_url, back_label=back_label),
     )
     return private_response(response)
 

@@ -51,6 +51,10 @@ class ProgressConfig(AppConfig):
             "progress", progress_viewer_part, values=progress_values, rows=progress_rows
         )
 
+        from . import learner_data
+
+        learner_data.register()
+
         from lessons.xapi import xapi_backfill_register
 
         from .xapi import progress_statements_past

@@ -34,6 +34,7 @@ DESIGNED = {
     "/reports/{id}/resolve/": {"post"},
     "/auth/token/": {"post", "delete"},
     "/me/page/": {"get"},
+    "/me/data/": {"get"},
 }
 
 

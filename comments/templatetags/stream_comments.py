@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .. import selectors
 from ..conf import comments_settings
 from ..forms import ReportForm
+from ..models import CommentStatus, FlagReason, NotificationKind, ReportStatus
 from ..threads import thread_list_html
 
 register = template.Library()
@@ -68,6 +69,21 @@ def relative_time(value):
     if now - value < timedelta(minutes=1):
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+
+
+# What the learner-data page's codes mean (comments.learner_data exports the codes).
+_CHOICES = {
+    "comment_status": CommentStatus,
+    "flag_reason": FlagReason,
+    "notification_kind": NotificationKind,
+    "report_status": ReportStatus,
+}
+
+
+@register.filter
+def choice_label(value, kind):
+    """The label of the code ``value`` among the choices ``kind`` names (the code if unknown)."""
+    return dict(_CHOICES[kind].choices).get(value, value)
 
 
 @register.filter
