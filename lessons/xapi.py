@@ -225,7 +225,7 @@ def _timestamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _statement(*, user, verb: str, activity: dict, at: datetime, context: dict, config, **extra):
+def _statement(*, user, verb: str, activity: dict, at: datetime, config, context=None, **extra):
     parts = [verb, activity["id"], actor_key(user), *extra.pop("id_parts", ())]
     statement = {
         "id": str(uuid.uuid5(STATEMENT_NAMESPACE, " ".join(parts))),
@@ -233,7 +233,7 @@ def _statement(*, user, verb: str, activity: dict, at: datetime, context: dict, 
         "verb": {"id": verb, "display": {"en-US": VERB_NAMES[verb]}},
         "object": activity,
         "timestamp": _timestamp(at),
-        "context": {"platform": "Stream", "language": _language(), **context},
+        "context": {"platform": "Stream", "language": _language(), **(context or {})},
     }
     statement.update(extra)
     return statement
@@ -266,7 +266,6 @@ def statement_course_completed(*, user, course: Course, at: datetime, config) ->
         verb=VERB_COMPLETED,
         activity=course_activity(course, config),
         at=at,
-        context={},
         config=config,
         result={"completion": True},
     )
@@ -283,7 +282,6 @@ def statement_achievement_earned(
             achievement_activity_id(slug, config), ACTIVITY_BADGE, name, description=description
         ),
         at=at,
-        context={},
         config=config,
     )
 
