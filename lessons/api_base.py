@@ -10,6 +10,7 @@ docs page are in ``lessons.api``.
 """
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.urls import register_converter
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
@@ -308,6 +310,30 @@ class StreamAPIView(APIView):
         for value in kwargs.values():
             if value is None or (isinstance(value, int) and not 0 <= value <= MAX_ID):
                 raise exceptions.NotFound()
+
+
+def requested_language(request) -> str:
+    """The language a page's script named with ``?lang=`` (the page's own, which may differ
+    from the browser's ``Accept-Language``), when it is one of the site's; else the active
+    one. Endpoints whose answers carry names shown on the page answer in it."""
+    language = request.query_params.get("lang")
+    if language in dict(settings.LANGUAGES):
+        return language
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+LANGUAGE_PARAMETER = OpenApiParameter(
+    "lang", str, description="The page's language (names and labels in it)."
+)
+
+
+def language_param(url: str | None) -> str | None:
+    """``url`` naming the active language as ``?lang=``, for a page's script to ask in the
+    page's language (only on a site of several languages)."""
+    if url and len(settings.LANGUAGES) > 1:
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}{urlencode({'lang': translation.get_language()})}"
+    return url
 
 
 # --- Strict request fields ------------------------------------------------------------------------

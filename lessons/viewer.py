@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +28,13 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from .api_base import StreamAPIView, stream_schema
+from .api_base import (
+    LANGUAGE_PARAMETER,
+    StreamAPIView,
+    language_param,
+    requested_language,
+    stream_schema,
+)
 from .conf import lessons_settings
 from .ids import id_parse
 from .middleware import viewer_cookie_sync
@@ -83,11 +88,8 @@ def reverse_or_none(name: str) -> str | None:
 
 def viewer_config(*, lesson_id, comments_page: int = 1) -> dict:
     """The JSON block a shared page carries for ``viewer.js`` (no per-viewer value in it)."""
-    url = reverse_or_none("stream_lessons_api:viewer")
-    if url and len(settings.LANGUAGES) > 1:
-        url = f"{url}?{urlencode({'lang': translation.get_language()})}"
     return {
-        "url": url,
+        "url": language_param(reverse_or_none("stream_lessons_api:viewer")),
         "cookie": lessons_settings.VIEWER_COOKIE,
         "csrfHeader": settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-"),
         "lesson": lesson_id,
@@ -209,7 +211,7 @@ class ViewerView(StreamAPIView):
         parameters=[
             OpenApiParameter("lesson", int, description="The lesson the page shows."),
             OpenApiParameter("comments_page", int, description="The page of comments shown."),
-            OpenApiParameter("lang", str, description="The page's language (labels in it)."),
+            LANGUAGE_PARAMETER,
         ],
         responses=ViewerSerializer,
         errors=(400,),
@@ -226,12 +228,7 @@ class ViewerView(StreamAPIView):
                 },
                 status=400,
             )
-        # The page's language, when it names one of the site's (override(None) would turn
-        # translation off).
-        language = params.get("lang")
-        if language not in dict(settings.LANGUAGES):
-            language = translation.get_language()
-        with translation.override(language):
+        with translation.override(requested_language(request)):
             payload = viewer_payload(request, lesson_id=lesson_id, page=page)
         response = Response(payload)
         patch_cache_control(response, private=True, no_store=True)

@@ -19,16 +19,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from lessons.admin import StatusFilter, StatusLabels, ViewOnlyTitle
+from lessons.admin_translations import TranslationInline
 from lessons.models import Course, Lesson, Status, Tag
 
 from .models import (
     Achievement,
     AchievementAward,
+    AchievementTranslation,
     CourseCompletionFigures,
     LearnerProfile,
     LessonCompletion,
     LessonCompletionFigures,
     Level,
+    LevelTranslation,
     RuleKind,
     XPEntry,
 )
@@ -57,13 +60,31 @@ class ReadOnlyAdmin(ViewOnlyTitle, admin.ModelAdmin):
         return False
 
 
+class TranslatedNames:
+    """The list's column of names per language (one query for the page's rows)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("translations")
+
+    @admin.display(description=_("names per language"))
+    def names_per_language(self, obj):
+        rows = sorted(obj.translations_by_language().items())
+        return " · ".join(f"{language}: {row.name}" for language, row in rows) or "—"
+
+
+class LevelTranslationInline(TranslationInline):
+    model = LevelTranslation
+    fields = ("language", "name")
+
+
 @admin.register(Level)
-class LevelAdmin(admin.ModelAdmin):
-    list_display = ("number", "name", "min_xp")
+class LevelAdmin(TranslatedNames, admin.ModelAdmin):
+    list_display = ("number", "name", "names_per_language", "min_xp")
     list_display_links = ("number",)
     list_editable = ("name", "min_xp")
     ordering = ("min_xp",)
     fields = ("number", "name", "min_xp")
+    inlines = [LevelTranslationInline]
 
 
 # --- Achievements ------------------------------------------------------------------------------
@@ -222,13 +243,27 @@ class AchievementAdminForm(forms.ModelForm):
         )
 
 
+class AchievementTranslationInline(TranslationInline):
+    model = AchievementTranslation
+    fields = ("language", "name", "description")
+
+
 @admin.register(Achievement)
-class AchievementAdmin(admin.ModelAdmin):
+class AchievementAdmin(TranslatedNames, admin.ModelAdmin):
     form = AchievementAdminForm
-    list_display = ("name", "rule_summary", "xp", "active", "position", "award_count")
+    inlines = [AchievementTranslationInline]
+    list_display = (
+        "name",
+        "names_per_language",
+        "rule_summary",
+        "xp",
+        "active",
+        "position",
+        "award_count",
+    )
     list_editable = ("active", "position")
     list_filter = ("active", "rule_kind")
-    search_fields = ("name", "slug", "description")
+    search_fields = ("name", "slug", "description", "translations__name")
     ordering = ("position", "id")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("rule_summary", "award_preview")
@@ -306,7 +341,11 @@ class AchievementAwardAdmin(ReadOnlyAdmin):
     list_display = ("learner", "achievement", "awarded_at", "xp")
     list_filter = ("achievement",)
     list_select_related = ("learner", "achievement")
-    search_fields = (*learner_search_fields(), "achievement__name")
+    search_fields = (
+        *learner_search_fields(),
+        "achievement__name",
+        "achievement__translations__name",
+    )
     date_hierarchy = "awarded_at"
     ordering = ("-awarded_at",)
 

@@ -4,6 +4,7 @@ Views stay thin: check the request's shape, call a service, shape the answer. Bo
 answer only for the signed-in learner themselves; there is no way to name another learner.
 """
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers, status
@@ -11,7 +12,14 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from lessons.api_base import ErrorSerializer, StreamAPIView, StrictCharField, stream_schema
+from lessons.api_base import (
+    LANGUAGE_PARAMETER,
+    ErrorSerializer,
+    StreamAPIView,
+    StrictCharField,
+    requested_language,
+    stream_schema,
+)
 
 from . import services
 from .selectors import learner_state
@@ -95,7 +103,8 @@ class BatchTooLarge(APIException):
 
 
 def award_payload(award) -> dict:
-    return {"slug": award.achievement.slug, "name": award.achievement.name, "xp": award.xp}
+    """An award as the API and the page's notices show it: the name in the active language."""
+    return {"slug": award.achievement.slug, "name": award.achievement.name_in(), "xp": award.xp}
 
 
 class ProgressStateView(StreamAPIView):
@@ -106,11 +115,13 @@ class ProgressStateView(StreamAPIView):
     @stream_schema(
         operation_id="progress_retrieve",
         tags=["progress"],
+        parameters=[LANGUAGE_PARAMETER],
         responses=ProgressStateSerializer,
         errors=(403,),
     )
     def get(self, request):
-        return Response(learner_state(user=request.user).as_payload())
+        with translation.override(requested_language(request)):
+            return Response(learner_state(user=request.user).as_payload())
 
 
 class ProgressSyncView(StreamAPIView):
@@ -122,6 +133,7 @@ class ProgressSyncView(StreamAPIView):
         operation_id="progress_sync",
         tags=["progress"],
         request=SyncRequestSerializer,
+        parameters=[LANGUAGE_PARAMETER],
         responses={200: SyncResponseSerializer, 409: SyncConflictSerializer},
         examples=[
             OpenApiExample(
@@ -143,6 +155,10 @@ class ProgressSyncView(StreamAPIView):
         errors=(400, 403),
     )
     def post(self, request):
+        with translation.override(requested_language(request)):
+            return self.sync(request)
+
+    def sync(self, request):
         serializer = SyncRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

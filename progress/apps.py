@@ -42,11 +42,11 @@ class ProgressConfig(AppConfig):
         from lessons.versions import bump_on_save
         from lessons.viewer import viewer_part_register
 
-        from .models import Achievement, Level
+        from .models import Achievement, AchievementTranslation, Level, LevelTranslation
         from .viewer import progress_rows, progress_values, progress_viewer_part
 
-        bump_on_save(Level)
-        bump_on_save(Achievement)
+        for model in (Level, LevelTranslation, Achievement, AchievementTranslation):
+            bump_on_save(model)
         viewer_part_register(
             "progress", progress_viewer_part, values=progress_values, rows=progress_rows
         )

@@ -2,8 +2,10 @@
 (``manage.py stream_defaults``).
 
 They are the demo's (``config/demo_content/progress.yml``) without what names the demo's own
-courses and tags; a test keeps the two the same. Names are in English, like the demo's: staff
-rename them in the admin.
+courses and tags; a test keeps the two the same. Achievements' names and descriptions are in
+English (what a page in a language without its own text shows) with Korean ``translations``;
+levels keep their English names in Korean too, as the reference status bar reads ("Level 0 ·
+Scout"). Staff rename them, and name them per language, in the admin.
 """
 
 from .models import Achievement, Level
@@ -22,6 +24,10 @@ ACHIEVEMENTS = [
     {
         "slug": "first-lesson",
         "name": "First steps",
+        "description": "Every course starts with a single lesson.",
+        "translations": {
+            "ko": {"name": "첫걸음", "description": "모든 코스는 레슨 하나에서 시작합니다."}
+        },
         "icon": "🌱",
         "rule_kind": "lessons_completed",
         "rule_params": {"count": 1},
@@ -30,6 +36,13 @@ ACHIEVEMENTS = [
     {
         "slug": "five-lessons",
         "name": "Getting going",
+        "description": "Five lessons in: the basics start to connect.",
+        "translations": {
+            "ko": {
+                "name": "시동 걸기",
+                "description": "다섯 번째 레슨, 기초가 서로 이어지기 시작합니다.",
+            }
+        },
         "icon": "📚",
         "rule_kind": "lessons_completed",
         "rule_params": {"count": 5},
@@ -38,6 +51,10 @@ ACHIEVEMENTS = [
     {
         "slug": "twenty-lessons",
         "name": "Deep reader",
+        "description": "Twenty lessons, read closely.",
+        "translations": {
+            "ko": {"name": "정독가", "description": "스무 개의 레슨을 꼼꼼히 읽었습니다."}
+        },
         "icon": "🔭",
         "rule_kind": "lessons_completed",
         "rule_params": {"count": 20},
@@ -46,6 +63,10 @@ ACHIEVEMENTS = [
     {
         "slug": "three-in-a-day",
         "name": "Binge learner",
+        "description": "A whole afternoon of learning.",
+        "translations": {
+            "ko": {"name": "몰입 학습자", "description": "하루를 온전히 공부에 쓴 날."}
+        },
         "icon": "⚡",
         "rule_kind": "lessons_in_one_day",
         "rule_params": {"count": 3},
@@ -54,6 +75,8 @@ ACHIEVEMENTS = [
     {
         "slug": "three-day-streak",
         "name": "On a roll",
+        "description": "Learning has become a habit.",
+        "translations": {"ko": {"name": "상승세", "description": "공부가 습관이 되었습니다."}},
         "icon": "🔥",
         "rule_kind": "streak_days",
         "rule_params": {"days": 3},
@@ -62,6 +85,8 @@ ACHIEVEMENTS = [
     {
         "slug": "xp-300",
         "name": "Three hundred",
+        "description": "A milestone on the XP ladder.",
+        "translations": {"ko": {"name": "삼백", "description": "XP 사다리의 이정표 하나."}},
         "icon": "💎",
         "rule_kind": "xp_at_least",
         "rule_params": {"xp": 300},
@@ -70,6 +95,10 @@ ACHIEVEMENTS = [
     {
         "slug": "first-comment",
         "name": "Joined the conversation",
+        "description": "Your first comment: questions make lessons better.",
+        "translations": {
+            "ko": {"name": "대화 참여", "description": "첫 댓글: 질문이 레슨을 더 좋게 만듭니다."}
+        },
         "icon": "💬",
         "rule_kind": "first_comment",
         "rule_params": {},

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lessons.models import Course, Lesson
+from lessons.translations import Translatable, Translation
 
 
 class RuleKind(models.TextChoices):
@@ -137,11 +138,17 @@ class XPEntry(models.Model):
         return f"{self.learner} · {self.key} · {self.amount}"
 
 
-class Level(models.Model):
+class Level(Translatable, models.Model):
     number = models.PositiveSmallIntegerField(
         _("number"), unique=True, help_text=_("Shown as “Level N”. Start at 0.")
     )
-    name = models.CharField(_("name"), max_length=60, help_text=_("Shown beside the number."))
+    name = models.CharField(
+        _("name"),
+        max_length=60,
+        help_text=_(
+            "Shown beside the number, in every language that has no name of its own below."
+        ),
+    )
     min_xp = models.PositiveIntegerField(
         _("minimum XP"),
         unique=True,
@@ -151,6 +158,8 @@ class Level(models.Model):
         ),
     )
 
+    translated_fields = ("name",)
+
     class Meta:
         ordering = ["min_xp"]
         verbose_name = _("level")
@@ -158,6 +167,10 @@ class Level(models.Model):
 
     def __str__(self):
         return f"{self.number} · {self.name}"
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name in ``language`` (the active one by default), else :attr:`name`."""
+        return self.translated("name", language)
 
     def clean(self):
         others = Level.objects.exclude(pk=self.pk)
@@ -179,14 +192,18 @@ class Level(models.Model):
             )
 
 
-class Achievement(models.Model):
+class Achievement(Translatable, models.Model):
     slug = models.SlugField(
         _("slug"),
         max_length=60,
         unique=True,
         help_text=_("Its permanent name in the XP ledger; do not reuse one for another idea."),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        help_text=_("Shown in every language that has no name of its own below."),
+    )
     description = models.TextField(
         _("description"),
         blank=True,
@@ -223,6 +240,8 @@ class Achievement(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    translated_fields = ("name", "description")
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("achievement")
@@ -231,11 +250,72 @@ class Achievement(models.Model):
     def __str__(self):
         return self.name
 
+    def name_in(self, language: str | None = None) -> str:
+        """The name in ``language`` (the active one by default), else :attr:`name`. What
+        learners and anything written for them (notices, badges) should show."""
+        return self.translated("name", language)
+
+    def description_in(self, language: str | None = None) -> str:
+        """The description in ``language``, else :attr:`description`."""
+        return self.translated("description", language)
+
     def clean(self):
         from .rules import rule_params_clean
 
         if self.rule_kind:
             self.rule_params = rule_params_clean(kind=self.rule_kind, params=self.rule_params)
+
+
+class LevelTranslation(Translation):
+    """A level's name in one language (see ``lessons.translations``)."""
+
+    level = models.ForeignKey(
+        Level, on_delete=models.CASCADE, related_name="translations", verbose_name=_("level")
+    )
+    name = models.CharField(
+        _("name"), max_length=60, help_text=_("The level's name on pages in this language.")
+    )
+
+    class Meta:
+        ordering = ["level_id", "language"]
+        verbose_name = _("level name in a language")
+        verbose_name_plural = _("level names per language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "language"], name="stream_level_translation_once"
+            )
+        ]
+
+
+class AchievementTranslation(Translation):
+    """An achievement's name and description in one language (see ``lessons.translations``)."""
+
+    achievement = models.ForeignKey(
+        Achievement,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        verbose_name=_("achievement"),
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        help_text=_("The achievement's name on pages in this language."),
+    )
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Optional. Empty: the description above, as for a language without a row."),
+    )
+
+    class Meta:
+        ordering = ["achievement_id", "language"]
+        verbose_name = _("achievement text in a language")
+        verbose_name_plural = _("achievement texts per language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["achievement", "language"], name="stream_achievement_translation_once"
+            )
+        ]
 
 
 class AchievementAward(models.Model):

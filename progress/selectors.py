@@ -22,6 +22,7 @@ from django.utils import timezone
 from lessons.adapter import adapter_overrides
 from lessons.models import Lesson, Status
 from lessons.selectors import lessons_visible
+from lessons.translations import active_language, translations_annotate
 from lessons.versions import release, site_memo, site_version
 
 from .conf import progress_settings
@@ -241,10 +242,11 @@ class SiteFigures:
 
 
 def site_figures(*, version=None) -> SiteFigures:
-    """The levels, the number of published lessons and the active achievements, kept in the
-    page cache under the site's content version (``lessons.versions.site_memo``: every lesson,
-    course, level or achievement write changes it): 1 query on a hit (none when ``version``
-    is given), 4 on a miss."""
+    """The levels (named in the active language), the number of published lessons and the
+    active achievements, kept in the page cache under the site's content version and the
+    language (``lessons.versions.site_memo``: every lesson, course, level or achievement
+    write, their names in any language included, changes it): 1 query on a hit (none when
+    ``version`` is given), 4 on a miss."""
 
     def compute():
         return SiteFigures(
@@ -255,7 +257,9 @@ def site_figures(*, version=None) -> SiteFigures:
             ),
         )
 
-    return site_memo(name="progress:figures", compute=compute, version=version)
+    return site_memo(
+        name="progress:figures", parts=(active_language(),), compute=compute, version=version
+    )
 
 
 @dataclass(frozen=True)
@@ -348,9 +352,10 @@ def needs_tags(achievements) -> bool:
 
 
 def achievements_with_award(*, user=None) -> list[Achievement]:
-    """Every achievement (active or not) in order, with ``award_id``, ``awarded_at`` and
+    """Every achievement (active or not) in order, with its name and description in the
+    active language (``name_in()``, ``description_in()``) and ``award_id``, ``awarded_at`` and
     ``award_xp`` from ``user``'s award (``None`` when not held). 1 query."""
-    achievements = Achievement.objects.order_by("position", "id")
+    achievements = translations_annotate(Achievement.objects.order_by("position", "id"))
     if not is_learner(user):
         found = list(achievements)
         for achievement in found:
@@ -364,8 +369,8 @@ def achievements_with_award(*, user=None) -> list[Achievement]:
 
 
 def levels_all() -> list[Level]:
-    """Levels, lowest first. 1 query."""
-    return list(Level.objects.order_by("min_xp"))
+    """Levels, lowest first, named in the active language (``name_in()``). 1 query."""
+    return list(translations_annotate(Level.objects.order_by("min_xp")))
 
 
 # --- The learner's state -----------------------------------------------------------------------
@@ -434,7 +439,7 @@ class LearnerState:
         def level_payload(level):
             if level is None:
                 return None
-            return {"number": level.number, "name": level.name, "min_xp": level.min_xp}
+            return {"number": level.number, "name": level.name_in(), "min_xp": level.min_xp}
 
         return {
             "xp": self.xp,
@@ -652,9 +657,11 @@ def progress_view_if_used(request) -> ProgressView | None:
 
 
 def facts_version(version=None) -> str:
-    """What ``progress/facts.json?v=`` names: the site's content version and the release (a
-    new release may change the facts' shape)."""
-    return f"{version or site_version()}.{release()}"
+    """What ``progress/facts.json?v=`` names: the site's content version, the release (a
+    new release may change the facts' shape) and the language the names are in (a host that
+    chooses the language by cookie serves every language at one address, and browsers keep
+    each version for good)."""
+    return f"{version or site_version()}.{release()}.{active_language()}"
 
 
 def progress_facts(*, user=_EVERYONE) -> dict:
@@ -681,11 +688,11 @@ def progress_facts(*, user=_EVERYONE) -> dict:
             for lesson in published
         ],
         "levels": [
-            {"number": level.number, "name": level.name, "min_xp": level.min_xp}
+            {"number": level.number, "name": level.name_in(), "min_xp": level.min_xp}
             for level in levels_all()
         ],
         "achievements": [
-            {"slug": a.slug, "name": a.name, "xp": a.xp, "rule": rule.client_spec()}
+            {"slug": a.slug, "name": a.name_in(), "xp": a.xp, "rule": rule.client_spec()}
             for a, rule in zip(achievements, rules_cached(achievements), strict=True)
         ],
     }
@@ -699,6 +706,14 @@ class AchievementCard:
     achievement: Achievement
     how_to_earn: str
     awarded_at: datetime | None
+
+    @property
+    def name(self) -> str:
+        return self.achievement.name_in()
+
+    @property
+    def description(self) -> str:
+        return self.achievement.description_in()
 
 
 def achievement_cards(*, view: ProgressView) -> list[AchievementCard]:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from lessons.adapter import adapter_overrides, get_adapter
 from lessons.models import Course, Lesson
+from lessons.translations import content_languages
 from lessons.xapi import xapi_enabled
 
 from . import signals
@@ -835,7 +836,10 @@ def definitions_load(*, levels: Sequence[Mapping], achievements: Sequence[Mappin
 
     What a site's setup or the demo loads from a YAML file. Each item is validated as the admin
     would validate it; the first invalid one raises ValidationError and nothing is written.
-    Running it again with the same data changes nothing.
+    Running it again with the same data changes nothing. An item's ``translations`` maps a
+    language code to its text in that language (``{"ko": {"name": ..., "description": ...}}``);
+    languages the site does not offer (``lessons.translations.content_languages``) are left
+    out, and translations the data does not name are kept.
     """
     report = DefinitionsReport()
     for data in levels:
@@ -847,6 +851,8 @@ def definitions_load(*, levels: Sequence[Mapping], achievements: Sequence[Mappin
 
 
 def _definition_apply(model, identity, keys, data, report):
+    data = dict(data)
+    translations = data.pop("translations", None) or {}
     unknown = set(data) - set(keys)
     if unknown:
         raise ValidationError(f"{model.__name__} {data.get(identity)!r}: unknown keys {unknown}")
@@ -857,11 +863,39 @@ def _definition_apply(model, identity, keys, data, report):
     for key, value in data.items():
         setattr(instance, key, value)
     instance.full_clean()
-    if not created and {key: getattr(instance, key) for key in keys} == before:
-        report.unchanged += 1
-        return
-    instance.save()
+    changed = created or {key: getattr(instance, key) for key in keys} != before
+    if changed:
+        instance.save()
+    changed |= _translations_apply(instance, translations)
     if created:
         report.created += 1
-    else:
+    elif changed:
         report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _translations_apply(instance, translations: Mapping) -> bool:
+    """Write ``instance``'s texts per language; whether any row was created or changed."""
+    relation = instance._meta.get_field("translations")
+    fields = instance.translated_fields
+    offered = {code for code, _name in content_languages()}
+    held = instance.translations_by_language()
+    changed = False
+    for language, texts in translations.items():
+        if language not in offered:
+            continue
+        unknown = set(texts) - set(fields)
+        if unknown:
+            raise ValidationError(f"{instance} ({language}): unknown keys {unknown}")
+        row = held.get(language) or relation.related_model(
+            language=language, **{relation.field.name: instance}
+        )
+        before = {name: getattr(row, name) for name in fields}
+        for name in fields:
+            setattr(row, name, texts.get(name, ""))
+        row.full_clean()
+        if row.pk is None or {name: getattr(row, name) for name in fields} != before:
+            row.save()
+            changed = True
+    return changed

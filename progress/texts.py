@@ -80,7 +80,7 @@ def status_bar(state) -> dict:
     return {
         "has_levels": has_levels,
         "level": text("level", number=level.number) if level else "",
-        "level_name": level.name if level else "",
+        "level_name": level.name_in() if level else "",
         "xp": text("xp", xp=state.xp),
         "lessons": text("lessons", done=state.lessons_done, total=state.total_lessons),
         "achievements": (

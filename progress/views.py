@@ -109,7 +109,7 @@ def lesson_complete(request, lesson_id):
         messages.error(request, _("Only published lessons can be marked as complete."))
         return redirect(back)
     if result.awarded:
-        names = ", ".join(award.achievement.name for award in result.awarded)
+        names = ", ".join(award.achievement.name_in() for award in result.awarded)
         xp = sum(award.xp for award in result.awarded)
         if len(result.awarded) == 1:
             notice = text("award_one", names=names, xp=xp)

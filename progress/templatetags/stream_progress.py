@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django import template
 from django.conf import settings
 
+from lessons.api_base import language_param
 from lessons.viewer import reverse_or_none as _reverse_or_none
 
 from ..conf import progress_settings
@@ -78,8 +79,9 @@ def progress_page_data(context):
     return {
         "storageKey": progress_settings.PROGRESS_STORAGE_KEY,
         "batchLimit": progress_settings.PROGRESS_SYNC_BATCH_LIMIT,
-        "stateUrl": _reverse_or_none("stream_progress_api:state"),
-        "syncUrl": _reverse_or_none("stream_progress_api:sync"),
+        # Names in the answers (levels, awards) in the page's language, not the browser's.
+        "stateUrl": language_param(_reverse_or_none("stream_progress_api:state")),
+        "syncUrl": language_param(_reverse_or_none("stream_progress_api:sync")),
         "factsUrl": f"{facts_url}?{urlencode({'v': facts_version(version)})}"
         if facts_url
         else None,

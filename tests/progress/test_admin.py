@@ -43,6 +43,9 @@ def achievement_form(**values):
         "active": "on",
         "position": "0",
         "dry_run_seen": "",
+        # the inline of names per language, left empty
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
         **values,
     }
 
@@ -212,3 +215,116 @@ def test_completion_figures_per_course_and_per_lesson_sort_by_rate(admin):
         ["A1", "Course A", "published", "3", "2", "67%"],
         ["A2", "Course A", "published", "3", "2", "67%"],
     ]
+
+
+# --- Names per language ------------------------------------------------------------------------
+
+LEVEL_ADD_URL = "/admin/stream_progress/level/add/"
+
+
+def level_form(**values):
+    return {
+        "number": "0",
+        "name": "Scout",
+        "min_xp": "0",
+        "translations-TOTAL_FORMS": "2",
+        "translations-INITIAL_FORMS": "0",
+        "translations-0-language": "ko",
+        "translations-0-name": "",
+        "translations-1-language": "en",
+        "translations-1-name": "",
+        **values,
+    }
+
+
+def test_the_level_page_offers_one_row_per_site_language_with_its_language_chosen(admin):
+    html = admin.get(LEVEL_ADD_URL).content.decode()
+
+    for index, code in enumerate(("ko", "en")):
+        select = re.search(rf'<select name="translations-{index}-language".*?</select>', html, re.S)
+        assert re.search(rf'<option value="{code}" selected>', select[0]), select[0]
+    assert 'name="translations-2-language"' not in html
+    assert "The level&#x27;s name on pages in this language." in html
+
+
+def test_names_per_language_save_with_the_level_and_empty_rows_are_not_kept(admin):
+    response = admin.post(LEVEL_ADD_URL, level_form(**{"translations-0-name": "탐색자"}))
+
+    assert response.status_code == 302
+    level = Level.objects.get()
+    assert list(level.translations.values_list("language", "name")) == [("ko", "탐색자")]
+
+    # the change page then offers the remaining language only as a new row
+    html = admin.get(f"/admin/stream_progress/level/{level.pk}/change/").content.decode()
+    assert re.search(
+        r'<select name="translations-1-language".*?<option value="en" selected>', html, re.S
+    )
+    assert "ko: 탐색자" in admin.get("/admin/stream_progress/level/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {"translations-0-language": "fr", "translations-0-name": "Éclaireur"},
+            "Select a valid choice.",
+        ),
+        (
+            {
+                "translations-0-name": "탐색자",
+                "translations-1-language": "ko",
+                "translations-1-name": "정찰병",
+            },
+            "Please correct the duplicate data for language",
+        ),
+    ],
+    ids=["not-a-site-language", "one-language-twice"],
+)
+def test_a_name_in_a_language_the_site_lacks_or_twice_is_refused(admin, values, message):
+    response = admin.post(LEVEL_ADD_URL, level_form(**values))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Level.objects.exists()
+
+
+def test_an_achievements_texts_per_language_save_from_its_page(admin):
+    achievement = AchievementFactory(slug="first", name="First steps")
+    url = f"/admin/stream_progress/achievement/{achievement.pk}/change/"
+    form = achievement_form(
+        name="First steps",
+        slug="first",
+        rule_number="1",
+        dry_run_seen="",
+        **{
+            "translations-TOTAL_FORMS": "2",
+            "translations-0-language": "ko",
+            "translations-0-name": "첫걸음",
+            "translations-0-description": "레슨 하나.",
+            "translations-1-language": "en",
+            "translations-1-name": "",
+            "translations-1-description": "",
+        },
+    )
+    achievement.rule_params = {"count": 1}
+    achievement.save()
+
+    response = admin.post(url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert achievement.name_in("ko") == "첫걸음"
+    assert achievement.description_in("ko") == "레슨 하나."
+    listing = admin.get("/admin/stream_progress/achievement/?q=첫걸음").content.decode()
+    assert "ko: 첫걸음" in listing
+
+
+@pytest.mark.parametrize("who", ["anonymous", "learner"])
+def test_only_staff_may_name_levels(who, learner):
+    client = Client(headers={"Accept-Language": "en"})
+    if who == "learner":
+        client.force_login(learner)
+
+    response = client.post(LEVEL_ADD_URL, level_form(**{"translations-0-name": "탐색자"}))
+
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not Level.objects.exists()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lessons.models import Status
 from progress import services
@@ -36,12 +36,15 @@ def event(lesson, at=T0, **extra):
     }
 
 
-def catalogue_cached():
-    """Put what a sync reads of the catalogue in the page cache, as any earlier request does."""
+def catalogue_cached(language=None):
+    """Put what a sync reads of the catalogue in the page cache, as any earlier request does:
+    a page in the language the answer is in (the figures name the levels in it; the active
+    one unless given)."""
     from progress.models import Achievement
     from progress.selectors import course_lesson_ids, rules_cached, site_figures
 
-    site_figures()
+    with translation.override(language or translation.get_language()):
+        site_figures()
     course_lesson_ids()
     rules_cached(Achievement.objects.filter(active=True).order_by("position", "id"))
 
@@ -311,7 +314,7 @@ def test_the_sync_endpoint_adds_only_the_session_and_the_user(
     client.force_login(learner)
     body = {"events": [event(lesson) for lesson in lessons]}
 
-    catalogue_cached()
+    catalogue_cached("en")  # the client asks in English
 
     # the 15 of the service, plus the session and the user
     with django_assert_num_queries(17):
@@ -324,9 +327,10 @@ def test_reading_the_state_costs_four_queries_plus_the_session(
 ):
     services.completion_record(user=learner, lesson=lessons[0])
     client.force_login(learner)
+    catalogue_cached("en")  # the client asks in English
 
-    # session, user, the site's version (the levels, the lessons' count and the active
-    # achievements are kept under it), then the learner's XP, awards and completions
+    # session, user, the site's version (the levels, named in English, the lessons' count and
+    # the active achievements are kept under it), then the learner's XP, awards and completions
     with django_assert_num_queries(6):
         client.get(STATE_URL)
 

@@ -139,7 +139,8 @@ def test_page_data_block_for_an_anonymous_visitor(client, course, lessons, level
 
     assert "user" not in data and "state" not in data and "csrfToken" not in data
     assert data["storageKey"] == "stream.progress.v1"
-    assert data["syncUrl"] == "/api/v1/progress/sync/"
+    # the API answers in the page's language (award names), whatever the browser's
+    assert data["syncUrl"] == "/api/v1/progress/sync/?lang=ko"
     assert data["factsUrl"].startswith("/progress/facts.json?v=")
     assert "lessons" not in data and "achievements" not in data
     facts = facts_of(client, data)
