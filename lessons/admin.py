@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -283,18 +283,38 @@ class TagAdmin(admin.ModelAdmin):
         return tag.lesson_total
 
 
+class XapiVerbFilter(admin.SimpleListFilter):
+    title = _("verb")
+    parameter_name = "verb"
+
+    def lookups(self, request, model_admin):
+        return list(VERB_NAMES.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(verb=self.value()) if self.value() else queryset
+
+
 @admin.register(XapiStatement)
 class XapiStatementAdmin(admin.ModelAdmin):
     """The xAPI outbox: what waits for the learning record store, what it took, and what it
-    refused or never answered (filter "failed"), with a "retry" action."""
+    refused or never answered (filter "failed"), with a "retry" action. Rows are written by
+    the events they describe: staff read them, retry them or delete them, never edit them."""
 
-    list_display = ("statement_id", "verb_name", "learner", "status", "attempts", "next_attempt_at")
-    list_filter = ("status", "verb")
+    list_display = (
+        "statement_id",
+        "verb_name",
+        "learner",
+        "status",
+        "attempts",
+        "next_attempt",
+        "error_summary",
+    )
+    list_filter = ("status", XapiVerbFilter)
     list_select_related = ("learner",)
     search_fields = ("=statement_id",)
     date_hierarchy = "created_at"
     actions = ("retry_statements",)
-    readonly_fields = (
+    fields = (
         "statement_id",
         "learner",
         "verb",
@@ -306,21 +326,35 @@ class XapiStatementAdmin(admin.ModelAdmin):
         "sent_at",
         "statement_text",
     )
-    exclude = ("statement",)
+    readonly_fields = fields
 
     def has_add_permission(self, request):
-        return False  # statements are written by the events they describe
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("stream_lessons.change_xapistatement")
 
     @admin.display(description=_("verb"), ordering="verb")
     def verb_name(self, row):
         return VERB_NAMES.get(row.verb, row.verb)
+
+    @admin.display(description=_("next attempt"), ordering="next_attempt_at")
+    def next_attempt(self, row):
+        return row.next_attempt_at if row.status == XapiStatement.Delivery.PENDING else "—"
+
+    @admin.display(description=_("last error"))
+    def error_summary(self, row):
+        return Truncator(row.last_error).chars(80)
 
     @admin.display(description=_("statement"))
     def statement_text(self, row):
         return format_html("<pre>{}</pre>", json.dumps(row.statement, indent=2))
 
     @admin.action(
-        description=_("Retry delivering the selected failed statements"), permissions=["change"]
+        description=_("Retry delivering the selected failed statements"), permissions=["retry"]
     )
     def retry_statements(self, request, queryset):
         count = statements_retry(queryset=queryset)

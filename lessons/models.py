@@ -304,8 +304,8 @@ class XapiStatement(models.Model):
 
     class Meta:
         ordering = ["id"]
-        verbose_name = _("xAPI statement")
-        verbose_name_plural = _("xAPI statements")
+        verbose_name = _("outgoing xAPI statement")
+        verbose_name_plural = _("outgoing xAPI statements")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="stream_xapi_due"),
         ]

@@ -30,8 +30,8 @@ class Migration(migrations.Migration):
                 ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stream_xapi_statements', to=settings.AUTH_USER_MODEL, verbose_name='learner')),
             ],
             options={
-                'verbose_name': 'xAPI statement',
-                'verbose_name_plural': 'xAPI statements',
+                'verbose_name': 'outgoing xAPI statement',
+                'verbose_name_plural': 'outgoing xAPI statements',
                 'ordering': ['id'],
                 'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='stream_xapi_due')],
             },
