@@ -376,10 +376,12 @@ class LessonCommentsView(StreamAPIView):
             parent=parent,
             site_url=request_site_url(request),
         )
-        return Response(_single(comment, request, lesson), status=status.HTTP_201_CREATED)
+        # The service posts only while comments are open.
+        data = _single(comment, request, lesson, comments_open=True)
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
-def _single(comment, request, lesson) -> dict:
+def _single(comment, request, lesson, *, comments_open: bool | None = None) -> dict:
     if comment.author_id == request.user.pk:
         # The user object itself, not the session's lazy proxy of it (type() of the proxy is
         # not the user model, which the adapter's display-name rule looks at).
@@ -389,7 +391,11 @@ def _single(comment, request, lesson) -> dict:
         comment,
         user=request.user,
         lesson=lesson,
-        comments_open=selectors.comments_open_for_lesson(lesson=lesson),
+        comments_open=(
+            selectors.comments_open_for_lesson(lesson=lesson)
+            if comments_open is None
+            else comments_open
+        ),
     )
     return CommentSerializer(node).data
 

@@ -13,11 +13,13 @@ import logging
 import re
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import mail, signing
+from django.db import transaction
+from django.db.models import BooleanField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -122,34 +124,79 @@ def reply_email_message(*, reply, recipient, site_url: str = "") -> mail.EmailMe
     )
 
 
-def reply_emails_send(*, reply_id: int, recipient_ids: list[int], site_url: str = "") -> int:
-    """Email each recipient who wants reply emails about ``reply_id``; returns how many went.
+def reply_emails_send(*, reply_id: int, site_url: str = "") -> int:
+    """Email each learner notified of reply ``reply_id`` who wants reply emails and has not had
+    this one; returns how many went.
 
-    Runs after the reply's transaction committed (``transaction.on_commit``); re-reads the reply
-    so that one hidden or deleted in the meantime is not sent.
+    Safe to run again, even beside itself: each notification is claimed (``emailed_at``, in a
+    transaction that skips rows another run holds) before its email goes, so it is emailed
+    once; an email that could not be sent is released for the next run, and once the others
+    went, the first such error is raised.
+    Re-reads the reply, so one hidden or deleted in the meantime is not sent.
     """
-    from .models import Comment, CommentStatus
-    from .selectors import email_replies_enabled
+    from .models import Comment, CommentStatus, Notification, NotificationKind
 
     reply = Comment.objects.select_related("author", "lesson").filter(pk=reply_id).first()
     if reply is None or reply.status != CommentStatus.PUBLISHED:
         return 0
-    recipients = (
-        get_user_model()
-        ._default_manager.filter(pk__in=recipient_ids, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [
-            reply_email_message(reply=reply, recipient=user, site_url=site_url)
-            for user in recipients
-            if email_replies_enabled(user=user)
-        ]
-    if not messages:
+    with transaction.atomic():
+        claimed = list(
+            _email_pending(
+                Notification.objects.filter(kind=NotificationKind.REPLY, comment_id=reply_id)
+            )
+            .select_related("recipient")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
+            emailed_at=timezone.now()
+        )
+    if not claimed:
         return 0
-    with _mail_connection() as connection:
-        return connection.send_messages(messages) or 0
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = {
+            n.pk: reply_email_message(reply=reply, recipient=n.recipient, site_url=site_url)
+            for n in claimed
+        }
+    sent, errors = set(), []
+    try:
+        with _mail_connection() as connection:
+            for pk, message in messages.items():
+                try:
+                    if connection.send_messages([message]):
+                        sent.add(pk)
+                except Exception as error:  # one refused address must not stop the others
+                    logger.warning("Reply email for notification %s not sent: %r", pk, error)
+                    errors.append(error)
+    finally:
+        unsent = [pk for pk in messages if pk not in sent]
+        if unsent:
+            Notification.objects.filter(pk__in=unsent).update(emailed_at=None)
+    if errors:
+        raise errors[0]
+    return len(sent)
+
+
+def _email_pending(notifications):
+    """Those of ``notifications`` whose recipient wants reply emails, can get them and has not
+    been emailed yet: one query, whatever their number."""
+    from .models import NotificationSettings
+
+    choice = NotificationSettings.objects.filter(user_id=OuterRef("recipient_id")).values(
+        "email_replies"
+    )[:1]
+    return (
+        notifications.filter(emailed_at__isnull=True, recipient__is_active=True)
+        .exclude(recipient__email="")
+        .annotate(
+            wants_email=Coalesce(
+                Subquery(choice),
+                Value(comments_settings.COMMENTS_EMAIL_REPLIES),
+                output_field=BooleanField(),
+            )
+        )
+        .filter(wants_email=True)
+    )
 
 
 def _mail_connection():

@@ -229,6 +229,9 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Set when the reply email about it is sent (claimed just before): the key that keeps a
+    # re-run of the background task from emailing anybody twice.
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -150,6 +150,41 @@ def comment_section_state(*, lesson: Lesson, user) -> SectionState:
     )
 
 
+@dataclass
+class PostState:
+    comments_open: bool
+    recent: int  # the user's comments on the lesson in the last hour
+    subscription: bool | None  # their 🔔 on the lesson: None when they never set it
+    published_before: bool  # whether a comment of theirs (anywhere) was ever published
+    count: int  # the lesson's published comments, as "Comments N" shows them
+
+
+def comment_post_state(*, lesson: Lesson, user, since) -> PostState:
+    """What posting on ``lesson`` needs to know about it and ``user`` (a learner): whether
+    comments are open, how many comments ``user`` wrote on it since ``since``, their 🔔, and
+    whether they have had a comment published (progress's "first comment"), and the lesson's
+    comment count. 1 query."""
+    recent = Comment.objects.filter(lesson=OuterRef("pk"), author_id=user.pk, created_at__gte=since)
+    shown = Comment.objects.filter(lesson=OuterRef("pk"), status=CommentStatus.PUBLISHED)
+    subscription = ReplySubscription.objects.filter(lesson=OuterRef("pk"), user_id=user.pk)
+    published = Comment.objects.filter(author_id=user.pk).exclude(status=CommentStatus.PENDING)
+    annotations = {
+        "c_open": _comments_open_subquery(),
+        "c_recent": _count_subquery(recent),
+        "c_subscription": Subquery(subscription.values("active")[:1]),
+        "c_published": Exists(published),
+        "c_count": _count_subquery(shown),
+    }
+    row = Lesson.objects.filter(pk=lesson.pk).annotate(**annotations).values(*annotations).get()
+    return PostState(
+        comments_open=bool(row["c_open"]),
+        recent=row["c_recent"],
+        subscription=row["c_subscription"],
+        published_before=bool(row["c_published"]),
+        count=row["c_count"],
+    )
+
+
 # --- The tree ------------------------------------------------------------------------------------
 
 

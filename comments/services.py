@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lessons.adapter import adapter_overrides
+from lessons.background import enqueue_on_commit
 from lessons.ids import ids_parse
 from lessons.models import Lesson
 from lessons.selectors import user_is_staff
 from lessons.xapi import xapi_enabled
 
-from . import emails, rules, signals
+from . import rules, signals, tasks
 from .conf import comments_settings
 from .exceptions import CommentsClosed, NotAllowed, RateLimited
 from .limits import rate_limit_hit
@@ -44,7 +45,7 @@ from .models import (
     ReportStatus,
 )
 from .selectors import (
-    comments_open_for_lesson,
+    comment_post_state,
     lesson_is_public,
     lesson_is_visible,
     lesson_sections,
@@ -79,7 +80,9 @@ def comment_body_clean(body) -> str:
     return body
 
 
-def _post_limits_check(*, author, lesson: Lesson) -> None:
+def _post_limits_check(*, author, recent: int) -> None:
+    """Refuse a post over the rate limit or over ``COMMENTS_PER_LESSON_PER_HOUR`` (``recent``:
+    ``author``'s comments on the lesson in the last hour)."""
     if user_is_staff(author):
         return  # instructors answering a burst of questions are not the abuse this stops
     wait = rate_limit_hit(
@@ -99,22 +102,18 @@ def _post_limits_check(*, author, lesson: Lesson) -> None:
             wait=wait,
         )
     cap = comments_settings.COMMENTS_PER_LESSON_PER_HOUR
-    if cap is not None:
-        recent = Comment.objects.filter(
-            author=author, lesson=lesson, created_at__gte=timezone.now() - timedelta(hours=1)
-        ).count()
-        if recent >= cap:
-            raise RateLimited(
-                ngettext(
-                    "You have posted %(count)d comment on this lesson in the last hour, the "
-                    "most allowed. Please come back later.",
-                    "You have posted %(count)d comments on this lesson in the last hour, the "
-                    "most allowed. Please come back later.",
-                    recent,
-                )
-                % {"count": recent},
-                wait=3600,
+    if cap is not None and recent >= cap:
+        raise RateLimited(
+            ngettext(
+                "You have posted %(count)d comment on this lesson in the last hour, the "
+                "most allowed. Please come back later.",
+                "You have posted %(count)d comments on this lesson in the last hour, the "
+                "most allowed. Please come back later.",
+                recent,
             )
+            % {"count": recent},
+            wait=3600,
+        )
 
 
 def _initial_status(author) -> str:
@@ -151,8 +150,13 @@ def comment_post(
     replies to comments ``author`` cannot read, and posts over the rate limits (nothing is
     saved then). A reply deeper than ``COMMENTS_MAX_DEPTH`` attaches to the deepest allowed
     ancestor. Depending on ``COMMENTS_MODERATION`` the comment is published or waits for staff;
-    a published reply notifies the thread's subscribers (emails go after commit, with links
-    built on ``site_url`` unless ``COMMENTS_SITE_URL`` is set).
+    a published reply notifies the thread's subscribers in the background, once the transaction
+    commits (the ``reply_notify`` task: notifications, then emails with links built on
+    ``site_url`` unless ``COMMENTS_SITE_URL`` is set).
+
+    The comment returned carries what the lesson's comment section shows right after it, so
+    that pages answering the post need not read it again: ``lesson_comment_count`` (its
+    published comments) and ``author_subscribed`` (whether ``author``'s 🔔 is on).
     """
     if not rules.user_is_learner(author):
         raise NotAllowed(_("Please sign in to leave a comment."))
@@ -165,9 +169,12 @@ def comment_post(
         if parent.lesson_id != lesson.pk or not rules.comment_can_reply(parent, author):
             raise NotAllowed(_("You cannot reply to this comment."))
         parent = _reply_parent(parent)
-    if not comments_open_for_lesson(lesson=lesson):
+    state = comment_post_state(
+        lesson=lesson, user=author, since=timezone.now() - timedelta(hours=1)
+    )
+    if not state.comments_open:
         raise CommentsClosed(_("Comments are closed for this lesson."))
-    _post_limits_check(author=author, lesson=lesson)
+    _post_limits_check(author=author, recent=state.recent)
 
     with transaction.atomic():
         comment = Comment(
@@ -180,17 +187,28 @@ def comment_post(
             status=_initial_status(author),
         )
         comment.save()
-        if comments_settings.COMMENTS_SUBSCRIBE_ON_POST:
-            # An existing row is the learner's own choice (perhaps "off"): keep it.
-            ReplySubscription.objects.get_or_create(user=author, lesson=lesson)
+        if comments_settings.COMMENTS_SUBSCRIBE_ON_POST and state.subscription is None:
+            # A row is the learner's own choice (perhaps "off"), one made since the read too.
+            ReplySubscription.objects.bulk_create(
+                [ReplySubscription(user=author, lesson=lesson)], ignore_conflicts=True
+            )
         if comment.status == CommentStatus.PUBLISHED:
-            _comment_published(comment=comment, site_url=site_url)
+            _comment_published(
+                comment=comment, site_url=site_url, published_before=state.published_before
+            )
         transaction.on_commit(
             lambda: signals.comment_posted.send_robust(
                 Comment, comment=comment, lesson=lesson, user=author, parent=parent
             ),
             robust=True,
         )
+    published = comment.status == CommentStatus.PUBLISHED
+    comment.lesson_comment_count = state.count + (1 if published else 0)
+    comment.author_subscribed = (
+        state.subscription
+        if state.subscription is not None
+        else bool(comments_settings.COMMENTS_SUBSCRIBE_ON_POST)
+    )
     return comment
 
 
@@ -297,21 +315,35 @@ def comment_flag(*, comment: Comment, user, reason: str = FlagReason.OTHER):
 # --- Publishing: notifications and the progress hook --------------------------------------------
 
 
-def _comment_published(*, comment: Comment, site_url: str) -> None:
-    _reply_notify(reply=comment, site_url=site_url)
-    _progress_first_comment(comment=comment)
+def _comment_published(
+    *, comment: Comment, site_url: str, published_before: bool | None = None
+) -> None:
+    """What publishing ``comment`` sets off. ``published_before``: whether its author had a
+    comment published before it (``None``: not known yet)."""
+    if comment.parent_id is not None:
+        # However many subscribers the thread has, the request only enqueues this.
+        enqueue_on_commit(tasks.reply_notify, reply_id=comment.pk, site_url=site_url)
+    _progress_first_comment(comment=comment, published_before=published_before)
     if xapi_enabled():
         comment_statement_record(comment=comment)
 
 
-def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
-    """Notify the subscribers who took part in ``reply``'s thread; returns the recipients.
+def reply_notifications_create(*, reply_id: int) -> list[int]:
+    """Notify the subscribers who took part in reply ``reply_id``'s thread; returns whom this
+    call notified.
 
     Taking part means having written a comment in the thread (the replied-to comment
-    included); the 🔔 of that lesson must be on. Never the replier, never twice for one reply,
-    and, for a lesson learners cannot open, staff only.
+    included); the 🔔 of that lesson must be on. Never the replier, never twice for one reply
+    (calling it again notifies only those it missed), and, for a lesson learners cannot open,
+    staff only. A reply that is no longer published notifies nobody. The comments task
+    ``reply_notify`` calls it after the reply's transaction committed.
     """
-    if reply.parent_id is None or reply.status != CommentStatus.PUBLISHED:
+    reply = (
+        Comment.objects.select_related("lesson")
+        .filter(pk=reply_id, parent__isnull=False, status=CommentStatus.PUBLISHED)
+        .first()
+    )
+    if reply is None:
         return []
     lesson = reply.lesson
     thread = Comment.objects.filter(pk=reply.root_id) | Comment.objects.filter(
@@ -340,6 +372,8 @@ def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
     )
     if not recipient_ids:
         return []
+    # The unique constraint on (recipient, reply) keeps a second run that overlaps this one from
+    # notifying anybody twice.
     Notification.objects.bulk_create(
         [
             Notification(
@@ -349,28 +383,23 @@ def _reply_notify(*, reply: Comment, site_url: str) -> list[int]:
         ],
         ignore_conflicts=True,
     )
-    transaction.on_commit(
-        lambda: emails.reply_emails_send(
-            reply_id=reply.pk, recipient_ids=recipient_ids, site_url=site_url
-        ),
-        robust=True,
-    )
     return recipient_ids
 
 
-def _progress_first_comment(*, comment: Comment) -> None:
+def _progress_first_comment(*, comment: Comment, published_before: bool | None) -> None:
     """Tell the progress app about a learner's first published comment, if it is installed.
 
     A failure there is logged and never takes the comment down with it.
     """
     if comment.author_id is None or not apps.is_installed("progress"):
         return
-    published_before = (
-        Comment.objects.filter(author_id=comment.author_id)
-        .exclude(pk=comment.pk)
-        .exclude(status__in=[CommentStatus.PENDING])
-        .exists()
-    )
+    if published_before is None:
+        published_before = (
+            Comment.objects.filter(author_id=comment.author_id)
+            .exclude(pk=comment.pk)
+            .exclude(status__in=[CommentStatus.PENDING])
+            .exists()
+        )
     if published_before:
         return
     try:

@@ -71,8 +71,9 @@ def _comment_url(comment, user) -> str:
     return _section_url(comment.lesson, page=page, anchor=f"comment-{comment.pk}")
 
 
-def _count_label(lesson) -> str:
-    count = selectors.comment_count_for_lesson(lesson=lesson)
+def _count_label(lesson, count=None) -> str:
+    if count is None:
+        count = selectors.comment_count_for_lesson(lesson=lesson)
     return _("Comments %(count)s") % {"count": count}
 
 
@@ -150,11 +151,12 @@ def _add_error(form, error) -> int:
     return _status_for(error)
 
 
-def _comment_html(request, comment, lesson, *, thread=False) -> str:
+def _comment_html(request, comment, lesson, *, thread=False, comments_open=None) -> str:
     """``comment`` as the shared page shows it (its author sees their own text while it awaits
     moderation); with ``thread``, as a thread's ``<li>``. comments.js adds the viewer's
     controls."""
-    comments_open = selectors.comments_open_for_lesson(lesson=lesson)
+    if comments_open is None:
+        comments_open = selectors.comments_open_for_lesson(lesson=lesson)
     node = selectors.comment_node(
         comment, user=request.user, lesson=lesson, comments_open=comments_open
     )
@@ -258,17 +260,27 @@ def _comment_posted(request, comment, lesson):
     else:
         message = _("Your comment is posted.")
     if _wants_fragment(request):
-        html = _comment_html(request, comment, lesson, thread=True)
+        # Just posted, the comment knows the section's state (comments open, since it was
+        # taken); answered again for a repeated key, it is read.
+        just_posted = hasattr(comment, "lesson_comment_count")
+        html = _comment_html(
+            request, comment, lesson, thread=True, comments_open=True if just_posted else None
+        )
+        subscribed = (
+            comment.author_subscribed
+            if just_posted
+            else ReplySubscription.objects.filter(
+                user_id=request.user.pk, lesson=lesson, active=True
+            ).exists()
+        )
         return JsonResponse(
             {
                 "ok": True,
                 "id": comment.pk,
                 "parent": comment.parent_id,
                 "html": html,
-                "count_label": _count_label(lesson),
-                "subscribed": ReplySubscription.objects.filter(
-                    user_id=request.user.pk, lesson=lesson, active=True
-                ).exists(),
+                "count_label": _count_label(lesson, getattr(comment, "lesson_comment_count", None)),
+                "subscribed": subscribed,
                 "own": _own(comment, request.user),
                 "message": message,
             },

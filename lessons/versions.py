@@ -50,7 +50,9 @@ def content_changed(*, site: bool = False, lesson_ids=()) -> None:
     if not scopes:
         return
     now = timezone.now()
-    with transaction.atomic():
+    # Inside the writer's transaction no savepoint is needed (two statements fewer per write):
+    # a failure here fails that transaction anyway.
+    with transaction.atomic(savepoint=False):
         updated = ContentVersion.objects.filter(scope__in=scopes).update(
             version=F("version") + 1, changed_at=now
         )

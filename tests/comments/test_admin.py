@@ -96,7 +96,9 @@ def test_bulk_hide_and_unhide(admin_client, lesson):
     assert not Comment.objects.filter(status=CommentStatus.HIDDEN).exists()
 
 
-def test_changing_the_status_on_the_form_goes_through_the_services(admin_client, lesson, learner):
+def test_changing_the_status_on_the_form_goes_through_the_services(
+    admin_client, lesson, learner, django_capture_on_commit_callbacks
+):
     parent = CommentFactory(lesson=lesson, author=learner)
     from comments.services import subscription_set
 
@@ -104,15 +106,16 @@ def test_changing_the_status_on_the_form_goes_through_the_services(admin_client,
     pending = CommentFactory(parent=parent, status=CommentStatus.PENDING)
     url = reverse("admin:stream_comments_comment_change", args=[pending.pk])
 
-    response = admin_client.post(
-        url,
-        {
-            "status": "published",
-            "body": pending.body,
-            "flags-TOTAL_FORMS": "0",
-            "flags-INITIAL_FORMS": "0",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url,
+            {
+                "status": "published",
+                "body": pending.body,
+                "flags-TOTAL_FORMS": "0",
+                "flags-INITIAL_FORMS": "0",
+            },
+        )
 
     assert response.status_code == 302, response.content.decode()[-2000:]
     pending.refresh_from_db()

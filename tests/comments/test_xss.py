@@ -67,16 +67,20 @@ def test_every_payload_posted_as_a_comment_renders_inert(
 
 
 @pytest.mark.parametrize("body", PAYLOADS)
-def test_payload_in_fragments_and_the_notifications_page(client, lesson, learner, body):
-    # given a learner's comment and a hostile reply to it, sent through the script's path
+def test_payload_in_fragments_and_the_notifications_page(
+    client, lesson, learner, body, django_capture_on_commit_callbacks
+):
+    # given a learner's comment and a hostile reply to it, sent through the script's path (the
+    # notification is made once the request's transaction commits)
     parent = CommentFactory(lesson=lesson, author=learner)
     services.subscription_set(user=learner, lesson=lesson, active=True)
     client.force_login(CommentFactory(lesson=lesson).author)
-    response = client.post(
-        reverse("stream_comments:post", args=[lesson.pk]),
-        {"body": body, "parent": parent.pk},
-        HTTP_X_STREAM_FRAGMENT="1",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("stream_comments:post", args=[lesson.pk]),
+            {"body": body, "parent": parent.pk},
+            HTTP_X_STREAM_FRAGMENT="1",
+        )
 
     # then the fragment, the recipient's notifications page and the email are inert
     assert response.status_code == 201

@@ -159,7 +159,7 @@ def test_progress_kept_in_the_browser_syncs_after_sign_in(client, lessons, membe
 
 
 def test_post_and_reply_notify_with_the_hosts_names_and_avatars(
-    client, lessons, member, other_member
+    client, lessons, member, other_member, django_capture_on_commit_callbacks
 ):
     lesson = lessons[0]
     # given Ada's comment (posting turns her reply notifications on)
@@ -169,12 +169,13 @@ def test_post_and_reply_notify_with_the_hosts_names_and_avatars(
     )
     assert response.status_code == 302
     comment = Comment.objects.get(lesson=lesson)
-    # when Bora replies to it
+    # when Bora replies to it (its notifications are made once the request commits)
     client.force_login(other_member)
-    response = client.post(
-        reverse("stream_comments:post", args=[lesson.pk]),
-        {"body": "Hot enough.", "parent": comment.pk},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("stream_comments:post", args=[lesson.pk]),
+            {"body": "Hot enough.", "parent": comment.pk},
+        )
     assert response.status_code == 302
     # then the page names both by their nickname, shows Ada's avatar, and never an email
     html = client.get(lesson_url(lesson)).content.decode()
