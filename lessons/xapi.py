@@ -367,7 +367,8 @@ def _post(config: XapiConfig, statements: list[dict]) -> None:
         detail = f"HTTP {error.code}: {error.read()[:500].decode(errors='replace')}"
         raise (_Refused if error.code in REFUSED else _Transient)(detail) from error
     except (OSError, ValueError) as error:  # refused connection, timeout, DNS, bad URL
-        raise _Transient(f"{type(error).__name__}: {error}") from error
+        reason = getattr(error, "reason", error)  # URLError wraps the socket's error
+        raise _Transient(f"{type(reason).__name__}: {reason}") from error
 
 
 def _retry_at(config: XapiConfig, attempts: int, now: datetime) -> datetime:
