@@ -6,9 +6,11 @@ Publishing goes through ``lessons.services`` so the admin does what commands and
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,17 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from .forms import LessonAdminForm
 from .ids import ids_parse
-from .models import Course, Lesson, LessonLink, Status, Tag, XapiStatement
+from .models import (
+    Course,
+    CourseRequirement,
+    Lesson,
+    LessonLink,
+    LessonRequirement,
+    Status,
+    Tag,
+    XapiStatement,
+)
+from .requirements import COURSE, LESSON, RequirementGraph, cycle_message
 from .services import courses_set_status, lesson_set_tags, lessons_set_status
 from .xapi import VERB_NAMES, statements_retry
 
@@ -88,6 +100,60 @@ class LessonInline(StatusLabels, admin.TabularInline):
         return False
 
 
+class RequirementFormSet(BaseInlineFormSet):
+    """Refuses requirements that would close a cycle, naming its path: checked against every
+    lesson, course and requirement saved, with this form's lesson or course as it would be
+    saved (a lesson moved to another course can close one too)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        needs = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            lesson, course = data.get("required_lesson"), data.get("required_course")
+            needs.append((LESSON, lesson.pk) if lesson else (COURSE, course.pk))
+        owner = self.instance
+        pk = owner.pk or 0  # a new row: an id no saved row has
+        graph = RequirementGraph.load()
+        if isinstance(owner, Lesson):
+            if owner.course_id is None:
+                return  # the lesson form reports the missing course
+            graph.lesson_set(pk, course_id=owner.course_id, title=owner.title, needs=needs)
+            start = (LESSON, pk)
+        else:
+            graph.course_set(pk, title=owner.title, needs=needs)
+            start = ("gate", pk)
+        path = graph.cycle([start])
+        if path:
+            raise ValidationError(cycle_message(graph, path), code="requirement_cycle")
+
+
+class RequirementInline(admin.TabularInline):
+    formset = RequirementFormSet
+    fields = ("required_lesson", "required_course", "position")
+    autocomplete_fields = ("required_lesson", "required_course")
+    ordering = ("position", "id")
+    extra = 0
+
+
+class CourseRequirementInline(RequirementInline):
+    """What a course requires: every lesson of it is locked until these are completed."""
+
+    model = CourseRequirement
+    fk_name = "course"
+
+
+class LessonRequirementInline(RequirementInline):
+    """What a lesson requires (besides its course's requirements)."""
+
+    model = LessonRequirement
+    fk_name = "lesson"
+
+
 @admin.register(Course)
 class CourseAdmin(StatusLabels, admin.ModelAdmin):
     list_display = ("title", "position", "status_label", "published_lesson_count", "lesson_count")
@@ -99,7 +165,7 @@ class CourseAdmin(StatusLabels, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("uuid", "created_at", "updated_at")
     fields = ("title", "slug", "summary", "position", "status", *readonly_fields)
-    inlines = (LessonInline,)
+    inlines = (CourseRequirementInline, LessonInline)
     actions = ("publish_courses", "unpublish_courses")
 
     def get_queryset(self, request):
@@ -187,7 +253,7 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
             },
         ),
     )
-    inlines = (LessonLinkInline,)
+    inlines = (LessonRequirementInline, LessonLinkInline)
     actions = ("publish_lessons", "unpublish_lessons")
 
     class Media:

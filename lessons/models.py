@@ -7,8 +7,10 @@ files hang on it, so renaming, re-slugging or reordering keeps a lesson's identi
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator, URLValidator
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -237,6 +239,92 @@ class LessonLink(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Requirement(models.Model):
+    """Something a learner must complete first: a lesson, or a whole course (every published
+    lesson of it). See ``lessons.requirements`` for what they mean to learners and why cycles
+    are refused. ``created_at`` dates it: a completion reported from before a requirement
+    existed is judged without it (see docs/lessons.md, "Prerequisites")."""
+
+    required_lesson = models.ForeignKey(
+        Lesson,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("required lesson"),
+    )
+    required_course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("required course"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("required since"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return str(self.required_lesson or self.required_course or "")
+
+    def clean(self):
+        if (self.required_lesson_id is None) == (self.required_course_id is None):
+            raise ValidationError(_("Choose a lesson or a course to require (one of them)."))
+
+
+def _one_target(name: str) -> models.CheckConstraint:
+    lesson, course = Q(required_lesson__isnull=False), Q(required_course__isnull=False)
+    return models.CheckConstraint(condition=(lesson & ~course) | (~lesson & course), name=name)
+
+
+class LessonRequirement(Requirement):
+    """A lesson's requirement: the lesson is locked for a learner until it is met."""
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("lesson")
+    )
+
+    class Meta(Requirement.Meta):
+        verbose_name = _("lesson requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            _one_target("stream_lesson_requirement_one_target"),
+            models.CheckConstraint(
+                condition=~Q(required_lesson=F("lesson")),
+                name="stream_lesson_requirement_not_itself",
+            ),
+        ]
+        # unique_together, not UniqueConstraint: an admin inline checks only the former
+        # against saved rows (its foreign key is left out of constraint validation).
+        unique_together = [("lesson", "required_lesson"), ("lesson", "required_course")]
+
+
+class CourseRequirement(Requirement):
+    """A course's requirement: every lesson of the course is locked until it is met."""
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("course")
+    )
+
+    class Meta(Requirement.Meta):
+        verbose_name = _("course requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            _one_target("stream_course_requirement_one_target"),
+            models.CheckConstraint(
+                condition=~Q(required_course=F("course")),
+                name="stream_course_requirement_not_itself",
+            ),
+        ]
+        # unique_together, not UniqueConstraint: an admin inline checks only the former
+        # against saved rows (its foreign key is left out of constraint validation).
+        unique_together = [("course", "required_lesson"), ("course", "required_course")]
 
 
 class ContentVersion(models.Model):

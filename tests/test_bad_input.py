@@ -186,6 +186,8 @@ def test_the_lesson_admin_ignores_tag_ids_that_are_not_ids(client):
         "exercise": "",
         "xp": lesson.xp,
         "tags": [str(tag.pk), "²", "99999999999999999999"],
+        "requirements-TOTAL_FORMS": "0",
+        "requirements-INITIAL_FORMS": "0",
         "links-TOTAL_FORMS": "0",
         "links-INITIAL_FORMS": "0",
     }

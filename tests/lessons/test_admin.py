@@ -88,6 +88,8 @@ def lesson_form_data(course, tags=(), **overrides):
         "body": "## Names\n\nA variable names a value.\n",
         "exercise": "Name *three* things.",
         "reading_minutes_override": "",
+        "requirements-TOTAL_FORMS": "0",
+        "requirements-INITIAL_FORMS": "0",
         "links-TOTAL_FORMS": "1",
         "links-INITIAL_FORMS": "0",
         "links-MIN_NUM_FORMS": "0",
@@ -334,6 +336,8 @@ def test_reordering_lessons_in_the_course_form(staff_client):
         "summary": course.summary,
         "position": course.position,
         "status": course.status,
+        "requirements-TOTAL_FORMS": "0",
+        "requirements-INITIAL_FORMS": "0",
         "lessons-TOTAL_FORMS": "3",
         "lessons-INITIAL_FORMS": "3",
         "lessons-MIN_NUM_FORMS": "0",
@@ -371,7 +375,7 @@ def test_the_course_form_lists_its_lessons_in_order_with_change_links(staff_clie
 
     response = staff_client.get(reverse("admin:stream_lessons_course_change", args=[course.pk]))
 
-    (inline,) = response.context["inline_admin_formsets"]
+    requirements, inline = response.context["inline_admin_formsets"]
     assert [form.original for form in inline] == [first, second]
     assert reverse("admin:stream_lessons_lesson_change", args=[first.pk]) in (
         response.content.decode()
