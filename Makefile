@@ -37,7 +37,8 @@ HOST_TESTS ?= tests/host_project tests/lessons/test_services.py tests/progress/t
   tests/test_learner_data.py tests/lessons/test_learner_data.py \
   tests/lessons/test_learner_data_views.py tests/lessons/test_learner_data_admin.py \
   tests/progress/test_selectors.py tests/progress/test_rules.py \
-  tests/progress/test_sync_properties.py tests/comments/test_selectors.py
+  tests/progress/test_sync_properties.py tests/progress/test_badges.py \
+  tests/comments/test_selectors.py
 test-host: venv
 	$(BIN)/python -m pytest $(XDIST) -p no:cacheprovider --ds=tests.host_project.settings $(HOST_TESTS)
 

@@ -26,6 +26,7 @@ from .models import (
     Achievement,
     AchievementAward,
     AchievementTranslation,
+    BadgeRevocation,
     CourseCompletionFigures,
     LearnerProfile,
     LessonCompletion,
@@ -348,6 +349,18 @@ class AchievementAwardAdmin(ReadOnlyAdmin):
     )
     date_hierarchy = "awarded_at"
     ordering = ("-awarded_at",)
+
+
+@admin.register(BadgeRevocation)
+class BadgeRevocationAdmin(ReadOnlyAdmin):
+    """Open Badges whose awards were withdrawn: their addresses answer "revoked"."""
+
+    list_display = ("badge_id", "achievement", "reason", "revoked_at")
+    list_filter = ("achievement",)
+    list_select_related = ("achievement",)
+    search_fields = ("badge_id",)
+    date_hierarchy = "revoked_at"
+    ordering = ("-revoked_at",)
 
 
 @admin.register(XPEntry)

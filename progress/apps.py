@@ -38,6 +38,18 @@ class ProgressConfig(AppConfig):
         checks.register(check_levels, checks.Tags.database)
         checks.register(lessons_installed_check(self.label))
 
+        # A deleted award's Open Badge answers "revoked" from then on (progress.badges).
+        from django.db.models.signals import post_delete
+
+        from .models import AchievementAward
+        from .services import badge_revoke_on_delete
+
+        post_delete.connect(
+            badge_revoke_on_delete,
+            sender=AchievementAward,
+            dispatch_uid="stream-progress-badge-revoked",
+        )
+
         # Every shared page's status bar shows the levels and the active achievements' count.
         from lessons.versions import bump_on_save
         from lessons.viewer import viewer_part_register

@@ -63,6 +63,9 @@ def progress_data_export(user) -> dict:
                 "awarded_at": row.awarded_at,
                 "xp": row.xp,
                 "recorded_at": row.recorded_at,
+                # the award's Open Badge (progress.badges): its address's id and the salt its
+                # recipient is hashed with
+                "badge": {"id": row.badge_id, "salt": row.badge_salt},
             }
             for row in awards
         ],

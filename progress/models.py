@@ -9,6 +9,8 @@ learner keeps what they earned.
 """
 
 import functools
+import secrets
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -318,7 +320,16 @@ class AchievementTranslation(Translation):
         ]
 
 
+def badge_salt_new() -> str:
+    """A fresh salt for one award's hashed recipient (Open Badges' ``recipient.salt``)."""
+    return secrets.token_hex(16)
+
+
 class AchievementAward(models.Model):
+    """A learner's achievement, and its Open Badges assertion (see ``progress.badges``): the
+    assertion's address ends with ``badge_id``, and its recipient is the learner's email hashed
+    with ``badge_salt``."""
+
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -336,6 +347,23 @@ class AchievementAward(models.Model):
     )
     xp = models.PositiveIntegerField(_("XP earned"), default=0)
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    badge_id = models.UUIDField(
+        _("badge id"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "The end of the award's Open Badges address: random, so nobody can guess another "
+            "learner's badge, and never changed."
+        ),
+    )
+    badge_salt = models.CharField(
+        _("badge salt"),
+        max_length=64,
+        default=badge_salt_new,
+        editable=False,
+        help_text=_("Hashed with the learner's email in the badge, so the badge never shows it."),
+    )
 
     class Meta:
         ordering = ["awarded_at", "id"]
@@ -349,6 +377,36 @@ class AchievementAward(models.Model):
 
     def __str__(self):
         return f"{self.learner} · {self.achievement}"
+
+
+class BadgeRevocation(models.Model):
+    """An award's Open Badges assertion that was withdrawn: its address answers "revoked" for
+    good, as the specification asks, instead of not found.
+
+    Written when an award row is deleted (``progress.services.badge_revocations_record``): the
+    learner's account was deleted or their learning data erased. It holds nothing about the
+    learner, only the badge's random id.
+    """
+
+    badge_id = models.UUIDField(_("badge id"), unique=True, editable=False)
+    achievement = models.ForeignKey(
+        Achievement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="badge_revocations",
+        verbose_name=_("achievement"),
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    revoked_at = models.DateTimeField(_("revoked"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-revoked_at", "id"]
+        verbose_name = _("revoked badge")
+        verbose_name_plural = _("revoked badges")
+
+    def __str__(self):
+        return str(self.badge_id)
 
 
 class CompletionEvent(models.Model):

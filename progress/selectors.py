@@ -354,17 +354,23 @@ def needs_tags(achievements) -> bool:
 def achievements_with_award(*, user=None) -> list[Achievement]:
     """Every achievement (active or not) in order, with its name and description in the
     active language (``name_in()``, ``description_in()``) and ``award_id``, ``awarded_at`` and
-    ``award_xp`` from ``user``'s award (``None`` when not held). 1 query."""
+    ``award_xp`` and ``award_badge_id`` from ``user``'s award (``None`` when not held). 1 query."""
     achievements = translations_annotate(Achievement.objects.order_by("position", "id"))
     if not is_learner(user):
         found = list(achievements)
         for achievement in found:
             achievement.award_id = achievement.awarded_at = achievement.award_xp = None
+            achievement.award_badge_id = None
         return found
     return list(
         achievements.annotate(
             held=FilteredRelation("awards", condition=Q(awards__learner_id=user.pk))
-        ).annotate(award_id=F("held__id"), awarded_at=F("held__awarded_at"), award_xp=F("held__xp"))
+        ).annotate(
+            award_id=F("held__id"),
+            awarded_at=F("held__awarded_at"),
+            award_xp=F("held__xp"),
+            award_badge_id=F("held__badge_id"),
+        )
     )
 
 
@@ -706,6 +712,8 @@ class AchievementCard:
     achievement: Achievement
     how_to_earn: str
     awarded_at: datetime | None
+    # The award's Open Badge (progress.badges.BadgeLinks), added by the page that offers it.
+    badge: object = None
 
     @property
     def name(self) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,7 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,7 @@ from .inserts import insert_rows
 from .models import (
     Achievement,
     AchievementAward,
+    BadgeRevocation,
     CompletionEvent,
     LearnerProfile,
     LessonCompletion,
@@ -743,6 +745,31 @@ def comment_posted_record(*, user) -> list[AchievementAward]:
             progress.profile_changes.add("first_comment_at")
         progress.evaluate()
         return progress.save()
+
+
+def badge_revocations_record(*, awards: Sequence[AchievementAward], reason: str = "") -> None:
+    """Record that ``awards``' Open Badges are withdrawn, so their hosted assertions answer
+    "revoked" (with ``reason``) instead of not found. Safe to run twice.
+
+    Called for every award row that is deleted (``apps.py`` connects it to ``post_delete``): the
+    learner's account deleted, their learning data erased, a host's own clean-up. 1 query.
+    """
+    if not awards:
+        return
+    if not reason:
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("The award was withdrawn: the learner's data was deleted.")
+    rows = [
+        BadgeRevocation(badge_id=award.badge_id, achievement_id=award.achievement_id, reason=reason)
+        for award in awards
+    ]
+    BadgeRevocation.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def badge_revoke_on_delete(sender, instance, **kwargs):
+    # A receiver, not a service call: awards also go when a host deletes a user (the database's
+    # cascade through Django's collector), which no Stream service sees.
+    badge_revocations_record(awards=[instance])
 
 
 @dataclass

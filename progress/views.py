@@ -3,10 +3,11 @@
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix
 from django.utils import translation
@@ -17,10 +18,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lessons.adapter import adapter_overrides
 from lessons.selectors import lessons_visible
+from lessons.translations import translations_annotate
 from lessons.versions import site_memo, site_version
 from lessons.views import done_page, page_context
 
-from . import selectors, services
+from . import badges, selectors, services
+from .conf import progress_settings
+from .models import Achievement, AchievementAward, BadgeRevocation
 from .texts import text
 
 
@@ -29,12 +33,15 @@ from .texts import text
 def progress_overview(request):
     view = selectors.progress_view(request=request)
     courses = [course for course in view.courses.values() if course.done]
+    cards = badges.cards_with_badges(request, cards=selectors.achievement_cards(view=view))
     return render(
         request,
         "stream/progress/overview.html",
         page_context(
             progress=view,
-            achievement_cards=selectors.achievement_cards(view=view),
+            achievement_cards=cards,
+            badges_need_email=any(card.awarded_at for card in cards)
+            and not badges.learner_email(request.user),
             courses_done=courses,
             streak=view.streak(),
         ),
@@ -119,3 +126,95 @@ def lesson_complete(request, lesson_id):
     if result.course_completed:
         messages.success(request, text("course_complete", course=lesson.course.title))
     return done_page(request, title=_("You completed this lesson."), back_url=back)
+
+
+# --- Open Badges (see progress.badges): public documents, no session -----------------------------
+
+
+def _badge_response(request, body: bytes, content_type: str, *, status: int = 200):
+    """``body`` for anyone: public and cacheable for ``BADGE_MAX_AGE`` seconds, with an ETag
+    (a 304 to a client that has it), readable by scripts on other sites (displayers)."""
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    response = get_conditional_response(request, etag=etag) if status == 200 else None
+    if response is None:
+        response = HttpResponse(body, content_type=content_type, status=status)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={progress_settings.BADGE_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _badge_not_found():
+    return JsonResponse({"detail": _("There is no badge here."), "code": "not_found"}, status=404)
+
+
+def _document(request, document: dict, *, status: int = 200):
+    return _badge_response(
+        request, badges.document_bytes(document), badges.DOCUMENT_CONTENT_TYPE, status=status
+    )
+
+
+@require_safe
+def badge_issuer(request):
+    """The Issuer profile every badge names. No query."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _document(request, badges.issuer_document(request))
+
+
+@require_safe
+def badge_class(request, achievement_id):
+    """An achievement as an Open Badges BadgeClass, named in the site's default language. 1
+    query (2 for a course or tag rule)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        achievement = translations_annotate(Achievement.objects.filter(pk=achievement_id)).first()
+        if achievement is None:
+            return _badge_not_found()
+        return _document(request, badges.badge_class_document(request, achievement))
+
+
+@require_safe
+def badge_class_image(request, achievement_id):
+    """An achievement's badge image (PNG). 1 query; drawn once, then kept in the cache."""
+    achievement = Achievement.objects.filter(pk=achievement_id).first()
+    if achievement is None:
+        return _badge_not_found()
+    return _badge_response(request, badges.achievement_image(achievement), "image/png")
+
+
+def _badge_award(request, badge_id):
+    """``(award, None)`` for the award whose badge this is, with its learner and achievement
+    (1 query); else ``(None, answer)``: 410 Gone saying "revoked" for a withdrawn award (1 more
+    query), 404 for an unknown id or a learner with no email to issue it to."""
+    award = (
+        AchievementAward.objects.select_related("learner", "achievement")
+        .filter(badge_id=badge_id)
+        .first()
+    )
+    if award is not None and badges.learner_email(award.learner):
+        return award, None
+    revocation = None if award else BadgeRevocation.objects.filter(badge_id=badge_id).first()
+    if revocation is None:
+        return None, _badge_not_found()
+    return None, _document(request, badges.revoked_document(request, revocation), status=410)
+
+
+@require_safe
+def badge_assertion(request, badge_id):
+    """An award as a hosted Open Badges Assertion; 410 Gone with ``"revoked": true`` once the
+    award is withdrawn. 1 query (2 when revoked or unknown)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        award, refusal = _badge_award(request, badge_id)
+        return refusal or _document(request, badges.assertion_document(request, award))
+
+
+@require_safe
+def badge_image(request, badge_id):
+    """The award's baked badge: the achievement's PNG carrying the hosted assertion, offered as
+    a download. 1 query (2 when revoked or unknown)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        award, refusal = _badge_award(request, badge_id)
+        if refusal:
+            return refusal
+        response = _badge_response(request, badges.baked_image(request, award), "image/png")
+    response["Content-Disposition"] = f'inline; filename="{award.achievement.slug}-badge.png"'
+    return response
