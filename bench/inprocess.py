@@ -9,6 +9,7 @@ timed alone.
     python bench/inprocess.py queries --manifest m.json --endpoints a,b --out q.json
     python bench/inprocess.py profile --manifest m.json --endpoints a,b --out p.json
     python bench/inprocess.py firstview --manifest m.json --out f.json   # adds comments
+    python bench/inprocess.py commentpost --manifest m.json --out c.json   # adds comments
 """
 
 import argparse
@@ -265,26 +266,160 @@ def first_views(manifest) -> dict:
     }
 
 
+POST_SAMPLES = 7
+SUBSCRIBERS = 200
+
+
+def _thread_with_subscribers(lesson, count):
+    """A new thread on ``lesson`` whose ``count`` repliers (new accounts) are all subscribed to
+    it, built in bulk."""
+    from django.contrib.auth import get_user_model
+
+    from comments.models import Comment, CommentStatus, ReplySubscription
+    from lessons.markdown import render_comment_markdown
+
+    user_model = get_user_model()
+    login, email = user_model.USERNAME_FIELD, user_model.get_email_field_name()
+    tag = uuid.uuid4().hex[:8]
+    users = user_model._default_manager.bulk_create(
+        user_model(**{login: f"sub-{tag}-{i}@bench.test", email: f"sub-{tag}-{i}@bench.test"})
+        for i in range(count)
+    )
+    html = render_comment_markdown("Me too: how many KV heads?")
+    top = Comment.objects.create(
+        lesson=lesson,
+        author=users[0],
+        body="How many KV heads?",
+        body_html=html,
+        status=CommentStatus.PUBLISHED,
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            lesson=lesson,
+            author=user,
+            parent=top,
+            root=top,
+            depth=1,
+            body="Me too: how many KV heads?",
+            body_html=html,
+            status=CommentStatus.PUBLISHED,
+        )
+        for user in users
+    )
+    ReplySubscription.objects.bulk_create(
+        ReplySubscription(user=user, lesson=lesson, active=True) for user in users
+    )
+    return top
+
+
+def comment_posts(manifest) -> dict:
+    """What posting a comment costs the request, as the page's script posts it (the comment
+    form with ``X-Stream-Fragment``, a learner's session and CSRF token): queries and ms
+    (medians of ``POST_SAMPLES``, each by another learner, after one unmeasured post), for a
+    comment on the 1,000-comment lesson and for a reply in a thread of ``SUBSCRIBERS``
+    subscribed participants there. The rate limits are lifted: the data set's learners have
+    posted dozens of comments within the hour. With production's settings the reply's
+    notifications and emails wait in the task queue: the worker's time for them is measured
+    after, as it runs the queue alone."""
+    from django.conf import settings
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from lessons.models import Lesson
+
+    lesson = Lesson.objects.get(pk=manifest["big_lesson"]["id"])
+    url = reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk})
+    learners = manifest["learners"]
+    unlimited = override_settings(
+        STREAM={
+            **settings.STREAM,
+            "COMMENTS_PER_LESSON_PER_HOUR": None,
+            "COMMENTS_POST_LIMIT": 10**6,
+        }
+    )
+
+    def post(turn, parent=None):
+        client = Client(enforce_csrf_checks=True, raise_request_exception=True)
+        client.cookies[manifest["session_cookie"]] = learners[turn % len(learners)]["session"]
+        client.cookies[manifest["csrf_cookie"]] = manifest["csrf_token"]
+        data = {"body": f"Bench post {turn}: what does `n_kv_heads` change?"}
+        if parent is not None:
+            data["parent"] = parent.pk
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post(
+                url,
+                data,
+                headers={"X-CSRFToken": manifest["csrf_token"], "X-Stream-Fragment": "1"},
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 201:
+            raise RuntimeError(f"POST {url} answered {response.status_code}: {response.content!r}")
+        return len(captured.captured_queries), elapsed
+
+    def measured(parent=None):
+        post(0, parent)  # the first: imports, templates, connections
+        samples = [post(turn, parent) for turn in range(1, POST_SAMPLES + 1)]
+        return {
+            "queries": max(q for q, _ms in samples),
+            "queries_runs": [q for q, _ms in samples],
+            "ms": round(statistics.median(ms for _q, ms in samples), 1),
+            "runs_ms": [round(ms, 1) for _q, ms in samples],
+        }
+
+    with unlimited:
+        found = {"comment": measured()}
+        top = _thread_with_subscribers(lesson, SUBSCRIBERS)
+        found["reply"] = {"subscribers": SUBSCRIBERS, **measured(top)}
+    found["worker"] = _queued_work()
+    return found
+
+
+def _queued_work() -> dict | None:
+    """The tasks the posts left in django-tasks-db's queue, run by its worker as production
+    runs them (``db_worker``, here in one batch): how many and how long; ``None`` when the
+    settings run tasks another way."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    backend = settings.TASKS["default"]["BACKEND"] if hasattr(settings, "TASKS") else ""
+    if backend != "django_tasks_db.DatabaseBackend":
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.ready().count()
+    started = time.perf_counter()
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    elapsed = (time.perf_counter() - started) * 1000
+    return {
+        "tasks": waiting,
+        "ms": round(elapsed, 1),
+        "failed": DBTaskResult.objects.filter(status="FAILED").count(),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["queries", "profile", "firstview"])
+    parser.add_argument("mode", choices=["queries", "profile", "firstview", "commentpost"])
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--endpoints", default="")
     parser.add_argument("--out", required=True)
     parser.add_argument("--profile-dir", default=str(ROOT / "bench" / "profiles"))
     args = parser.parse_args()
     manifest = json.loads(Path(args.manifest).read_text(encoding="utf-8"))
-    endpoints = endpoints_for(manifest, args.endpoints)
-    endpoints = [
-        e
-        for e in endpoints
-        if e.server == "django" and (e.name != "baseline" or args.mode == "queries")
-    ]
     if args.mode == "firstview":
         result = first_views(manifest)
-    elif args.mode == "queries":
-        result = count_queries(endpoints, manifest)
+    elif args.mode == "commentpost":
+        result = comment_posts(manifest)
     else:
+        endpoints = [
+            e
+            for e in endpoints_for(manifest, args.endpoints)
+            if e.server == "django" and (e.name != "baseline" or args.mode == "queries")
+        ]
+    if args.mode == "queries":
+        result = count_queries(endpoints, manifest)
+    elif args.mode == "profile":
         result = profile(endpoints, manifest, Path(args.profile_dir))
     Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
 

@@ -332,12 +332,59 @@ def generated_markdown(results: dict) -> list[str]:
         ]
         lines += _table(header, rows)
         lines += [""]
+    lines += comment_posts_markdown(results)
     lines += first_views_markdown(results)
     lines += caching_lines_markdown(results.get("caching_lines"))
     soak = results.get("soak")
     if soak:
         lines += soak_markdown(soak)
     return lines
+
+
+def comment_posts_markdown(results: dict) -> list[str]:
+    rows = []
+    for run in results.get("runs", []):
+        found = run.get("comment_posts")
+        if not found:
+            continue
+        worker = found.get("worker")
+        rows.append(
+            [
+                run["database"],
+                run["scale"],
+                found["comment"]["queries"],
+                _num(found["comment"]["ms"]),
+                found["reply"]["subscribers"],
+                found["reply"]["queries"],
+                _num(found["reply"]["ms"]),
+                f"{worker['tasks']} in {_num(worker['ms'])} ms" if worker else "in the request",
+            ]
+        )
+    if not rows:
+        return []
+    return [
+        "### Posting a comment (in-process)",
+        "",
+        "The page's script posting to the 1,000-comment lesson with a learner's session "
+        "(`bench/inprocess.py commentpost`): a comment, and a reply in a thread of subscribed "
+        "participants; the most queries and the median ms of 7 posts. Notifications and "
+        "emails wait in django-tasks-db's queue; its worker then runs them in one batch.",
+        "",
+        *_table(
+            [
+                "database",
+                "scale",
+                "comment: queries",
+                "ms",
+                "reply: subscribers",
+                "queries",
+                "ms",
+                "queued tasks, worker",
+            ],
+            rows,
+        ),
+        "",
+    ]
 
 
 def first_views_markdown(results: dict) -> list[str]:

@@ -5,9 +5,9 @@ set) and each scale factor: a fresh database, ``migrate``, ``bench_data --scale 
 under gunicorn with production settings (``bench.settings``, ``config/gunicorn.conf.py``), a
 bare WSGI app serving the lesson page's exact bytes under the same gunicorn settings
 (``bench/bare.py``), and wrk on loopback at fixed connections and duration against every
-endpoint. Then queries per request, pyinstrument profiles and the 1,000-comment lesson's first
-views in-process, the soak (``bench/soak.py``), and the results: ``bench/results.json`` and
-``docs/benchmarks.md``.
+endpoint. Then queries per request, pyinstrument profiles, posting a comment and a reply, and
+the 1,000-comment lesson's first views in-process, the soak (``bench/soak.py``), and the
+results: ``bench/results.json`` and ``docs/benchmarks.md``.
 
     python bench/run.py                      # everything (about 25 minutes on 2 cores)
     python bench/run.py --quick              # SQLite, scale 1, short runs: a smoke test
@@ -558,7 +558,15 @@ def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> d
         run["profiles"] = inprocess(
             env, "profile", manifest_path, [n for n in names if n not in CEILINGS], workdir
         )
-    # Last: it adds comments to the 1,000-comment lesson.
+    # These two add comments to the 1,000-comment lesson: last.
+    run["comment_posts"] = inprocess(env, "commentpost", manifest_path, [], workdir)
+    if run["comment_posts"]:
+        found = run["comment_posts"]
+        log(
+            f"  posting in-process: a comment {found['comment']['queries']} queries, "
+            f"{found['comment']['ms']} ms; a reply to {found['reply']['subscribers']} "
+            f"subscribers {found['reply']['queries']} queries, {found['reply']['ms']} ms"
+        )
     run["first_views"] = inprocess(env, "firstview", manifest_path, [], workdir)
     if run["first_views"]:
         found = run["first_views"]

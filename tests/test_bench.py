@@ -386,3 +386,31 @@ def test_the_soak_counts_an_earlier_report_that_moved_a_days_row_as_kept():
     ledger["events"].append((learner.pk, str(uuid.uuid4()), lesson.pk, "2026-11-20T09:00:00+09:00"))
     checks = {check["what"]: check for check in database_check(ledger)}
     assert not checks["each event answered “applied” is in the completion log once"]["ok"]
+
+
+def test_comment_posting_is_reported_per_run_with_the_queue_or_without():
+    from bench.report import comment_posts_markdown
+
+    posts = {
+        "comment": {"queries": 7, "ms": 21.04},
+        "reply": {"subscribers": 200, "queries": 9, "ms": 12.0},
+    }
+    results = {
+        "runs": [
+            {
+                "database": "postgres",
+                "scale": 1,
+                "comment_posts": {**posts, "worker": {"tasks": 8, "ms": 700.0, "failed": 0}},
+            },
+            {"database": "sqlite", "scale": 1, "comment_posts": {**posts, "worker": None}},
+            {"database": "sqlite", "scale": 10},
+        ]
+    }
+
+    rows = [line for line in comment_posts_markdown(results) if line.startswith("| ")]
+
+    assert rows[2:] == [
+        "| postgres | 1 | 7 | 21.0 | 200 | 9 | 12.0 | 8 in 700.0 ms |",
+        "| sqlite | 1 | 7 | 21.0 | 200 | 9 | 12.0 | in the request |",
+    ]
+    assert comment_posts_markdown({"runs": [{"database": "sqlite", "scale": 1}]}) == []
