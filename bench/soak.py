@@ -12,6 +12,9 @@ or each sync event's answer), and so is every refused one. Afterwards, in-proces
   completion for its lesson; a batch sent again was answered "duplicate" event by event; each
   lesson completed with the page's form is completed; every completion has its XP row;
 - every learner's XP total equals the sum of their XP ledger;
+- every task the load queued (reply notifications and emails, with production's database
+  queue and its worker running beside the server) ran and succeeded, and no reply left any of
+  its thread's subscribers without a notification;
 - the server answered no 5xx and logged no traceback.
 
 ``bench/run.py`` calls :func:`soak_run`; ``python bench/soak.py check …`` is its checking half.
@@ -22,6 +25,8 @@ import http.client
 import json
 import os
 import random
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -283,21 +288,97 @@ class Client(threading.Thread):
                     self.ledger.server_errors.append(f"{name}: HTTP {status}")
 
 
+class QueueWorker:
+    """django-tasks-db's worker (``manage.py db_worker``) running beside the server, as
+    docs/deploy.md has production run it, when the settings queue Stream's background work in
+    the database; nothing otherwise (a backend that runs tasks in the request needs none).
+
+    On leaving, the worker stops after its current task and a last batch runs whatever the load
+    left in the queue, so the check finds every task done.
+    """
+
+    def __init__(self, env: dict, workdir: Path):
+        self.env, self.log_path = env, workdir / "worker-soak.log"
+        self.process = None
+        self.active = database_queue(env)
+
+    def _manage(self, *args):
+        return [sys.executable, str(ROOT / "manage.py"), "db_worker", "--no-reload", *args]
+
+    def __enter__(self):
+        if self.active:
+            self._out = self.log_path.open("a", encoding="utf-8")
+            self.process = subprocess.Popen(
+                self._manage("--interval", "0.2", "--no-startup-delay"),
+                env=self.env,
+                cwd=ROOT,
+                stdout=self._out,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def __exit__(self, *exc):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # graceful: the running task finishes
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        subprocess.run(
+            self._manage("--batch", "--no-startup-delay"),
+            env=self.env,
+            cwd=ROOT,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        self._out.close()
+
+
+def database_queue(env: dict) -> bool:
+    """Whether the settings in ``env`` queue tasks in the database (django-tasks-db)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(getattr(settings, 'TASKS', {}).get('default', {}).get('BACKEND', ''))",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip() == "django_tasks_db.DatabaseBackend"
+
+
 def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log) -> dict:
-    """Load a fresh scale-10 data set, run the mixed load for ``duration`` s, check the data."""
+    """Load a fresh scale-10 data set, run the mixed load for ``duration`` s (with the task
+    worker beside the server, when the settings queue tasks), check the data."""
     manifest_path = workdir / "manifest-soak.json"
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "bench_data", "--scale", str(SOAK_SCALE), "--manifest", str(manifest_path))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     ledger, stop = Ledger(), threading.Event()
-    log(f"soak: {duration:.0f} s of mixed load on {kind}, {CLIENTS} clients")
-    with server_class(
-        env,
-        workers=workers,
-        workdir=workdir,
-        label="soak",
-        baseline_bytes=manifest["lesson_page_bytes"],
-    ) as server:
+    worker = QueueWorker(env, workdir)
+    log(
+        f"soak: {duration:.0f} s of mixed load on {kind}, {CLIENTS} clients"
+        + (", the task worker beside the server" if worker.active else "")
+    )
+    with (
+        worker,
+        server_class(
+            env,
+            workers=workers,
+            workdir=workdir,
+            label="soak",
+            baseline_bytes=manifest["lesson_page_bytes"],
+        ) as server,
+    ):
         clients = [
             Client(n, port=server.port, manifest=manifest, ledger=ledger, stop=stop, seed=n)
             for n in range(CLIENTS)
@@ -326,8 +407,6 @@ def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log
         encoding="utf-8",
     )
     out = workdir / "soak-check.json"
-    import subprocess
-
     done = subprocess.run(
         [sys.executable, str(Path(__file__)), "check", str(ledger_path), "--out", str(out)],
         env=env,
@@ -569,7 +648,57 @@ def database_check(ledger: dict) -> list[dict]:
         not unequal,
         f"{len(profiles):,} learners, {len(unequal)} differ",
     )
+    _background_check(ledger, check)
     return checks
+
+
+def _background_check(ledger: dict, check) -> None:
+    """Every task the load queued ran and succeeded, and every reply notified the author of
+    the comment it answers (subscribed, active, not the replier themselves)."""
+    from django.conf import settings
+    from django.db.models import Count, Exists, F, OuterRef
+
+    from comments.models import Comment, CommentStatus, Notification, ReplySubscription
+
+    if settings.TASKS.get("default", {}).get("BACKEND") == "django_tasks_db.DatabaseBackend":
+        from django_tasks_db.models import DBTaskResult
+
+        by_status = dict(
+            DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by()
+        )
+        check(
+            "every task the load queued ran and succeeded (django-tasks-db's worker)",
+            by_status.get("SUCCESSFUL", 0) == sum(by_status.values()),
+            ", ".join(f"{n:,} {status.lower()}" for status, n in sorted(by_status.items())),
+        )
+    replies = [c["id"] for c in ledger["comments"] if c["parent"] is not None]
+    answered = OuterRef("parent__author_id")
+    expected = (
+        Comment.objects.filter(pk__in=replies, status=CommentStatus.PUBLISHED)
+        .exclude(parent__author__isnull=True)
+        .exclude(author_id=F("parent__author_id"))
+        .filter(parent__author__is_active=True)
+        .filter(
+            Exists(
+                ReplySubscription.objects.filter(
+                    user_id=answered, lesson_id=OuterRef("lesson_id"), active=True
+                )
+            )
+        )
+        .annotate(
+            notified=Exists(
+                Notification.objects.filter(
+                    kind="reply", comment_id=OuterRef("pk"), recipient_id=answered
+                )
+            )
+        )
+    )
+    total, missed = expected.count(), expected.filter(notified=False).count()
+    check(
+        "every reply notified the author it answers, once its task ran",
+        not missed,
+        f"{total:,} replies to a subscribed author, {missed} without the notification",
+    )
 
 
 def main():

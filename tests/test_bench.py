@@ -414,3 +414,41 @@ def test_comment_posting_is_reported_per_run_with_the_queue_or_without():
         "| sqlite | 1 | 7 | 21.0 | 200 | 9 | 12.0 | in the request |",
     ]
     assert comment_posts_markdown({"runs": [{"database": "sqlite", "scale": 1}]}) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_soak_checks_that_queued_replies_were_run_and_notified(settings):
+    from django.core.management import call_command
+
+    from bench.soak import database_check
+    from comments import services
+    from tests.factories import LessonFactory, UserFactory
+
+    # given a reply queued in django-tasks-db's queue and not yet run
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    asker, replier, lesson = UserFactory(), UserFactory(), LessonFactory()
+    question = services.comment_post(lesson=lesson, author=asker, body="soak-1: question")
+    reply = services.comment_post(
+        lesson=lesson, author=replier, body="soak-2: answer", parent=question
+    )
+    ledger = {
+        "initial": {"comments": 0, "completions": 0, "completion_events": 0},
+        "events": [],
+        "comments": [
+            {"id": question.pk, "marker": "soak-1", "parent": None, "lesson": lesson.pk},
+            {"id": reply.pk, "marker": "soak-2", "parent": question.pk, "lesson": lesson.pk},
+        ],
+        "reports": [],
+        "refused_markers": [],
+    }
+    tasks_ran = "every task the load queued ran and succeeded (django-tasks-db's worker)"
+    notified = "every reply notified the author it answers, once its task ran"
+
+    # then the check finds the task waiting and the asker not notified
+    checks = {check["what"]: check for check in database_check(ledger)}
+    assert not checks[tasks_ran]["ok"] and not checks[notified]["ok"], checks
+
+    # when the worker runs the queue, then both hold
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    checks = {check["what"]: check for check in database_check(ledger)}
+    assert checks[tasks_ran]["ok"] and checks[notified]["ok"], checks
