@@ -39,8 +39,6 @@ class TranslationInline(admin.TabularInline):
 
     form = TranslationForm
     formset = TranslationFormSet
-    verbose_name = _("text in a language")
-    verbose_name_plural = _("text per language")
 
     def get_extra(self, request, obj=None, **kwargs):
         held = obj.translations.count() if obj is not None and obj.pk else 0

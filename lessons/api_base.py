@@ -41,6 +41,7 @@ from .conf import lessons_settings
 from .ids import MAX_ID, id_parse
 from .models import Status
 from .signin import client_ip
+from .translations import content_languages
 
 
 class IdConverter:
@@ -329,8 +330,8 @@ LANGUAGE_PARAMETER = OpenApiParameter(
 
 def language_param(url: str | None) -> str | None:
     """``url`` naming the active language as ``?lang=``, for a page's script to ask in the
-    page's language (only on a site of several languages)."""
-    if url and len(settings.LANGUAGES) > 1:
+    page's language (only on a site that set several ``LANGUAGES``)."""
+    if url and len(content_languages()) > 1:
         separator = "&" if "?" in url else "?"
         return f"{url}{separator}{urlencode({'lang': translation.get_language()})}"
     return url

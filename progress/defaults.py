@@ -26,7 +26,7 @@ ACHIEVEMENTS = [
         "name": "First steps",
         "description": "Every course starts with a single lesson.",
         "translations": {
-            "ko": {"name": "첫걸음", "description": "모든 코스는 레슨 하나에서 시작합니다."}
+            "ko": {"name": "첫걸음", "description": "모든 강좌는 레슨 하나에서 시작해요."}
         },
         "icon": "🌱",
         "rule_kind": "lessons_completed",
@@ -40,7 +40,7 @@ ACHIEVEMENTS = [
         "translations": {
             "ko": {
                 "name": "시동 걸기",
-                "description": "다섯 번째 레슨, 기초가 서로 이어지기 시작합니다.",
+                "description": "다섯 번째 레슨, 기초가 서로 이어지기 시작해요.",
             }
         },
         "icon": "📚",
@@ -53,7 +53,7 @@ ACHIEVEMENTS = [
         "name": "Deep reader",
         "description": "Twenty lessons, read closely.",
         "translations": {
-            "ko": {"name": "정독가", "description": "스무 개의 레슨을 꼼꼼히 읽었습니다."}
+            "ko": {"name": "정독가", "description": "스무 개의 레슨을 꼼꼼히 읽었어요."}
         },
         "icon": "🔭",
         "rule_kind": "lessons_completed",
@@ -76,7 +76,7 @@ ACHIEVEMENTS = [
         "slug": "three-day-streak",
         "name": "On a roll",
         "description": "Learning has become a habit.",
-        "translations": {"ko": {"name": "상승세", "description": "공부가 습관이 되었습니다."}},
+        "translations": {"ko": {"name": "상승세", "description": "공부가 습관이 되었어요."}},
         "icon": "🔥",
         "rule_kind": "streak_days",
         "rule_params": {"days": 3},
@@ -97,7 +97,7 @@ ACHIEVEMENTS = [
         "name": "Joined the conversation",
         "description": "Your first comment: questions make lessons better.",
         "translations": {
-            "ko": {"name": "대화 참여", "description": "첫 댓글: 질문이 레슨을 더 좋게 만듭니다."}
+            "ko": {"name": "대화 참여", "description": "첫 댓글: 질문이 레슨을 더 좋게 만들어요."}
         },
         "icon": "💬",
         "rule_kind": "first_comment",

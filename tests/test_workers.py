@@ -216,3 +216,16 @@ def test_a_level_renamed_in_the_admin_shows_in_every_workers_status_bar(site):
     # then an anonymous visitor's status bar names it on every worker ("Level 0 · <name>")
     after = {LEVEL_NAME.search(text)[1] for text in texts(both_workers(site, path))}
     assert after == {"Seasoned Tinkerer"}
+
+    # when they name it in Korean, in the page's first row of names per language (Korean)
+    answer = staff.submit(
+        f"/admin/stream_progress/level/{level_id}/change/",
+        {"translations-0-name": "노련한 땜장이"},
+        form="level_form",
+    )
+    assert answer.status == 302
+
+    # then every worker's Korean page names it in Korean, and the English page as before
+    korean = {LEVEL_NAME.search(text)[1] for text in texts(both_workers(site, path))}
+    english = {LEVEL_NAME.search(text)[1] for text in texts(both_workers(site, f"/en{path}"))}
+    assert (korean, english) == ({"노련한 땜장이"}, {"Seasoned Tinkerer"})

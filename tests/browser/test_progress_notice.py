@@ -13,7 +13,7 @@ from tests.browser.test_progress import DEMO_CONTENT, DEMO_LESSON, STORAGE_KEY, 
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FIRST_AWARD = "업적 달성: First steps (+10 XP)"
+FIRST_AWARD = "업적 달성: 첫걸음 (+10 XP)"
 
 # Every notice the page shows, kept after it goes (notices go by themselves).
 RECORD_NOTICES = """
