@@ -74,3 +74,8 @@ class LessonsConfig(AppConfig):
             order=900,
         )
         content_committed.connect(purge_on_commit, dispatch_uid="stream-purge")
+        from django.db.models.signals import post_migrate
+
+        from .search import search_index_after_migrate
+
+        post_migrate.connect(search_index_after_migrate, sender=self, dispatch_uid="stream-search")

@@ -22,6 +22,8 @@ stream_lessons.W005   django-allauth's ``ACCOUNT_ADAPTER`` is not under Stream's
                       policy (``lessons.signin.SignInPolicyAdapterMixin``)
 stream_lessons.E008   ``STREAM["XAPI"]`` is malformed (not a dict, an unknown key, no LRS
                       address, a bad number)
+stream_lessons.W006   lessons are on SQLite without FTS5's trigram tokenizer (or on a database
+                      other than SQLite and PostgreSQL): search scans every lesson's text
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
 stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
@@ -332,3 +334,28 @@ def check_xapi(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_search_index(app_configs=None, **kwargs):
+    """Search has an index on PostgreSQL and on SQLite with FTS5's trigram tokenizer; elsewhere
+    it still works, by scanning every lesson's text. Asks no database (the SQLite library is
+    probed in memory)."""
+    from django.db import connections, router
+
+    from .models import Lesson
+    from .search import search_backend
+
+    alias = router.db_for_read(Lesson)
+    if search_backend(alias).name != "basic":
+        return []
+    vendor = connections[alias].vendor
+    return [
+        CheckWarning(
+            f"Lesson search has no index on this database ({vendor}): it scans the text of "
+            "every lesson the learner may see, which slows down as lessons grow.",
+            hint="Use PostgreSQL, or a Python whose SQLite (3.34 or later) has FTS5, then run "
+            "migrate (see docs/lessons.md, 'Search').",
+            id="stream_lessons.W006",
+        )
+    ]

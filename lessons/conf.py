@@ -103,6 +103,16 @@ LESSONS_DEFAULTS = {
     "SIGNIN_ACCOUNT_WINDOW": 60 * 60,
     # Prefix of the policy's cache keys (the counters live in the default cache).
     "SIGNIN_CACHE_PREFIX": "stream:signin",
+    # Search (/search/ and GET api/v1/search/, see lessons.search): the longest query taken,
+    # in characters; results per page of /search/ (the API pages by API_PAGE_SIZE); about how
+    # many characters of a lesson's text each result shows around the first term found.
+    "SEARCH_QUERY_MAX_LENGTH": 100,
+    "SEARCH_RESULTS_PER_PAGE": 10,
+    "SEARCH_SNIPPET_LENGTH": 200,
+    # PostgreSQL text-search configuration by language code (or its primary subtag): lessons
+    # in a language listed here are stemmed with it; any other language uses "simple" (no
+    # stemming: Korean, whose substrings are matched by the trigram index instead).
+    "SEARCH_POSTGRES_CONFIGS": {"en": "english"},
     # xAPI statements (lessons.xapi): None sends nothing. A dict naming a learning record
     # store turns them on: {"ENDPOINT": "https://lrs.example.org/xAPI/", "USERNAME": ...,
     # "PASSWORD": ..., "SITE_URL": "https://learn.example.org"} and the optional keys in

@@ -141,6 +141,8 @@ class Lesson(models.Model):
     # Derived on save, so that a page view never renders Markdown.
     body_html = models.TextField(editable=False, default="")
     exercise_html = models.TextField(editable=False, default="")
+    # What search looks in besides the title: the rendered body and exercise without tags.
+    search_text = models.TextField(editable=False, default="")
     reading_minutes_estimate = models.PositiveSmallIntegerField(editable=False, default=1)
     revision = models.PositiveIntegerField(
         _("revision"),
@@ -183,6 +185,7 @@ class Lesson(models.Model):
                 *update_fields,
                 "body_html",
                 "exercise_html",
+                "search_text",
                 "reading_minutes_estimate",
                 "revision",
                 "content_updated_at",
@@ -211,6 +214,7 @@ class Lesson(models.Model):
         """
         from .markdown import render_lesson_markdown
         from .reading import estimate_reading_minutes
+        from .search import lesson_search_text
 
         body_html = render_lesson_markdown(self.body)
         exercise_html = render_lesson_markdown(self.exercise) if self.exercise.strip() else ""
@@ -219,6 +223,7 @@ class Lesson(models.Model):
             self.revision += 1
             self.content_updated_at = timezone.now()
         self.body_html, self.exercise_html = body_html, exercise_html
+        self.search_text = lesson_search_text(body_html=body_html, exercise_html=exercise_html)
         self.reading_minutes_estimate = estimate_reading_minutes(self.body + "\n\n" + self.exercise)
 
 

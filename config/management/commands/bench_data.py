@@ -157,6 +157,7 @@ class Command(BaseCommand):
                     xp=lesson.xp,
                     body_html=lesson.body_html,
                     exercise_html=lesson.exercise_html,
+                    search_text=lesson.search_text,
                     reading_minutes_estimate=lesson.reading_minutes_estimate,
                     reading_minutes_override=lesson.reading_minutes_override,
                     published_at=lesson.published_at,
