@@ -62,6 +62,12 @@ class ProgressConfig(AppConfig):
         viewer_part_register(
             "progress", progress_viewer_part, values=progress_values, rows=progress_rows
         )
+        # Whether a viewer met a lesson's prerequisites (lessons.requirements asks).
+        from lessons.requirements import requirements_unmet_register
+
+        from .selectors import requirements_unmet_for
+
+        requirements_unmet_register(requirements_unmet_for)
 
         from . import learner_data
 

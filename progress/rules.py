@@ -306,3 +306,30 @@ def streak_current(*, activity, time_zone: tzinfo, now: datetime) -> int:
             break
         run += 1
     return run
+
+
+# --- Prerequisites -----------------------------------------------------------------------------
+# A lesson's requirements as pages and the browser's facts carry them (``lessons.requirements``,
+# ``Need.fact``): {"lesson": id}, or {"course": id, "lessons": [its published lesson ids]}.
+# ``rules.js`` (unmetRequirements, isLocked) mirrors these two; a test runs both on the same
+# graphs.
+
+
+def requirements_unmet(requirements: Sequence[Mapping], completed) -> list[Mapping]:
+    """The requirements ``completed`` (lesson ids) does not meet, in order: a lesson not
+    completed, a course with a lesson not completed."""
+    unmet = []
+    for requirement in requirements:
+        if "lesson" in requirement:
+            met = requirement["lesson"] in completed
+        else:
+            met = all(lesson in completed for lesson in requirement.get("lessons", ()))
+        if not met:
+            unmet.append(requirement)
+    return unmet
+
+
+def lesson_locked(*, lesson_id: int, requirements: Sequence[Mapping], completed) -> bool:
+    """Whether a learner who completed ``completed`` may not complete ``lesson_id`` yet. A
+    lesson already completed is never locked: requirements added later take nothing back."""
+    return lesson_id not in completed and bool(requirements_unmet(requirements, completed))

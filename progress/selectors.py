@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from lessons.adapter import adapter_overrides
 from lessons.models import Lesson, Status
+from lessons.requirements import requirement_facts
 from lessons.selectors import lessons_visible
 from lessons.translations import active_language, translations_annotate
 from lessons.versions import release, site_memo, site_version
@@ -39,6 +40,8 @@ from .rules import (
     History,
     Rule,
     award_times,
+    lesson_locked,
+    requirements_unmet,
     rule_describe,
     streak_current,
 )
@@ -673,9 +676,11 @@ def facts_version(version=None) -> str:
 def progress_facts(*, user=_EVERYONE) -> dict:
     """The catalogue as the browser module computes progress from it: every published lesson
     (id, XP, course, title, address) in catalogue order, the levels, and the active
-    achievements with their rules as ``rules.js`` evaluates them. Served, versioned, by
+    achievements with their rules as ``rules.js`` evaluates them, and each lesson's
+    prerequisites (``lessons.requirements``) as ``rules.js`` locks them. Served, versioned, by
     ``progress/facts.json`` rather than embedded in each page, so a page's size does not grow
-    with the catalogue. 3 queries (4 with a tag rule).
+    with the catalogue. 3 queries (4 with a tag rule), and for the prerequisites (kept under
+    the site version) 1 more, 4 when they are not kept yet.
 
     With ``user`` (a user, anonymous or ``None`` for a visitor), only the lessons that user may
     open are listed (see :func:`lesson_facts`): with an adapter that narrows
@@ -701,7 +706,30 @@ def progress_facts(*, user=_EVERYONE) -> dict:
             {"slug": a.slug, "name": a.name_in(), "xp": a.xp, "rule": rule.client_spec()}
             for a, rule in zip(achievements, rules_cached(achievements), strict=True)
         ],
+        # Each lesson's prerequisites, for the browser's locks (rules.js isLocked).
+        "requirements": {
+            lesson_id: [need.fact() for need in needs]
+            for lesson_id, needs in requirement_facts().by_lesson.items()
+        },
     }
+
+
+def requirements_unmet_for(*, user, lesson_id: int, needs=None) -> list:
+    """Which of lesson ``lesson_id``'s prerequisites (``needs``, or the site's for it) ``user``
+    has not met now, in order (``lessons.requirements.Need``); ``[]`` when the lesson is not
+    locked for them (they completed it, or met them all). A visitor's progress lives in their
+    browser, so to the server a visitor has met nothing. 1 query for a learner (their
+    completions), plus the site version when ``needs`` is not given."""
+    if needs is None:
+        needs = requirement_facts().for_lesson(lesson_id)
+    if not needs:
+        return []
+    completed = published_completions(user=user) if is_learner(user) else {}
+    facts = [need.fact() for need in needs]
+    if not lesson_locked(lesson_id=lesson_id, requirements=facts, completed=completed):
+        return []
+    unmet = requirements_unmet(facts, completed)
+    return [need for need, fact in zip(needs, facts, strict=True) if fact in unmet]
 
 
 # --- Learner pages and the admin ---------------------------------------------------------------

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from lessons.adapter import adapter_overrides, get_adapter
 from lessons.models import Course, Lesson
+from lessons.requirements import Need, requirement_facts
 from lessons.translations import content_languages
 from lessons.xapi import xapi_enabled
 
@@ -58,7 +59,7 @@ from .models import (
     XPEntry,
     time_zone_names,
 )
-from .rules import History, award_times, local_date
+from .rules import History, award_times, lesson_locked, local_date, requirements_unmet
 from .selectors import (
     LearnerState,
     LessonFact,
@@ -83,6 +84,7 @@ INVALID_EVENT = "invalid_event"  # not an object, or id, lesson or at missing or
 UNSUPPORTED_TYPE = "unsupported_type"  # a type this server does not know
 UNKNOWN_LESSON = "unknown_lesson"  # no lesson has this id
 UNPUBLISHED_LESSON = "unpublished_lesson"  # a draft, or a lesson of a draft course
+LOCKED = "locked"  # the lesson's prerequisites are not met (lessons.requirements)
 
 _MAX_ID = 2**63 - 1
 
@@ -114,6 +116,15 @@ class SyncConflict(Exception):
 
 class CompletionRefused(ValueError):
     """The lesson cannot be completed: it is a draft or belongs to a draft course."""
+
+
+class CompletionLocked(CompletionRefused):
+    """The lesson cannot be completed yet: ``unmet`` are its prerequisites the learner has not
+    completed (``lessons.requirements.Need``), in order."""
+
+    def __init__(self, message: str, *, unmet):
+        super().__init__(message)
+        self.unmet = list(unmet)
 
 
 # --- Client events -----------------------------------------------------------------------------
@@ -174,6 +185,30 @@ def completion_time_bound(at: datetime, *, lesson: LessonFact, now: datetime) ->
     if lesson.available_from is not None:
         at = max(at, lesson.available_from)
     return at
+
+
+def requirements_in_force(
+    needs: Sequence[Need], *, at: datetime, lesson: LessonFact, now: datetime
+) -> list[Need]:
+    """The prerequisites a completion at ``at`` is judged by: those added by then. Progress made
+    before a requirement existed (a visitor's, synced after sign-in) keeps counting, as a
+    signed-in learner's earlier completion does. A time that cannot be true (before the lesson's
+    first publication, or in the future) is judged by every requirement, as now."""
+    plausible = at <= now and (lesson.available_from is None or at >= lesson.available_from)
+    if not plausible:
+        return list(needs)
+    return [need for need in needs if need.since is None or need.since <= at]
+
+
+def completion_unmet(progress, *, lesson: LessonFact, at: datetime, needs, now) -> list[Need]:
+    """Which of ``lesson``'s prerequisites (``needs``) keep ``progress``'s learner from
+    completing it at ``at``: ``[]`` when it is not locked for them."""
+    in_force = requirements_in_force(needs, at=at, lesson=lesson, now=now)
+    facts = [need.fact() for need in in_force]
+    if not lesson_locked(lesson_id=lesson.id, requirements=facts, completed=progress.completions):
+        return []
+    unmet = requirements_unmet(facts, progress.completions)
+    return [need for need, fact in zip(in_force, facts, strict=True) if fact in unmet]
 
 
 def payload_hash(*, kind: str, lesson_id: int, at: datetime) -> str:
@@ -577,13 +612,18 @@ def completion_record(*, user, lesson: Lesson, at: datetime | None = None) -> Co
 
     Completing again is a no-op (an earlier ``at`` lowers the recorded time). Awards what the
     completion earns. ``course_completed`` is true when this completion finished the course.
-    Raises :class:`CompletionRefused` for a draft lesson or a lesson of a draft course.
+    Raises :class:`CompletionRefused` for a draft lesson or a lesson of a draft course, and
+    :class:`CompletionLocked` when its prerequisites are not met.
     """
     now = timezone.now()
     progress = _LearnerProgress(user, lesson_ids=[lesson.pk], now=now)
     fact = progress.lessons.get(lesson.pk)
     if fact is None or not fact.published:
         raise CompletionRefused(f"Lesson {lesson.pk} is not published.")
+    needs = requirement_facts().for_lesson(lesson.pk)
+    unmet = completion_unmet(progress, lesson=fact, at=at or now, needs=needs, now=now)
+    if unmet:
+        raise CompletionLocked(f"Lesson {lesson.pk} is locked.", unmet=unmet)
     at = completion_time_bound(at or now, lesson=fact, now=now)
     before = progress.completions.get(lesson.pk)
     created = before is None
@@ -649,7 +689,10 @@ def progress_sync(
     nothing in the batch is applied. An event that would change nothing (its lesson already
     reported that day at that time or earlier, see ``_LearnerProgress.report``) answers
     ``duplicate`` too and is not kept. Malformed events, unknown lessons and drafts are
-    ``rejected`` with a reason while the rest apply. Times are bounded by
+    ``rejected`` with a reason while the rest apply. An event for a lesson whose prerequisites
+    are not met (by the learner's completions and the batch's other events, whatever their
+    order; see :func:`requirements_in_force` for what a past time is judged by) is
+    ``rejected`` as ``locked``. Times are bounded by
     :func:`completion_time_bound` (not after now, not before the lesson's first publication);
     a lesson keeps its earliest completion time. ``time_zone`` (an IANA name from the browser)
     is saved on the profile if it has none yet. Raises :class:`SyncBatchTooLarge` beyond the
@@ -678,15 +721,49 @@ def progress_sync(
             progress.profile.time_zone = zone
             progress.profile_changes.add("time_zone")
         conflicts = []
-        results = [
-            _event_apply(raw, event, progress=progress, hidden=hidden, now=now, conflicts=conflicts)
-            for raw, event in zip(events, parsed, strict=True)
-        ]
+        results = _events_apply(
+            events, parsed, progress=progress, hidden=hidden, now=now, conflicts=conflicts
+        )
         if conflicts:
             raise SyncConflict(conflicts)
         progress.evaluate()
         awarded = progress.save()
         return SyncResult(results=results, state=progress.state(), awarded=awarded)
+
+
+def _events_apply(events, parsed, *, progress, hidden, now, conflicts) -> list[EventResult]:
+    """Each event's answer, in order. Events for locked lessons wait until the batch's other
+    events have unlocked them (so the batch's order does not matter); what stays locked is
+    ``rejected`` as ``locked``."""
+    needs_of = requirement_facts().by_lesson if parsed else {}
+    results: list[EventResult | None] = [None] * len(events)
+    waiting = list(enumerate(zip(events, parsed, strict=True)))
+    while waiting:
+        locked = []
+        for index, (raw, event) in waiting:
+            if _event_locked(event, progress=progress, hidden=hidden, now=now, needs_of=needs_of):
+                locked.append((index, (raw, event)))
+            else:
+                results[index] = _event_apply(
+                    raw, event, progress=progress, hidden=hidden, now=now, conflicts=conflicts
+                )
+        if len(locked) == len(waiting):
+            break
+        waiting = locked
+    for index, (_raw, event) in waiting:
+        results[index] = EventResult(event.raw_id, REJECTED, LOCKED)
+    return results
+
+
+def _event_locked(event, *, progress, hidden, now, needs_of) -> bool:
+    """Whether ``event`` would apply but for its lesson's unmet prerequisites."""
+    if not isinstance(event, ClientEvent) or event.id in progress.seen:
+        return False
+    needs = needs_of.get(event.lesson_id)
+    lesson = progress.lessons.get(event.lesson_id)
+    if not needs or lesson is None or not lesson.published or event.lesson_id in hidden:
+        return False
+    return bool(completion_unmet(progress, lesson=lesson, at=event.at, needs=needs, now=now))
 
 
 def _event_apply(raw, event, *, progress, hidden, now, conflicts: list) -> EventResult:

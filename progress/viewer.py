@@ -1,15 +1,19 @@
 """The progress part of the viewer endpoint (``lessons.viewer``): the signed-in learner's
 state, as ``GET progress/`` answers it (the status bar, the mark-complete button, course cards
-and "continue" links are drawn from it), and the header's link to their progress page."""
+and "continue" links are drawn from it), whether the page's lesson is locked for them
+(``locked``: its unmet prerequisites, as ``rules.js`` reads them), and the header's link to
+their progress page."""
 
 from django.db.models import CharField, F, Subquery, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from lessons.models import Status
+from lessons.requirements import requirement_facts
 from lessons.viewer import nav_item
 
 from .models import AchievementAward, LearnerProfile, LessonCompletion
+from .rules import lesson_locked, requirements_unmet
 from .selectors import learner_state_build, site_figures
 
 
@@ -49,7 +53,15 @@ def progress_viewer_part(*, request, lesson, page, values, rows) -> dict:
         active=figures.achievements,
         awards={text: at for kind, _, text, at in rows if kind == "progress:award"},
     )
+    # The page's lesson, locked for this learner: what it still needs (``[]``: not locked).
+    locked = []
+    if lesson is not None:
+        needs = requirement_facts(version=values["site_version"]).for_lesson(lesson.pk)
+        facts = [need.fact() for need in needs]
+        if lesson_locked(lesson_id=lesson.pk, requirements=facts, completed=state.completed):
+            locked = requirements_unmet(facts, state.completed)
     return {
         **state.as_payload(),
+        "locked": locked,
         "nav": [nav_item(url=reverse("stream_progress:overview"), label=_("My progress"))],
     }

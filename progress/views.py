@@ -105,13 +105,14 @@ def lesson_complete(request, lesson_id):
         return redirect_to_login(request.path if request.method != "POST" else back)
     if request.method != "POST":
         done = lesson.pk in selectors.progress_view(request=request).completions
-        return render(
-            request,
-            "stream/progress/complete_page.html",
-            page_context(lesson=lesson, course=lesson.course, done=done),
+        unmet = (
+            [] if done else selectors.requirements_unmet_for(user=request.user, lesson_id=lesson.pk)
         )
+        return _complete_page(request, lesson, done=done, unmet=unmet)
     try:
         result = services.completion_record(user=request.user, lesson=lesson)
+    except services.CompletionLocked as locked:
+        return _complete_page(request, lesson, unmet=locked.unmet, status=409)
     except services.CompletionRefused:
         messages.error(request, _("Only published lessons can be marked as complete."))
         return redirect(back)
@@ -126,6 +127,17 @@ def lesson_complete(request, lesson_id):
     if result.course_completed:
         messages.success(request, text("course_complete", course=lesson.course.title))
     return done_page(request, title=_("You completed this lesson."), back_url=back)
+
+
+def _complete_page(request, lesson, *, done=False, unmet=(), status=200):
+    """The no-JavaScript "Mark as complete" page: the form, or that it is done, or what unlocks
+    the lesson (its prerequisites not met, with links)."""
+    return render(
+        request,
+        "stream/progress/complete_page.html",
+        page_context(lesson=lesson, course=lesson.course, done=done, unmet=unmet),
+        status=status,
+    )
 
 
 # --- Open Badges (see progress.badges): public documents, no session -----------------------------

@@ -40,12 +40,14 @@ def catalogue_cached(language=None):
     """Put what a sync reads of the catalogue in the page cache, as any earlier request does:
     a page in the language the answer is in (the figures name the levels in it; the active
     one unless given)."""
+    from lessons.requirements import requirement_facts
     from progress.models import Achievement
     from progress.selectors import course_lesson_ids, rules_cached, site_figures
 
     with translation.override(language or translation.get_language()):
         site_figures()
     course_lesson_ids()
+    requirement_facts()
     rules_cached(Achievement.objects.filter(active=True).order_by("position", "id"))
 
 
@@ -296,9 +298,10 @@ def test_a_sync_costs_the_same_queries_for_2_or_100_new_events(
     # 1 savepoint; 2-3 the profile (insert if missing, lock); 4 achievements with the learner's
     # awards; 5 the learner's completed lessons and the batch's; 6 event ids seen before;
     # 7 insert completions; 8 insert awards; 9 insert XP rows; 10 update the profile's total;
-    # 11 insert event ids; 12 release the savepoint; 13-15 the site's version for each value
-    # kept under it (rule lesson sets, each course's lessons, the levels and lessons' count)
-    with django_assert_num_queries(15):
+    # 11 insert event ids; 12 release the savepoint; 13-16 the site's version for each value
+    # kept under it (the lessons' prerequisites, rule lesson sets, each course's lessons, the
+    # levels and lessons' count)
+    with django_assert_num_queries(16):
         result = services.progress_sync(user=learner, events=events)
 
     assert [r.status for r in result.results] == ["applied"] * count
@@ -316,8 +319,8 @@ def test_the_sync_endpoint_adds_only_the_session_and_the_user(
 
     catalogue_cached("en")  # the client asks in English
 
-    # the 15 of the service, plus the session and the user
-    with django_assert_num_queries(17):
+    # the 16 of the service, plus the session and the user
+    with django_assert_num_queries(18):
         response = post(client, body)
     assert response.status_code == 200
 

@@ -90,3 +90,18 @@ export function awardTimes(achievements, completed, lessonXp) {
     if (!changed) return times;
   }
 }
+
+// Prerequisites, as progress/rules.py (requirements_unmet, lesson_locked): a lesson's
+// requirements are [{lesson: id} | {course: id, lessons: [ids]}]; `completed` answers has(id).
+export function unmetRequirements(requirements, completed) {
+  return (requirements || []).filter((requirement) =>
+    "lesson" in requirement
+      ? !completed.has(requirement.lesson)
+      : !(requirement.lessons || []).every((id) => completed.has(id)),
+  );
+}
+
+// A lesson already completed is never locked: requirements added later take nothing back.
+export function isLocked(lessonId, requirements, completed) {
+  return !completed.has(lessonId) && unmetRequirements(requirements, completed).length > 0;
+}

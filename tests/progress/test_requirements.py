@@ -1,0 +1,229 @@
+"""Prerequisites in progress: the server refuses completions of locked lessons (sync, the
+service, the form without JavaScript), the viewer endpoint says what is locked, and the
+browser's facts carry the requirements."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from lessons.models import CourseRequirement, LessonRequirement
+from progress import services
+from progress.models import LessonCompletion
+from tests.factories import CourseFactory, LessonFactory
+
+pytestmark = pytest.mark.django_db
+
+SYNC_URL = "/api/v1/progress/sync/"
+FACTS_URL = "/progress/facts.json"
+
+
+@pytest.fixture
+def client():
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture
+def path():
+    """Course "Basics" (a, b; b requires a) and course "Next" (c), which requires Basics."""
+    basics = CourseFactory(title="Basics", slug="basics")
+    following = CourseFactory(title="Next", slug="next")
+    a = LessonFactory(course=basics, title="A", slug="a", position=1)
+    b = LessonFactory(course=basics, title="B", slug="b", position=2)
+    c = LessonFactory(course=following, title="C", slug="c", position=1)
+    LessonRequirement.objects.create(lesson=b, required_lesson=a)
+    CourseRequirement.objects.create(course=following, required_course=basics)
+    return a, b, c
+
+
+def event(lesson, at=None):
+    at = at or timezone.now()
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "lesson_completed",
+        "lesson": lesson.pk,
+        "at": at.isoformat(),
+    }
+
+
+def sync(client, *events):
+    body = json.dumps({"events": list(events)})
+    return client.post(SYNC_URL, data=body, content_type="application/json")
+
+
+def statuses(response):
+    return [(result["status"], result.get("reason")) for result in response.json()["results"]]
+
+
+# --- Sync --------------------------------------------------------------------------------------
+
+
+def test_an_anonymous_sync_is_refused_before_any_lock_is_judged(client, path):
+    _, b, _ = path
+    response = sync(client, event(b))
+    assert response.status_code == 403
+    assert not LessonCompletion.objects.exists()
+
+
+def test_a_learner_syncing_a_locked_lesson_gets_it_rejected_as_locked(client, learner, path):
+    # given a learner who has not completed a
+    a, b, c = path
+    client.force_login(learner)
+
+    # when their browser syncs b (which requires a) and c (whose course requires Basics)
+    response = sync(client, event(b), event(c))
+
+    # then both are rejected as locked and nothing is recorded
+    assert response.status_code == 200
+    assert statuses(response) == [("rejected", "locked"), ("rejected", "locked")]
+    assert not LessonCompletion.objects.filter(learner=learner).exists()
+
+
+def test_a_batch_unlocks_in_any_order(client, learner, path):
+    # given the whole path reported in reverse order in one batch
+    a, b, c = path
+    client.force_login(learner)
+
+    response = sync(client, event(c), event(b), event(a))
+
+    # then everything applies: a unlocks b, a and b complete Basics, which unlocks c
+    assert statuses(response) == [("applied", None)] * 3
+    assert LessonCompletion.objects.filter(learner=learner).count() == 3
+
+
+def test_another_learners_completions_unlock_nothing_for_this_one(
+    client, learner, other_learner, path
+):
+    # given another learner completed a
+    a, b, _ = path
+    services.completion_record(user=other_learner, lesson=a)
+    client.force_login(learner)
+
+    # when this learner syncs b
+    response = sync(client, event(b))
+
+    # then it is locked for them, while the other learner may complete it
+    assert statuses(response) == [("rejected", "locked")]
+    assert services.completion_record(user=other_learner, lesson=b).created
+
+
+def test_staff_follow_the_path_like_everyone(client, staff, path):
+    _, b, _ = path
+    client.force_login(staff)
+
+    assert statuses(sync(client, event(b))) == [("rejected", "locked")]
+
+
+def test_a_completion_made_before_the_requirement_existed_is_kept(client, learner, path):
+    # given b's requirement was added an hour ago
+    a, b, _ = path
+    added = timezone.now() - timedelta(hours=1)
+    LessonRequirement.objects.filter(lesson=b).update(created_at=added)
+    client.force_login(learner)
+
+    # when a visitor's browser, now signed in, syncs b completed two hours ago and b again now
+    earlier = sync(client, event(b, at=added - timedelta(hours=1)))
+
+    # then the earlier one counts (as it would for a learner signed in then)
+    assert statuses(earlier) == [("applied", None)]
+
+
+def test_a_time_before_the_lessons_publication_is_judged_as_now(client, learner, path):
+    # given b's requirement is older than any plausible completion of b
+    _, b, _ = path
+    client.force_login(learner)
+
+    # when a client claims b was completed in year 1
+    response = sync(client, event(b, at=datetime(1, 1, 1, tzinfo=UTC)))
+
+    # then the time does not get round the requirement
+    assert statuses(response) == [("rejected", "locked")]
+
+
+def test_a_lesson_completed_before_stays_completed_and_syncs_as_usual(client, learner, path):
+    # given the learner completed b before it required anything
+    a, b, _ = path
+    LessonRequirement.objects.filter(lesson=b).delete()
+    services.completion_record(user=learner, lesson=b)
+    LessonRequirement.objects.create(lesson=b, required_lesson=a)
+    client.force_login(learner)
+
+    # when another device reports b again, earlier
+    response = sync(client, event(b, at=timezone.now() - timedelta(minutes=30)))
+
+    # then b is not locked for them: the report applies
+    assert statuses(response) == [("applied", None)]
+
+
+# --- The service and the form without JavaScript -----------------------------------------------
+
+
+def test_the_service_refuses_a_locked_lesson_with_what_it_needs(learner, path):
+    a, b, c = path
+
+    with pytest.raises(services.CompletionLocked) as refused:
+        services.completion_record(user=learner, lesson=c)
+
+    assert [(need.kind, need.title) for need in refused.value.unmet] == [("course", "Basics")]
+    services.completion_record(user=learner, lesson=a)
+    services.completion_record(user=learner, lesson=b)
+    assert services.completion_record(user=learner, lesson=c).created
+
+
+def test_the_form_without_javascript_says_why_and_links_what_unlocks(client, learner, path):
+    a, b, _ = path
+    client.force_login(learner)
+    url = f"/me/progress/lessons/{b.pk}/complete/"
+
+    asked = client.get(url)
+    posted = client.post(url)
+
+    for response in (asked, posted):
+        html = response.content.decode()
+        assert "This lesson is locked" in html
+        assert 'href="/en/courses/basics/a/"' in html or 'href="/courses/basics/a/"' in html
+        assert f'action="{url}"' not in html
+    assert posted.status_code == 409
+    assert not LessonCompletion.objects.filter(learner=learner).exists()
+
+
+def test_the_form_offers_the_button_once_the_requirement_is_met(client, learner, path):
+    a, b, _ = path
+    services.completion_record(user=learner, lesson=a)
+    client.force_login(learner)
+    url = f"/me/progress/lessons/{b.pk}/complete/"
+
+    assert f'action="{url}"' in client.get(url).content.decode()
+    assert client.post(url).status_code == 200
+    assert LessonCompletion.objects.filter(learner=learner, lesson=b).exists()
+
+
+# --- What the browser is told ------------------------------------------------------------------
+
+
+def test_the_viewer_endpoint_says_what_the_pages_lesson_still_needs(client, learner, path):
+    a, b, c = path
+    client.force_login(learner)
+
+    def locked(lesson):
+        return client.get(f"/api/v1/me/page/?lesson={lesson.pk}").json()["progress"]["locked"]
+
+    assert locked(a) == []
+    assert locked(b) == [{"lesson": a.pk}]
+    assert locked(c) == [{"course": a.course_id, "lessons": [a.pk, b.pk]}]
+    services.completion_record(user=learner, lesson=a)
+    assert locked(b) == []
+
+
+def test_the_facts_carry_each_lessons_requirements(client, path):
+    a, b, c = path
+
+    facts = client.get(FACTS_URL).json()
+
+    assert facts["requirements"] == {
+        str(b.pk): [{"lesson": a.pk}],
+        str(c.pk): [{"course": a.course_id, "lessons": [a.pk, b.pk]}],
+    }
