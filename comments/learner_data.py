@@ -158,16 +158,17 @@ def comments_data_erase(user) -> dict:
 def _erase_note() -> str:
     if comments_settings.COMMENTS_ERASE_KEEPS_TEXT:
         comments = _(
-            "Your comments stay in their threads with their text, so replies to them still "
-            "make sense, but show as a deleted learner's."
+            "Comments stay in their threads with their text, so that replies still make "
+            "sense, but show as a deleted learner's."
         )
     else:
         comments = _(
-            "Your comments stay in their threads, so replies to them still make sense, but "
-            "show as a deleted learner's, without their text."
+            "Comments stay in their threads, so that replies still make sense, but show as a "
+            "deleted learner's, without their text."
         )
     reports = _(
-        "Your problem reports stay for the staff, without your name, email address or browser."
+        "Problem reports stay for the staff, without the name, email address or browser of "
+        "whoever sent them."
     )
     return f"{comments} {reports}"
 

@@ -7,7 +7,7 @@ left to anonymise. Shared pages show no learner's progress, so no content versio
 """
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lessons.learner_data import lesson_summary
 
@@ -100,7 +100,7 @@ def register() -> None:
         "progress",
         export=progress_data_export,
         erase=progress_data_erase,
-        label=_("Progress"),
+        label=pgettext_lazy("learner data", "Progress"),
         template="stream/progress/learner_data.html",
         order=10,
     )

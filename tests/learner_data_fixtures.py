@@ -104,6 +104,15 @@ def learners_with_data() -> Learners:
     return Learners(ada, bob, lessons, ada_comment, bob_reply, bob_comment, ada_reply)
 
 
+def english_url(name, *args) -> str:
+    """``reverse(name, args)`` in English (the demo puts the language in the address)."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
 def stream_models() -> list:
     """Every model with a table of its own in Stream's three apps, those other parts of Stream
     add later included (and many-to-many tables)."""

@@ -9,6 +9,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from comments.learner_data import comments_data_export
@@ -234,3 +235,18 @@ def test_every_stream_table_is_searched():
     names = {model._meta.db_table for model in stream_models()}
     assert {"stream_comments_comment", "stream_progress_lessoncompletion"} <= names
     assert "stream_lessons_lesson_tags" in names  # many-to-many tables too
+
+
+def test_others_still_read_an_erased_comment_in_the_api_and_their_notifications(client, people):
+    learner_data_erase(user=people.ada)
+
+    with translation.override("en"):
+        api = reverse("stream_comments_api:lesson-comments", args=[people.lessons[0].pk])
+        notifications = reverse("stream_comments:notifications")
+    threads = client.get(api).json()["results"]
+    erased = next(t for t in threads if t["id"] == people.ada_comment.pk)
+    assert (erased["author"], erased["body"], erased["placeholder"]) == (None, "", None)
+    assert [reply["id"] for reply in erased["replies"]] == [people.bob_reply.pk]
+    client.force_login(people.bob)
+    html = client.get(notifications).content.decode()
+    assert "A deleted learner replied in “Private lesson 1”" in html

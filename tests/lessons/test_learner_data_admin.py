@@ -5,12 +5,10 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
-from django.utils import translation
 
 from progress.models import LessonCompletion
 from tests.factories import StaffFactory
-from tests.learner_data_fixtures import learners_with_data
+from tests.learner_data_fixtures import english_url, learners_with_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +23,7 @@ def people():
     return learners_with_data()
 
 
-def _url(name, *args):
-    with translation.override("en"):
-        return reverse(name, args=args)
+_url = english_url
 
 
 LOOKUP = "admin:stream_lessons_learnerdata_changelist"
