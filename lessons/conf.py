@@ -37,6 +37,11 @@ LESSONS_DEFAULTS = {
     "READING_CODE_LINES_PER_MINUTE": 12,
     # XP a new lesson is worth unless the instructor sets another value.
     "LESSON_DEFAULT_XP": 10,
+    # Prerequisites (docs/lessons.md): False, a locked lesson's text stays readable to
+    # everyone (only completing it waits). True: lessons with prerequisites are rendered per
+    # viewer, not shared, and their text is shown only to those the server knows met them
+    # (signed-in learners; a visitor's progress lives in their browser, out of its sight).
+    "REQUIREMENTS_HIDE_LOCKED": False,
     # Shared pages (catalogue, course, tag and lesson pages: the same HTML for every viewer, see
     # lessons.caching) are kept this many seconds in the cache named here (0: never). Entries
     # are keyed by content versions kept in the database, so a write from any process is seen

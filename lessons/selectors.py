@@ -7,6 +7,8 @@ from django.http import Http404
 
 from .adapter import adapter_overrides, get_adapter
 from .models import ContentVersion, Course, Lesson, LessonLink, Status, Tag
+from .translations import translations_annotate
+from .variants import PAGE_FIELDS, links_show, variant_languages, variant_show, variants_annotate
 from .versions import SITE, Version, read_version, sql_connection, sql_table
 
 
@@ -60,10 +62,11 @@ def course_with_lessons(*, course_slug: str, user) -> tuple[Course, list[Lesson]
     lessons = course.lessons.order_by("position", "id")
     if not user_is_staff(user):
         lessons = lessons.filter(status=Status.PUBLISHED)
-    lessons = list(get_adapter().lessons_for_user(lessons, user=user))
+    lessons = list(variants_annotate(get_adapter().lessons_for_user(lessons, user=user)))
     for number, lesson in enumerate(lessons, start=1):
         lesson.number = number
         lesson.course = course
+        variant_show(lesson)
     return course, lessons
 
 
@@ -72,7 +75,9 @@ def tag_with_lessons(*, tag_slug: str, user) -> tuple[Tag, list[Lesson]]:
     tag = Tag.objects.filter(slug=tag_slug).first()
     if tag is None:
         raise Http404("No such tag.")
-    lessons = list(lessons_visible(user=user).filter(tags=tag).in_order())
+    lessons = list(variants_annotate(lessons_visible(user=user).filter(tags=tag).in_order()))
+    for lesson in lessons:
+        variant_show(lesson)
     return tag, lessons
 
 
@@ -109,10 +114,18 @@ class LessonPage:
     links: list[LessonLink]
     previous: Lesson | None
     next: Lesson | None
+    # Its prerequisites (``lessons.requirements.Need``, its own then its course's), and whether
+    # its text is kept from this viewer (``REQUIREMENTS_HIDE_LOCKED``, prerequisites not met).
+    requirements: tuple = ()
+    content_hidden: bool = False
+
+    @property
+    def requirement_facts(self) -> list[dict]:
+        return [need.fact() for need in self.requirements]
 
 
 def _neighbour_fields():
-    return ("id", "uuid", "title", "slug", "position", "status", "course_id")
+    return ("id", "uuid", "title", "slug", "position", "status", "course_id", "language")
 
 
 @dataclass(frozen=True)
@@ -160,16 +173,25 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
     ``total`` count the course's published lessons ("Lesson 02 of 05"); a draft that staff
     preview is counted where it would stand once published. Six queries, whatever the size of
     the course or the number of tags.
+
+    The text is the page language's variant where there is one, else the original (see
+    ``lessons.variants``); the lesson and its neighbours come with it in the same queries.
     """
+    links = translations_annotate(LessonLink.objects.order_by("position", "id"))
     lesson = (
-        lessons_visible(user=user)
-        .filter(course__slug=course_slug, slug=lesson_slug)
-        .prefetch_related(Prefetch("links", queryset=LessonLink.objects.order_by("position", "id")))
+        variants_annotate(
+            lessons_visible(user=user).filter(course__slug=course_slug, slug=lesson_slug),
+            fields=PAGE_FIELDS,
+            with_languages=True,
+        )
+        .prefetch_related(Prefetch("links", queryset=links))
         .first()
     )
     if lesson is None:
         raise Http404("No such lesson.")
     course = lesson.course
+    variant_show(lesson)
+    lesson.languages = variant_languages(lesson)
 
     siblings = Lesson.objects.filter(course=course)
     before = Q(position__lt=lesson.position) | Q(position=lesson.position, id__lt=lesson.id)
@@ -178,16 +200,14 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
 
     neighbours = siblings if user_is_staff(user) else siblings.filter(status=Status.PUBLISHED)
     neighbours = get_adapter().lessons_for_user(neighbours, user=user)
-    previous = (
-        neighbours.filter(before).order_by("-position", "-id").only(*_neighbour_fields()).first()
-    )
+    neighbours = variants_annotate(neighbours.only(*_neighbour_fields()))
+    previous = neighbours.filter(before).order_by("-position", "-id").first()
     after = Q(position__gt=lesson.position) | Q(position=lesson.position, id__gt=lesson.id)
-    following = (
-        neighbours.filter(after).order_by("position", "id").only(*_neighbour_fields()).first()
-    )
+    following = neighbours.filter(after).order_by("position", "id").first()
     for neighbour in (previous, following):
         if neighbour is not None:
             neighbour.course = course
+            variant_show(neighbour)
 
     return LessonPage(
         lesson=lesson,
@@ -195,7 +215,7 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
         number=figures["before"] + 1,
         total=figures["total"],
         tags=lesson_tags_in_order(lesson=lesson),
-        links=list(lesson.links.all()),
+        links=links_show(list(lesson.links.all()), shown=lesson.shown_language),
         previous=previous,
         next=following,
     )

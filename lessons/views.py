@@ -10,7 +10,9 @@ from django.views.decorators.http import require_safe
 from . import selectors
 from .adapter import adapter_overrides
 from .caching import page_address, page_param, private_response, render_page, shared_response
+from .conf import lessons_settings
 from .layout import base_template
+from .requirements import requirement_facts, requirements_unmet
 from .versions import site_version
 
 
@@ -55,7 +57,7 @@ def _list_page(request, template_name: str, read, *, kind: str) -> HttpResponse:
     version = site_version()
 
     def render():
-        context = page_context(site_version=version, **read(user))
+        context = page_context(site_version=version, **read(user, version))
         return render_page(request, template_name, context, page_path=request.path, shared=shared)
 
     if not shared:
@@ -68,23 +70,28 @@ def catalogue(request):
     return _list_page(
         request,
         "stream/lessons/catalogue.html",
-        lambda user: {"courses": selectors.catalogue_courses(user=user)},
+        lambda user, version: {"courses": selectors.catalogue_courses(user=user)},
         kind="catalogue",
     )
 
 
 @require_safe
 def course_detail(request, course):
-    def read(user):
+    def read(user, version):
         found, lessons = selectors.course_with_lessons(course_slug=course, user=user)
-        return {"course": found, "lessons": lessons}
+        # The path: what the course requires, and what each lesson requires besides.
+        facts = requirement_facts(version=version)
+        course_needs = facts.for_course(found.pk)
+        for lesson in lessons:
+            lesson.needs = [n for n in facts.for_lesson(lesson.pk) if n not in course_needs]
+        return {"course": found, "lessons": lessons, "course_needs": course_needs}
 
     return _list_page(request, "stream/lessons/course_detail.html", read, kind="course")
 
 
 @require_safe
 def tag_detail(request, tag):
-    def read(user):
+    def read(user, version):
         found, lessons = selectors.tag_with_lessons(tag_slug=tag, user=user)
         return {"tag": found, "lessons": lessons}
 
@@ -102,10 +109,19 @@ def lesson_detail(request, course, lesson):
     param, number = found
     versions = head.versions
     shared = head.public and not adapter_overrides("lessons_for_user")
+    hide_locked = lessons_settings.REQUIREMENTS_HIDE_LOCKED
+    needs = requirement_facts(version=versions[0]).for_lesson(head.pk) if hide_locked else None
+    if needs:
+        shared = False  # whether its text shows depends on who asks
     user = AnonymousUser() if shared else _viewer(request)
 
     def render():
         page = selectors.lesson_page(course_slug=course, lesson_slug=lesson, user=user)
+        page.requirements = requirement_facts(version=versions[0]).for_lesson(head.pk)
+        if page.requirements and hide_locked:
+            page.content_hidden = bool(
+                requirements_unmet(user=user, lesson_id=page.lesson.pk, needs=page.requirements)
+            )
         context = page_context(
             page=page,
             lesson=page.lesson,

@@ -22,6 +22,7 @@ TEXTS = {
     "mark_complete": (_("Mark as complete"), ()),
     "done_note": (_("You completed this lesson."), ()),
     "saving": (_("Saving…"), ()),
+    "locked": (_("This lesson is locked: complete what it builds on first."), ()),
     "saved_here": (
         _("Saved on this device; it will be synced to your account when the connection is back."),
         (),

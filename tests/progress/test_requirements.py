@@ -227,3 +227,80 @@ def test_the_facts_carry_each_lessons_requirements(client, path):
         str(b.pk): [{"lesson": a.pk}],
         str(c.pk): [{"course": a.course_id, "lessons": [a.pk, b.pk]}],
     }
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def test_a_lesson_page_shows_what_it_builds_on_with_links_the_same_for_everyone(
+    client, learner, path
+):
+    a, b, c = path
+    url = c.get_absolute_url()
+
+    visitor = client.get(url)
+    client.force_login(learner)
+    client.get("/")  # the signed-in hint
+    signed_in = client.get(url)
+
+    html = visitor.content.decode()
+    assert "Before this lesson" in html
+    assert (
+        f'data-requirement-course="{a.course_id}" data-requirement-lessons="{a.pk} {b.pk}"' in html
+    )
+    assert 'href="/courses/basics/"' in html  # the course it builds on, linked
+    assert 'id="stream-progress-requires"' in html
+    assert "data-progress-locked hidden" in html  # the script decides, for each viewer
+    assert signed_in.content == visitor.content
+    assert "public" in visitor["Cache-Control"]
+
+
+def test_a_lesson_without_prerequisites_says_nothing_of_them(client, path):
+    a, _, _ = path
+    html = client.get(a.get_absolute_url()).content.decode()
+    assert "Before this lesson" not in html
+    assert "stream-progress-requires" not in html
+
+
+def test_a_course_page_shows_the_path(client, path):
+    a, b, c = path
+
+    basics = client.get("/courses/basics/").content.decode()
+    following = client.get("/courses/next/").content.decode()
+
+    # b comes after a; Next builds on Basics; every row has a lock mark the script shows
+    assert (
+        '<span class="lesson-list__needs">after <a href="/courses/basics/a/">A</a></span>' in basics
+    )
+    assert "Before this course" in following
+    assert 'href="/courses/basics/"' in following
+    assert f'data-progress-lock-mark="{c.pk}" hidden' in following
+
+
+def test_with_hide_locked_a_locked_lessons_text_is_sent_only_to_who_met_it(
+    client, learner, other_learner, path, settings
+):
+    # given lessons with prerequisites keep their text from those who did not meet them
+    settings.STREAM = {**getattr(settings, "STREAM", {}), "REQUIREMENTS_HIDE_LOCKED": True}
+    a, b, _ = path
+    b.body = "The secret of B."
+    b.save()
+    services.completion_record(user=learner, lesson=a)
+
+    visitor = client.get(b.get_absolute_url())
+    other = Client()
+    other.force_login(other_learner)
+    locked = other.get(b.get_absolute_url())
+    met = Client()
+    met.force_login(learner)
+    unlocked = met.get(b.get_absolute_url())
+    free = client.get(a.get_absolute_url())
+
+    assert "The secret of B." not in visitor.content.decode()
+    assert "lesson-body--hidden" in visitor.content.decode()
+    assert "/accounts/login/?next=" in visitor.content.decode()
+    assert "The secret of B." not in locked.content.decode()
+    assert "The secret of B." in unlocked.content.decode()
+    for response in (visitor, locked, unlocked):
+        assert "private" in response["Cache-Control"]
+    assert "public" in free["Cache-Control"]  # a lesson without prerequisites stays shared

@@ -434,7 +434,7 @@ def test_lesson_page_query_count(
         client.get("/")  # the first answer after signing in gives the browser its hint
     cache.clear()
 
-    # given the lessons app's 1 + 6 (the lesson's status and versions, then its own queries,
+    # given the lessons app's 1 + 9 (the lesson's status and versions, then its own queries,
     # see tests/lessons/test_views.py), progress adds, for anyone (the page is everyone's):
     # the levels, the published lessons' count and the active achievements, kept under the
     # site version the page read already. The same for 2 lessons or 50
@@ -446,7 +446,7 @@ def test_lesson_page_query_count(
         assert client.get(lessons[0].get_absolute_url()).content == response.content
 
 
-PAGE_QUERIES = 7 + 3
+PAGE_QUERIES = 10 + 3
 
 
 @pytest.mark.parametrize("count", [2, 50])
@@ -467,8 +467,9 @@ def test_catalogue_and_course_pages_add_one_query_for_every_card_and_row(
     # published lessons; the learner's own marks come from the viewer endpoint
     with django_assert_num_queries(5):
         client.get("/")
-    # the same, with the course and its lessons
-    with django_assert_num_queries(6):
+    # the same, with the course and its lessons, and the site's prerequisites (3, kept under
+    # the site version) for the course's path
+    with django_assert_num_queries(9):
         client.get(courses[0].get_absolute_url())
 
 

@@ -15,9 +15,13 @@ import {
   renderContinue,
   renderCourseCards,
   renderCourseComplete,
+  renderLock,
+  renderLockMarks,
   renderMarks,
+  renderRequirementMarks,
   renderStatus,
 } from "./render.js";
+import { isLocked } from "./rules.js";
 import { LocalStore, newEventId } from "./store.js";
 import { localState, serverState } from "./state.js";
 import { postEvents } from "./sync.js";
@@ -33,16 +37,29 @@ function start(data, viewer, factsReady) {
   let lessons = [];
   const section = document.querySelector("[data-progress-lesson]");
   const lessonId = section ? Number(section.dataset.progressLesson) : null;
+  // This lesson's prerequisites, in the page (the same for everyone): rules.js decides.
+  const requiresBlock = document.getElementById("stream-progress-requires");
+  const requires = requiresBlock ? JSON.parse(requiresBlock.textContent) : [];
   let current = null;
   let retryDelay = FIRST_RETRY_MS;
   let retryTimer = null;
   let syncing = false;
 
+  function lockedHere(state) {
+    if (lessonId === null) return false;
+    if (state.locked !== undefined) return state.locked; // the viewer endpoint's own answer
+    return isLocked(lessonId, requires, state.completedAt);
+  }
+
   function show(state) {
     current = state;
     renderStatus(text, state);
     if (lessonId !== null) renderButton(text, state.completedAt.has(lessonId));
+    renderLock(text, lockedHere(state));
+    renderRequirementMarks(state.completedAt);
     if (!facts) return;
+    const requirements = facts.requirements || {};
+    renderLockMarks((id) => isLocked(id, requirements[String(id)], state.completedAt));
     renderMarks(state.completedAt);
     renderCourseCards(lessons, state.completedAt);
     renderContinue(text, lessons, state.completedAt);
@@ -59,8 +76,15 @@ function start(data, viewer, factsReady) {
 
   function completeHere() {
     if (!facts) {
-      // No facts to count with (never fetched, offline): keep the event all the same.
-      if (!store.read().events.some((event) => event.lesson === lessonId)) {
+      // No facts to count with (never fetched, offline): keep the event all the same, unless
+      // the page's own prerequisites lock it.
+      const here = new Set(store.read().events.map((event) => event.lesson));
+      if (isLocked(lessonId, requires, here)) {
+        renderLock(text, true);
+        showNotice(text, text.locked);
+        return;
+      }
+      if (!here.has(lessonId)) {
         store.addCompletion(lessonId, new Date().toISOString());
       }
       renderButton(text, true);
@@ -68,6 +92,12 @@ function start(data, viewer, factsReady) {
     }
     const before = localState(store.read().events, facts);
     if (before.completedAt.has(lessonId)) return;
+    if (lockedHere(before)) {
+      // The same rule as the server's: this browser does not complete a locked lesson either.
+      show(before);
+      showNotice(text, text.locked);
+      return;
+    }
     store.addCompletion(lessonId, new Date().toISOString());
     const after = localState(store.read().events, facts);
     show(after);
@@ -111,6 +141,12 @@ function start(data, viewer, factsReady) {
     }
     const state = serverState(answer.data.state);
     show(state);
+    const result = (answer.data.results || [])[0];
+    if (result && result.status === "rejected" && result.reason === "locked") {
+      renderLock(text, true);
+      showNotice(text, text.locked);
+      return;
+    }
     showAwards(text, answer.data.awarded, { storageKey: data.storageKey, owner: user.id });
     if (!wasDone && state.completedAt.has(lessonId)) {
       renderCourseComplete(text, lessons, state.completedAt, lessonId);
@@ -188,7 +224,11 @@ function start(data, viewer, factsReady) {
 
   if (user) {
     for (const note of document.querySelectorAll("[data-progress-local-note]")) note.hidden = true;
-    if (viewer.progress) show(serverState(viewer.progress));
+    if (viewer.progress) {
+      const first = serverState(viewer.progress);
+      first.locked = (viewer.progress.locked || []).length > 0 && !first.completedAt.has(lessonId);
+      show(first);
+    }
     window.addEventListener("online", syncStored);
     syncStored();
     // "Mark as complete"

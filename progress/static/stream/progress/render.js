@@ -128,3 +128,29 @@ export function renderCourseComplete(text, lessons, completedAt, lessonId) {
   box.hidden = false;
   return true;
 }
+
+// Prerequisites: done marks on what a lesson builds on, lock marks on lesson rows (from the
+// facts' requirements), and on a locked lesson its lock box instead of the button.
+export function renderRequirementMarks(completedAt) {
+  for (const item of document.querySelectorAll("[data-requirement-lesson], [data-requirement-course]")) {
+    const done = item.dataset.requirementLesson
+      ? completedAt.has(Number(item.dataset.requirementLesson))
+      : (item.dataset.requirementLessons || "").split(" ").filter(Boolean).every((id) => completedAt.has(Number(id)));
+    const mark = item.querySelector("[data-requirement-done]");
+    if (mark) mark.hidden = !done;
+  }
+}
+
+export function renderLockMarks(isLockedFor) {
+  for (const mark of document.querySelectorAll("[data-progress-lock-mark]")) {
+    mark.hidden = !isLockedFor(Number(mark.dataset.progressLockMark));
+  }
+}
+
+export function renderLock(text, locked) {
+  const box = document.querySelector("[data-progress-locked]");
+  const form = document.querySelector("[data-progress-form]");
+  if (!box || !form) return;
+  box.hidden = !locked;
+  form.hidden = locked;
+}
