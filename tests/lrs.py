@@ -249,3 +249,11 @@ def xapi_lrs(ralph, settings):
     yield Lrs(ralph, site_url)
     if not ralph.running:
         ralph.start()
+
+
+def lrs_mark(items):
+    """Give the tests that use the LRS the ``lrs`` marker (``-m "not lrs"`` leaves them out);
+    a conftest's ``pytest_collection_modifyitems`` calls it."""
+    for item in items:
+        if "ralph" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.lrs)

@@ -29,9 +29,10 @@ else:
     )
 
     # The learning record store the xAPI tests send statements to.
-    from tests.lrs import ralph, xapi_lrs  # noqa: F401
+    from tests.lrs import lrs_mark, ralph, xapi_lrs  # noqa: F401
 
     def pytest_collection_modifyitems(config, items):
+        lrs_mark(items)
         reason = browser_missing_reason()
         for item in items:
             if item.fspath.basename == "test_browser.py":
