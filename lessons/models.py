@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .conf import lessons_settings
+from .translations import Translatable, Translation, content_languages
 
 
 class Status(models.TextChoices):
@@ -29,6 +30,80 @@ NO_NUL = [ProhibitNullCharactersValidator()]
 
 def default_lesson_xp():
     return lessons_settings.LESSON_DEFAULT_XP
+
+
+def default_lesson_language():
+    return settings.LANGUAGE_CODE
+
+
+class LessonText(models.Model):
+    """The text of a lesson in one language, and what is derived from it on save (abstract):
+    the lesson itself (its original) and each :class:`LessonVariant` have one."""
+
+    title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
+    body = models.TextField(_("body"), help_text=_("Markdown."), validators=NO_NUL)
+    exercise = models.TextField(
+        _("exercise"),
+        blank=True,
+        help_text=_("Markdown. Shown under “Exercise”; optional."),
+        validators=NO_NUL,
+    )
+    # Derived on save, so that a page view never renders Markdown.
+    body_html = models.TextField(editable=False, default="")
+    exercise_html = models.TextField(editable=False, default="")
+    # What search looks in besides the title: the rendered body and exercise without tags.
+    search_text = models.TextField(editable=False, default="")
+    reading_minutes_estimate = models.PositiveSmallIntegerField(editable=False, default=1)
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        editable=False,
+        default=1,
+        help_text=_("Goes up by one on every content change."),
+    )
+    content_updated_at = models.DateTimeField(
+        _("content updated"), default=timezone.now, editable=False
+    )
+
+    # Saved with any ``update_fields``: they follow from the Markdown.
+    DERIVED_FIELDS = (
+        "body_html",
+        "exercise_html",
+        "search_text",
+        "reading_minutes_estimate",
+        "revision",
+        "content_updated_at",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.render()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
+        super().save(*args, **kwargs)
+
+    def render(self):
+        """Refresh the stored HTML and reading estimate from the Markdown fields.
+
+        Bumps ``revision`` and ``content_updated_at`` when the rendered content changed, which
+        is what "posted on an earlier version of this lesson", problem reports and a variant's
+        "may be out of date" compare with.
+        """
+        from .markdown import render_lesson_markdown
+        from .reading import estimate_reading_minutes
+        from .search import lesson_search_text
+
+        body_html = render_lesson_markdown(self.body)
+        exercise_html = render_lesson_markdown(self.exercise) if self.exercise.strip() else ""
+        changed = (body_html, exercise_html) != (self.body_html, self.exercise_html)
+        if changed and self.pk is not None:
+            self.revision += 1
+            self.content_updated_at = timezone.now()
+        self.body_html, self.exercise_html = body_html, exercise_html
+        self.search_text = lesson_search_text(body_html=body_html, exercise_html=exercise_html)
+        self.reading_minutes_estimate = estimate_reading_minutes(self.body + "\n\n" + self.exercise)
 
 
 class CourseQuerySet(models.QuerySet):
@@ -97,12 +172,22 @@ class LessonQuerySet(models.QuerySet):
         return self.order_by("course__position", "course_id", "position", "id")
 
 
-class Lesson(models.Model):
+class Lesson(Translatable, LessonText):
+    """A lesson: its identity (UUID, place, XP, tags, requirements; progress and comments hang
+    on it) and its text in its original ``language``. Variants in other languages are
+    :class:`LessonVariant` rows (``translations``); see docs/lessons.md, "Lessons in several
+    languages"."""
+
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="lessons", verbose_name=_("course")
     )
-    title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
+    language = models.CharField(
+        _("original language"),
+        max_length=15,
+        default=default_lesson_language,
+        help_text=_("The language the text below is written in; variants add others."),
+    )
     slug = models.SlugField(
         _("slug"),
         max_length=100,
@@ -120,13 +205,6 @@ class Lesson(models.Model):
         default=Status.DRAFT,
         help_text=_("Drafts are visible to staff only."),
     )
-    body = models.TextField(_("body"), help_text=_("Markdown."), validators=NO_NUL)
-    exercise = models.TextField(
-        _("exercise"),
-        blank=True,
-        help_text=_("Markdown. Shown under “Exercise”; optional."),
-        validators=NO_NUL,
-    )
     reading_minutes_override = models.PositiveSmallIntegerField(
         _("reading time override (minutes)"),
         null=True,
@@ -137,25 +215,12 @@ class Lesson(models.Model):
         _("XP"), default=default_lesson_xp, help_text=_("XP a learner earns for completing it.")
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="lessons", verbose_name=_("tags"))
-
-    # Derived on save, so that a page view never renders Markdown.
-    body_html = models.TextField(editable=False, default="")
-    exercise_html = models.TextField(editable=False, default="")
-    # What search looks in besides the title: the rendered body and exercise without tags.
-    search_text = models.TextField(editable=False, default="")
-    reading_minutes_estimate = models.PositiveSmallIntegerField(editable=False, default=1)
-    revision = models.PositiveIntegerField(
-        _("revision"),
-        editable=False,
-        default=1,
-        help_text=_("Goes up by one on every content change."),
-    )
-    content_updated_at = models.DateTimeField(
-        _("content updated"), default=timezone.now, editable=False
-    )
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    translated_fields = ("title", "body", "exercise")
+    DERIVED_FIELDS = (*LessonText.DERIVED_FIELDS, "published_at")
 
     objects = LessonQuerySet.as_manager()
 
@@ -176,21 +241,11 @@ class Lesson(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.render()
+        if self.__dict__.get("shown_language", self.language) != self.language:
+            # Its text was swapped for a variant's to be shown (``lessons.variants``).
+            raise ValueError("A lesson read to show a variant cannot be saved.")
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                "body_html",
-                "exercise_html",
-                "search_text",
-                "reading_minutes_estimate",
-                "revision",
-                "content_updated_at",
-                "published_at",
-            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -206,28 +261,54 @@ class Lesson(models.Model):
     def reading_minutes(self):
         return self.reading_minutes_override or self.reading_minutes_estimate
 
-    def render(self):
-        """Refresh the stored HTML and reading estimate from the Markdown fields.
-
-        Bumps ``revision`` and ``content_updated_at`` when the rendered content changed, which
-        is what "posted on an earlier version of this lesson" and problem reports compare with.
-        """
-        from .markdown import render_lesson_markdown
-        from .reading import estimate_reading_minutes
-        from .search import lesson_search_text
-
-        body_html = render_lesson_markdown(self.body)
-        exercise_html = render_lesson_markdown(self.exercise) if self.exercise.strip() else ""
-        changed = (body_html, exercise_html) != (self.body_html, self.exercise_html)
-        if changed and self.pk is not None:
-            self.revision += 1
-            self.content_updated_at = timezone.now()
-        self.body_html, self.exercise_html = body_html, exercise_html
-        self.search_text = lesson_search_text(body_html=body_html, exercise_html=exercise_html)
-        self.reading_minutes_estimate = estimate_reading_minutes(self.body + "\n\n" + self.exercise)
+    def clean(self):
+        super().clean()
+        codes = [code for code, _name in content_languages()]
+        if self.language and self.language not in codes:
+            raise ValidationError(
+                {
+                    "language": _("“%(value)s” is not one of this site's languages (%(codes)s).")
+                    % {"value": self.language, "codes": ", ".join(codes)}
+                }
+            )
 
 
-class LessonLink(models.Model):
+class LessonVariant(Translation, LessonText):
+    """A lesson's text in another language: its own title, body and exercise, rendered and
+    revised on its own. Everything else (the lesson's identity, progress, comments) is the
+    lesson's. It "may be out of date" when the original changed after it did."""
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="translations", verbose_name=_("lesson")
+    )
+
+    class Meta:
+        ordering = ["lesson_id", "language"]
+        verbose_name = _("language variant")
+        verbose_name_plural = _("language variants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "language"], name="stream_lesson_variant_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.language})"
+
+    @property
+    def out_of_date(self) -> bool:
+        """Whether the original's text changed after this variant's did."""
+        return self.content_updated_at < self.lesson.content_updated_at
+
+    def clean(self):
+        super().clean()
+        if self.lesson_id is not None and self.language == self.lesson.language:
+            raise ValidationError(
+                {"language": _("This is the lesson's original language; edit the text above.")}
+            )
+
+
+class LessonLink(Translatable, models.Model):
     lesson = models.ForeignKey(
         Lesson, on_delete=models.CASCADE, related_name="links", verbose_name=_("lesson")
     )
@@ -237,6 +318,8 @@ class LessonLink(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
 
+    translated_fields = ("title",)
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("external link")
@@ -244,6 +327,28 @@ class LessonLink(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class LessonLinkTranslation(Translation):
+    """A link's label in a language of the lesson's variants (the address is the link's)."""
+
+    link = models.ForeignKey(
+        LessonLink,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        verbose_name=_("external link"),
+    )
+    title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["link_id", "language"]
+        verbose_name = _("link label in a language")
+        verbose_name_plural = _("link labels per language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "language"], name="stream_lesson_link_translation_once"
+            )
+        ]
 
 
 class Requirement(models.Model):

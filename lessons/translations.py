@@ -101,13 +101,15 @@ class Translatable:
         return rows
 
 
-def translations_annotate(queryset, *, language: str | None = None):
+def translations_annotate(queryset, *, language: str | None = None, fields=None):
     """``queryset`` with each row's text in ``language`` (the active one by default):
     ``translated_<field>`` (null without a translation) and ``translation_language``, which
     :meth:`Translatable.translated` reads. The same query: a join on the unique (parent,
-    language) key, so rows are not repeated."""
+    language) key, so rows are not repeated. ``fields`` (the model's ``translated_fields`` by
+    default) may name other columns of the translation model, e.g. a lesson variant's rendered
+    HTML and revision."""
     language = language or active_language()
-    fields = queryset.model.translated_fields
+    fields = queryset.model.translated_fields if fields is None else fields
     return queryset.annotate(
         **{RELATION: FilteredRelation("translations", condition=Q(translations__language=language))}
     ).annotate(

@@ -225,9 +225,28 @@ def connect_receivers() -> None:
     """The lessons app's own models and the user model (``LessonsConfig.ready``)."""
     from django.contrib.auth import get_user_model
 
-    from .models import Course, CourseRequirement, Lesson, LessonLink, LessonRequirement, Tag
+    from .models import (
+        Course,
+        CourseRequirement,
+        Lesson,
+        LessonLink,
+        LessonLinkTranslation,
+        LessonRequirement,
+        LessonVariant,
+        Tag,
+    )
 
-    for model in (Course, Lesson, Tag, LessonLink, LessonRequirement, CourseRequirement):
+    # Variants and link labels bump the site: a lesson's title shows on lists and neighbours.
+    for model in (
+        Course,
+        Lesson,
+        Tag,
+        LessonLink,
+        LessonRequirement,
+        CourseRequirement,
+        LessonVariant,
+        LessonLinkTranslation,
+    ):
         bump_on_save(model)
     m2m_changed.connect(_tags_changed, sender=Lesson.tags.through, dispatch_uid="stream-tags")
     user_model = get_user_model()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import factory
 from django.contrib.auth import get_user_model
 
-from lessons.models import Course, Lesson, LessonLink, Status, Tag
+from lessons.models import Course, Lesson, LessonLink, LessonVariant, Status, Tag
 from lessons.services import lesson_set_tags
 
 _User = get_user_model()
@@ -101,6 +101,19 @@ class LessonFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             lesson_set_tags(lesson=self, tags=list(extracted))
+
+
+class LessonVariantFactory(factory.django.DjangoModelFactory):
+    """A lesson's text in English (the demo's and the tests' original language is Korean)."""
+
+    class Meta:
+        model = LessonVariant
+
+    lesson = factory.SubFactory(LessonFactory)
+    language = "en"
+    title = factory.LazyAttribute(lambda variant: f"{variant.lesson.title} (English)")
+    body = "## Part\n\nThe English text.\n"
+    exercise = ""
 
 
 class LessonLinkFactory(factory.django.DjangoModelFactory):

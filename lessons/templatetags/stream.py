@@ -45,7 +45,11 @@ def _lesson_context(lesson):
 @register.simple_tag(takes_context=True)
 def stream_head(context):
     """Stream's stylesheets and whatever the installed apps put in ``<head>``."""
-    assets = render_to_string("stream/includes/page_assets.html", request=context.get("request"))
+    assets = render_to_string(
+        "stream/includes/page_assets.html",
+        {"lesson": context.get("lesson"), "page_path": context.get("page_path")},
+        request=context.get("request"),
+    )
     return mark_safe(assets + _render_slot(context, "page_head"))  # noqa: S308
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, get_language_info
 
 from ..conf import lessons_settings
 from ..slots import slot_templates
+from ..variants import language_name
 
 register = template.Library()
 
@@ -105,15 +106,20 @@ def stream_viewer_config(context):
 
 
 @register.simple_tag(takes_context=True)
-def stream_language_links(context):
+def stream_language_links(context, alternates=False):
     """The same page in each other language, for the header's language switch: a list of
     ``{"code", "name", "url"}`` where the language is in the URL (``i18n_patterns``), empty where
-    it is not (a host keeping it in a cookie switches with ``set_language`` instead)."""
+    it is not (a host keeping it in a cookie switches with ``set_language`` instead).
+
+    With ``alternates`` (the ``hreflang`` links in ``<head>``), a lesson page lists only the
+    languages its text exists in (its original and its variants, ``lesson.languages``)."""
     path = context.get("page_path") or _request_path(context)
     current = get_language()
+    lesson = context.get("lesson")
+    written = getattr(lesson, "languages", None) if alternates else None
     links = []
     for code, _name in settings.LANGUAGES:
-        if code == current:
+        if code == current or (written is not None and code not in written):
             continue
         url = translate_url(path, code)
         if url != path:
@@ -121,6 +127,34 @@ def stream_language_links(context):
     return links
 
 
+@register.simple_tag(takes_context=True)
+def stream_lesson_variant_links(context, lesson):
+    """The other languages ``lesson`` is written in (``lesson.languages``, read through
+    ``lessons.variants``), each ``{"code", "name", "url", "original"}``; ``url`` is empty where
+    the language is not in the address."""
+    path = context.get("page_path") or _request_path(context)
+    links = []
+    for code in getattr(lesson, "languages", ()):
+        if code == lesson.shown_language:
+            continue
+        url = translate_url(path, code)
+        links.append(
+            {
+                "code": code,
+                "name": language_name(code),
+                "url": url if url != path else "",
+                "original": code == lesson.original_language,
+            }
+        )
+    return links
+
+
 def _request_path(context) -> str:
     request = context.get("request")
     return request.get_full_path() if request is not None else "/"
+
+
+@register.filter(name="language_name")
+def language_name_filter(code):
+    """A language code's name in itself: ``"ko"|language_name`` is ``한국어``."""
+    return language_name(code)
