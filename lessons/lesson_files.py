@@ -6,9 +6,12 @@ The layout, one directory per course::
     DIR/<course-slug>/NN-<lesson-slug>.md YAML front matter between "---" lines, then Markdown
 
 A lesson's front matter holds, in this order: uuid, course, position, slug, title, status, tags,
-xp, reading_minutes (the override, or null), links and exercise. The file is the whole truth
-about a lesson: every key must be present (only ``uuid`` may be left out, for a new lesson), and
-its place must agree with it (directory = course, file name = position and slug).
+requires, xp, reading_minutes (the override, or null), links and exercise. The file is the whole
+truth about a lesson: every key must be present (only ``uuid`` may be left out, for a new lesson,
+and ``requires`` when it requires nothing), and its place must agree with it (directory =
+course, file name = position and slug). ``requires`` (in a lesson file or a ``course.yml``)
+lists, in order, the UUIDs of the lessons and courses to complete first (see
+``lessons.requirements``); a cycle is refused with its path.
 
 Export is deterministic to the byte, so export, import, export gives identical files and a
 change reads well in a diff. Import matches courses and lessons by UUID, so renaming, re-slugging,
@@ -34,13 +37,22 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .models import Course, Lesson, LessonLink, Status, Tag
+from .models import (
+    Course,
+    CourseRequirement,
+    Lesson,
+    LessonLink,
+    LessonRequirement,
+    Status,
+    Tag,
+)
+from .requirements import COURSE, LESSON, RequirementGraph, cycle_message
 from .selectors import tags_by_lesson
 from .services import lesson_set_tags
 from .versions import content_changed
 
 COURSE_FILE_NAME = "course.yml"
-COURSE_KEYS = ("uuid", "slug", "title", "summary", "position", "status")
+COURSE_KEYS = ("uuid", "slug", "title", "summary", "position", "status", "requires")
 LESSON_KEYS = (
     "uuid",
     "course",
@@ -49,11 +61,14 @@ LESSON_KEYS = (
     "title",
     "status",
     "tags",
+    "requires",
     "xp",
     "reading_minutes",
     "links",
     "exercise",
 )
+# Keys a file may leave out: a new row's uuid, and requires when there is nothing to require.
+OPTIONAL_KEYS = frozenset({"uuid", "requires"})
 LINK_KEYS = ("title", "url")
 LINK_SCHEMES = ("http", "https")
 
@@ -302,17 +317,53 @@ def _yaml_entries(data: dict[str, Any]) -> str:
     return "".join(_yaml_entry(key, value) for key, value in data.items())
 
 
-def course_file_text(*, course: Course) -> str:
-    """The ``course.yml`` text for ``course``."""
+def requirement_uuids() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """What each lesson and each course requires, as the UUIDs files name, in order: by lesson
+    id and by course id. 2 queries."""
+    found: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
+    for model, owner, by_owner in (
+        (LessonRequirement, "lesson_id", found[0]),
+        (CourseRequirement, "course_id", found[1]),
+    ):
+        rows = model.objects.order_by(owner, "position", "id").values_list(
+            owner, "required_lesson__uuid", "required_course__uuid"
+        )
+        for pk, lesson_uuid, course_uuid in rows:
+            by_owner[pk].append(str(lesson_uuid or course_uuid))
+    return found
+
+
+def _with_requires(entries: dict[str, Any], requires: list[str] | None, after: str) -> dict:
+    """``entries`` with ``requires`` after the key ``after``, when there is anything to require
+    (files of lessons that require nothing stay as they were before requirements existed)."""
+    if not requires:
+        return entries
+    ordered = {}
+    for key, value in entries.items():
+        ordered[key] = value
+        if key == after:
+            ordered["requires"] = list(requires)
+    return ordered
+
+
+def course_file_text(*, course: Course, requires: list[str] | None = None) -> str:
+    """The ``course.yml`` text for ``course``; ``requires``: the UUIDs it requires, in order
+    (read when not given)."""
+    if requires is None:
+        requires = requirement_uuids()[1].get(course.pk, [])
     return _yaml_entries(
-        {
-            "uuid": str(course.uuid),
-            "slug": course.slug,
-            "title": course.title,
-            "summary": course.summary,
-            "position": course.position,
-            "status": course.status,
-        }
+        _with_requires(
+            {
+                "uuid": str(course.uuid),
+                "slug": course.slug,
+                "title": course.title,
+                "summary": course.summary,
+                "position": course.position,
+                "status": course.status,
+            },
+            requires,
+            after="status",
+        )
     )
 
 
@@ -321,14 +372,19 @@ def lesson_file_name(*, lesson: Lesson) -> str:
     return f"{lesson.position:02d}-{lesson.slug}.md"
 
 
-def lesson_file_text(*, lesson: Lesson, tags: list[Tag] | None = None) -> str:
+def lesson_file_text(
+    *, lesson: Lesson, tags: list[Tag] | None = None, requires: list[str] | None = None
+) -> str:
     """The ``NN-<slug>.md`` text for ``lesson``: front matter, then the body exactly as stored.
 
-    ``tags`` are the lesson's tags in order, when the caller has them already.
+    ``tags`` are the lesson's tags in order and ``requires`` the UUIDs it requires, when the
+    caller has them already.
     """
     if tags is None:
         tags = tags_by_lesson(lesson_ids=[lesson.pk])[lesson.pk]
-    front_matter = _yaml_entries(
+    if requires is None:
+        requires = requirement_uuids()[0].get(lesson.pk, [])
+    entries = _with_requires(
         {
             "uuid": str(lesson.uuid),
             "course": lesson.course.slug,
@@ -341,8 +397,11 @@ def lesson_file_text(*, lesson: Lesson, tags: list[Tag] | None = None) -> str:
             "reading_minutes": lesson.reading_minutes_override,
             "links": [{"title": link.title, "url": link.url} for link in lesson.links.all()],
             "exercise": lesson.exercise,
-        }
+        },
+        requires,
+        after="tags",
     )
+    front_matter = _yaml_entries(entries)
     return f"---\n{front_matter}---\n{lesson.body}"
 
 
@@ -372,14 +431,17 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
     files: dict[str, str] = {}
     courses = Course.objects.order_by("position", "id").prefetch_related("lessons__links")
     tags = tags_by_lesson(lesson_ids=Lesson.objects.values_list("id", flat=True))
+    lesson_requires, course_requires = requirement_uuids()
     for course in courses:
         report.courses += 1
-        files[f"{course.slug}/{COURSE_FILE_NAME}"] = course_file_text(course=course)
+        files[f"{course.slug}/{COURSE_FILE_NAME}"] = course_file_text(
+            course=course, requires=course_requires.get(course.pk, [])
+        )
         for lesson in sorted(course.lessons.all(), key=lambda item: (item.position, item.id)):
             report.lessons += 1
             lesson.course = course
             files[f"{course.slug}/{lesson_file_name(lesson=lesson)}"] = lesson_file_text(
-                lesson=lesson, tags=tags[lesson.pk]
+                lesson=lesson, tags=tags[lesson.pk], requires=lesson_requires.get(lesson.pk, [])
             )
     for relative, text in files.items():
         path = directory / relative
@@ -441,6 +503,7 @@ class _CourseFile:
     summary: str
     position: int
     status: str
+    requires: list[uuid_module.UUID] = field(default_factory=list)
 
 
 @dataclass
@@ -459,6 +522,7 @@ class _LessonFile:
     links: list[tuple[str, str]]
     exercise: str
     body: str
+    requires: list[uuid_module.UUID] = field(default_factory=list)
 
 
 class _Problems(list):
@@ -502,7 +566,7 @@ def _load_yaml_mapping(
 
 
 def _check_keys(data: dict, expected: tuple[str, ...], relative: str, problems: _Problems) -> bool:
-    missing = [key for key in expected if key not in data and key != "uuid"]
+    missing = [key for key in expected if key not in data and key not in OPTIONAL_KEYS]
     unknown = sorted(str(key) for key in data if key not in expected)
     if missing:
         problems.add(relative, _("missing keys: %(keys)s.") % {"keys": ", ".join(missing)})
@@ -565,14 +629,37 @@ def _course_file_read(path: Path, relative: str, problems: _Problems) -> _Course
     if data is None or not _check_keys(data, COURSE_KEYS, relative, problems):
         return None
     parsed_uuid, ok = _check_common(data, relative, problems, ("slug", "title", "summary"))
-    if not ok:
+    requires = _requires_read(data.get("requires"), relative, problems)
+    if not ok or requires is None:
         return None
     return _CourseFile(
         path=relative,
         directory_name=path.parent.name,
         uuid=parsed_uuid,
-        **{key: data[key] for key in COURSE_KEYS if key != "uuid"},
+        requires=requires,
+        **{key: data[key] for key in COURSE_KEYS if key not in ("uuid", "requires")},
     )
+
+
+def _requires_read(value: Any, relative: str, problems: _Problems):
+    """``requires``: a list of UUIDs, each once (absent or null: nothing); None when wrong."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(relative, _wrong_type("requires", _("a list of UUIDs"), value))
+        return None
+    found = []
+    for item in value:
+        try:
+            parsed = uuid_module.UUID(str(item))
+        except ValueError:
+            problems.add(relative, _wrong_type("requires", _("a list of UUIDs"), value))
+            return None
+        if parsed in found:
+            problems.add(relative, _("requires lists %(uuid)s twice.") % {"uuid": parsed})
+            return None
+        found.append(parsed)
+    return found
 
 
 def _split_front_matter(text: str, relative: str, problems: _Problems) -> tuple[str, str] | None:
@@ -620,7 +707,8 @@ def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _Lesson
     if not isinstance(data["exercise"], str):
         problems.add(relative, _wrong_type("exercise", _("text ('' for none)"), data["exercise"]))
     links = _links_read(data["links"], relative, problems)
-    if len(problems) > before or links is None:
+    requires = _requires_read(data.get("requires"), relative, problems)
+    if len(problems) > before or links is None or requires is None:
         return None
     return _LessonFile(
         path=relative,
@@ -637,6 +725,7 @@ def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _Lesson
         links=links,
         exercise=data["exercise"],
         body=body,
+        requires=requires,
     )
 
 
@@ -814,7 +903,7 @@ class _LessonPlan:
 
 
 def _course_values(course_file: _CourseFile) -> dict[str, Any]:
-    return {key: getattr(course_file, key) for key in COURSE_KEYS if key != "uuid"}
+    return {key: getattr(course_file, key) for key in COURSE_KEYS if key not in OPTIONAL_KEYS}
 
 
 def _plan_courses(course_files: list[_CourseFile], problems: _Problems) -> dict[str, _CoursePlan]:
@@ -1028,6 +1117,109 @@ def _lesson_plan(lesson_file, instance, tag_names, course_plan, problems) -> _Le
     )
 
 
+# --- Requirements ------------------------------------------------------------------------------
+
+
+@dataclass
+class _RequirementPlan:
+    """What the files' ``requires`` lists name (owner plan → target instances), checked."""
+
+    targets: dict[int, list[Lesson | Course]] = field(default_factory=dict)  # id(plan) → targets
+    changed: set[int] = field(default_factory=set)  # id(plan) of owners whose list changes
+
+
+def _plan_requirements(course_plans, lesson_plans, problems: _Problems) -> _RequirementPlan:
+    """Resolve every ``requires`` UUID (a lesson or course in the directory or the database),
+    mark the files whose list changes, and refuse a cycle with its path."""
+    lesson_requires, course_requires = requirement_uuids()
+    by_uuid: dict[uuid_module.UUID, Lesson | Course] = {}
+    by_uuid.update((lesson.uuid, lesson) for lesson in Lesson.objects.all())
+    by_uuid.update((course.uuid, course) for course in Course.objects.all())
+    by_uuid.update((plan.instance.uuid, plan.instance) for plan in course_plans)
+    by_uuid.update((plan.instance.uuid, plan.instance) for plan in lesson_plans)
+    # Nodes for the cycle check: saved rows by id, new ones by a number no row has.
+    new_ids: dict[int, int] = {}
+
+    def node_id(instance) -> int:
+        return instance.pk or new_ids.setdefault(id(instance), -len(new_ids) - 1)
+
+    plan = _RequirementPlan()
+    graph = RequirementGraph.load()
+    files_of: dict[tuple[str, int], str] = {}
+    owners = [(owner, course_requires, COURSE) for owner in course_plans]
+    owners += [(owner, lesson_requires, LESSON) for owner in lesson_plans]
+    for owner, current, kind in owners:
+        targets, needs = [], []
+        for wanted in owner.file.requires:
+            target = by_uuid.get(wanted)
+            if target is None:
+                problems.add(
+                    owner.file.path,
+                    _("requires %(uuid)s, but no lesson or course has that uuid.")
+                    % {"uuid": wanted},
+                )
+                continue
+            targets.append(target)
+            needs.append((LESSON if isinstance(target, Lesson) else COURSE, node_id(target)))
+        plan.targets[id(owner)] = targets
+        own_id = node_id(owner.instance)
+        files_of[(kind, own_id)] = owner.file.path
+        if [str(item) for item in owner.file.requires] != current.get(owner.instance.pk, []):
+            plan.changed.add(id(owner))
+            _field_changed(owner.change, "requires", COURSE_KEYS if kind == COURSE else LESSON_KEYS)
+        if kind == COURSE:
+            graph.course_set(own_id, title=owner.instance.title, needs=needs)
+        else:
+            course_id = node_id(owner.course_plan.instance)
+            graph.lesson_set(own_id, course_id=course_id, title=owner.instance.title, needs=needs)
+    path = graph.cycle()
+    if path:
+        where = next((files_of[node] for node in path if node in files_of), ".")
+        problems.add(where, cycle_message(graph, path))
+    return plan
+
+
+def _field_changed(change: Change, name: str, keys: tuple[str, ...]) -> None:
+    if change.action == "created" or name in change.fields:
+        return
+    fields = {*change.fields, name}
+    change.fields = tuple(key for key in (*keys, "body") if key in fields)
+    change.action = "updated"
+
+
+def _requirements_apply(owners, plan: _RequirementPlan) -> None:
+    """Write each changed ``requires`` list: rows still named keep their date (a completion
+    from before a requirement existed is judged without it), others go, new ones come."""
+    for owner in owners:
+        if id(owner) not in plan.changed:
+            continue
+        instance = owner.instance
+        model = CourseRequirement if isinstance(instance, Course) else LessonRequirement
+        owner_field = "course" if isinstance(instance, Course) else "lesson"
+        rows = {
+            (row.required_lesson_id, row.required_course_id): row
+            for row in model.objects.filter(**{owner_field: instance})
+        }
+        keep = set()
+        for position, target in enumerate(plan.targets[id(owner)]):
+            key = (target.pk, None) if isinstance(target, Lesson) else (None, target.pk)
+            keep.add(key)
+            row = rows.get(key)
+            if row is None:
+                target_field = (
+                    "required_lesson" if isinstance(target, Lesson) else "required_course"
+                )
+                model.objects.create(
+                    **{owner_field: instance, target_field: target, "position": position}
+                )
+            elif row.position != position:
+                row.position = position
+                row.save(update_fields=["position"])
+        for key, row in rows.items():
+            if key not in keep:
+                row.delete()
+
+
 # --- Importing ---------------------------------------------------------------------------------
 
 
@@ -1036,7 +1228,12 @@ def _parking_slug(instance) -> str:
     return f"import-{instance.uuid.hex}-moving"
 
 
-def _apply(course_plans: list[_CoursePlan], tags: dict[str, Tag], lesson_plans: list[_LessonPlan]):
+def _apply(
+    course_plans: list[_CoursePlan],
+    tags: dict[str, Tag],
+    lesson_plans: list[_LessonPlan],
+    requirements: _RequirementPlan,
+):
     content_changed(
         site=True
     )  # slug moves and links go through update() and bulk_create(): no signals
@@ -1069,6 +1266,7 @@ def _apply(course_plans: list[_CoursePlan], tags: dict[str, Tag], lesson_plans: 
                 LessonLink(lesson=lesson, title=title, url=url, position=position)
                 for position, (title, url) in enumerate(plan.file.links)
             )
+    _requirements_apply([*course_plans, *lesson_plans], requirements)
 
 
 def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportReport:
@@ -1090,6 +1288,7 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
         course_plans = _plan_courses(course_files, problems)
         tags = _plan_tags(lesson_files, problems)
         lesson_plans = _plan_lessons(lesson_files, course_plans, tags, problems)
+        requirements = _plan_requirements(list(course_plans.values()), lesson_plans, problems)
         if problems:
             raise LessonFilesError(problems)
         ordered_courses = sorted(course_plans.values(), key=lambda plan: plan.file.path)
@@ -1109,5 +1308,5 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
             ],
         )
         if not dry_run:
-            _apply(ordered_courses, tags, ordered_lessons)
+            _apply(ordered_courses, tags, ordered_lessons, requirements)
     return report

@@ -12,7 +12,15 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from lessons.lesson_files import LessonFilesError, lessons_export, lessons_import
-from lessons.models import Course, Lesson, LessonLink, Status, Tag
+from lessons.models import (
+    Course,
+    CourseRequirement,
+    Lesson,
+    LessonLink,
+    LessonRequirement,
+    Status,
+    Tag,
+)
 from lessons.selectors import lesson_tags_in_order
 from tests.factories import CourseFactory, LessonFactory, LessonLinkFactory, TagFactory
 
@@ -99,11 +107,16 @@ def catalogue():
         exercise="One line, no newline",
         xp=0,
     )
+    # what requires what: llama the draft landscape lesson, the drafts course all of dense
+    landscape = Lesson.objects.get(slug="landscape")
+    LessonRequirement.objects.create(lesson=llama, required_lesson=landscape)
+    CourseRequirement.objects.create(course=drafts, required_course=dense)
     return dense
 
 
 def snapshot():
     """Everything the files carry, for every course and lesson, keyed by uuid."""
+    requires = requirements_by_uuid()
     courses = {
         course.uuid: (
             course.pk,
@@ -112,6 +125,7 @@ def snapshot():
             course.summary,
             course.position,
             course.status,
+            requires.get(course.uuid, []),
         )
         for course in Course.objects.all()
     }
@@ -131,10 +145,29 @@ def snapshot():
             lesson.body,
             lesson.body_html,
             lesson.exercise_html,
+            requires.get(lesson.uuid, []),
         )
         for lesson in Lesson.objects.select_related("course")
     }
     return courses, lessons
+
+
+def requirements_by_uuid():
+    """Each lesson's and course's requirements, in order, as the UUIDs they name."""
+    found = {}
+    for row in LessonRequirement.objects.select_related(
+        "lesson", "required_lesson", "required_course"
+    ):
+        found.setdefault(row.lesson.uuid, []).append(
+            (row.position, (row.required_lesson or row.required_course).uuid)
+        )
+    for row in CourseRequirement.objects.select_related(
+        "course", "required_lesson", "required_course"
+    ):
+        found.setdefault(row.course.uuid, []).append(
+            (row.position, (row.required_lesson or row.required_course).uuid)
+        )
+    return {owner: [uuid for _, uuid in sorted(items)] for owner, items in found.items()}
 
 
 def without_pks(state):
@@ -160,6 +193,8 @@ def edit(path, old, new):
 
 
 def wipe():
+    LessonRequirement.objects.all().delete()
+    CourseRequirement.objects.all().delete()
     LessonLink.objects.all().delete()
     Lesson.objects.all().delete()
     Course.objects.all().delete()
@@ -239,16 +274,41 @@ any_text = st.text(
     body=any_text.filter(bool),
     exercise=any_text,
     link_title=any_text.filter(lambda text: 0 < len(text) <= 200),
+    # what lesson "l" and course "c" require, in order, among the targets no cycle can reach
+    lesson_requires=st.lists(st.sampled_from(["first", "other", "later"]), unique=True),
+    course_requires=st.lists(st.sampled_from(["other", "later"]), unique=True),
 )
 # Found by this test: PyYAML ends a value kept with its trailing line breaks with the document
 # end marker "...", which ended course.yml and the front matter before their next entries.
-@example(title="\n\n", summary="\n\u2028", body="x\n\n", exercise="\n\n", link_title="\n\n")
-def test_any_text_survives_the_round_trip(db, title, summary, body, exercise, link_title):
+@example(
+    title="\n\n",
+    summary="\n\u2028",
+    body="x\n\n",
+    exercise="\n\n",
+    link_title="\n\n",
+    lesson_requires=[],
+    course_requires=[],
+)
+def test_any_text_survives_the_round_trip(
+    db, title, summary, body, exercise, link_title, lesson_requires, course_requires
+):
     # given
     wipe()
     course = CourseFactory(slug="c", title=title, summary=summary)
     lesson = LessonFactory(course=course, slug="l", title=title, body=body, exercise=exercise)
     LessonLinkFactory(lesson=lesson, title=link_title, url="https://example.com/")
+    other = CourseFactory(slug="other")
+    targets = {
+        "first": LessonFactory(course=other, slug="first"),
+        "other": other,
+        "later": LessonFactory(course=CourseFactory(slug="later"), slug="x", status=Status.DRAFT),
+    }
+    for position, name in enumerate(lesson_requires):
+        field = "required_course" if isinstance(targets[name], Course) else "required_lesson"
+        LessonRequirement.objects.create(lesson=lesson, position=position, **{field: targets[name]})
+    for position, name in enumerate(course_requires):
+        target = targets[name] if name == "other" else targets["later"].course
+        CourseRequirement.objects.create(course=course, position=position, required_course=target)
     before = without_pks(snapshot())
 
     with tempfile.TemporaryDirectory() as directory:
@@ -298,6 +358,8 @@ def test_export_writes_readable_deterministic_files(catalogue, tmp_path):
         "title: LLaMA 패밀리 — 시대의 open-weight backbone\n"
         "status: published\n"
         "tags: [dense, llama, families]\n"
+        "requires:\n"
+        f"  - {Lesson.objects.get(slug='landscape').uuid}\n"
         "xp: 20\n"
         "reading_minutes: null\n"
         "links:\n"
@@ -472,7 +534,7 @@ BAD_FILES = {
     "yaml syntax": (
         lambda root: edit(root / LLAMA, "xp: 20\n", "xp: 20: 30\n"),
         LLAMA,
-        "YAML error on line 9",
+        "YAML error on line 11",  # after the two lines of requires
     ),
     "duplicate key": (
         lambda root: edit(root / LLAMA, "xp: 20\n", "xp: 20\nxp: 30\n"),
@@ -720,3 +782,103 @@ def test_reordering_tags_in_a_file_reorders_them_on_the_lesson(catalogue, tmp_pa
         "dense",
         "llama",
     ]
+
+
+# --- Requirements --------------------------------------------------------------------------------
+
+
+def test_requires_is_written_by_uuid_only_where_there_is_something(catalogue, tmp_path):
+    lessons_export(directory=tmp_path)
+    landscape = Lesson.objects.get(slug="landscape")
+
+    llama = (tmp_path / "dense-families/02-llama.md").read_text(encoding="utf-8")
+    drafts = (tmp_path / "drafts/course.yml").read_text(encoding="utf-8")
+
+    assert f"tags: [dense, llama, families]\nrequires:\n  - {landscape.uuid}\nxp: 20\n" in llama
+    assert drafts.endswith(f"status: draft\nrequires:\n  - {catalogue.uuid}\n")
+    assert "requires" not in (tmp_path / "dense-families/course.yml").read_text(encoding="utf-8")
+
+
+def test_an_import_replaces_requirements_and_keeps_the_dates_of_those_it_keeps(catalogue, tmp_path):
+    # given the exported files, then llama made to require another course too
+    drafts = CourseFactory(slug="extra", title="Extra")
+    lessons_export(directory=tmp_path)
+    kept = LessonRequirement.objects.get()
+    path = tmp_path / "dense-families/02-llama.md"
+    landscape = Lesson.objects.get(slug="landscape")
+    edit(path, f"  - {landscape.uuid}\n", f"  - {drafts.uuid}\n  - {landscape.uuid}\n")
+
+    # when
+    report = lessons_import(directory=tmp_path)
+
+    # then the drafts course comes first, and the kept row keeps its date
+    change = next(c for c in report.lessons if c.path == "dense-families/02-llama.md")
+    assert (change.action, change.fields) == ("updated", ("requires",))
+    rows = list(LessonRequirement.objects.order_by("position"))
+    assert [(r.required_course, r.required_lesson) for r in rows] == [
+        (drafts, None),
+        (None, landscape),
+    ]
+    assert rows[1].pk == kept.pk and rows[1].created_at == kept.created_at
+
+
+def test_an_import_refuses_a_cycle_with_its_path_and_writes_nothing(catalogue, tmp_path):
+    # given landscape made to require llama, which requires landscape
+    lessons_export(directory=tmp_path)
+    llama = Lesson.objects.get(slug="llama")
+    edit(
+        tmp_path / "dense-families/01-landscape.md",
+        "tags: [dense]\n",
+        f"tags: [dense]\nrequires:\n  - {llama.uuid}\n",
+    )
+    before = snapshot()
+
+    # when / then
+    with pytest.raises(LessonFilesError) as raised:
+        lessons_import(directory=tmp_path)
+    message = str(raised.value)
+    assert "dense-families/" in message and "would make a cycle" in message
+    assert "lesson “yes” → lesson “LLaMA 패밀리 — 시대의 open-weight backbone” → lesson “yes”" in (
+        message
+    ) or "lesson “LLaMA 패밀리 — 시대의 open-weight backbone” → lesson “yes” → lesson “LLaMA" in (
+        message
+    )
+    assert snapshot() == before
+
+
+def test_an_import_refuses_a_course_cycle_through_its_lessons(catalogue, tmp_path):
+    # given dense made to require the drafts course, which requires dense
+    lessons_export(directory=tmp_path)
+    drafts = Course.objects.get(slug="drafts")
+    edit(
+        tmp_path / "dense-families/course.yml",
+        "status: published\n",
+        f"status: published\nrequires:\n  - {drafts.uuid}\n",
+    )
+
+    with pytest.raises(LessonFilesError, match="would make a cycle"):
+        lessons_import(directory=tmp_path)
+    assert not CourseRequirement.objects.filter(course=catalogue).exists()
+
+
+@pytest.mark.parametrize(
+    "requires, problem",
+    [
+        ("[not-a-uuid]", "requires must be a list of UUIDs"),
+        ("oops", "requires must be a list of UUIDs"),
+        (
+            "[00000000-0000-4000-8000-000000000000]",
+            "requires 00000000-0000-4000-8000-000000000000, but no lesson or course has that uuid",
+        ),
+    ],
+)
+def test_an_import_refuses_bad_requires_with_the_file_and_reason(
+    catalogue, tmp_path, requires, problem
+):
+    lessons_export(directory=tmp_path)
+    edit(tmp_path / "drafts/10-later.md", "xp: 0\n", f"requires: {requires}\nxp: 0\n")
+
+    with pytest.raises(LessonFilesError) as raised:
+        lessons_import(directory=tmp_path)
+
+    assert f"drafts/10-later.md: {problem}" in str(raised.value)
