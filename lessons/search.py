@@ -50,7 +50,18 @@ from operator import or_
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -301,15 +312,29 @@ def sqlite_index_drop(connection) -> None:
 POSTGRES_INDEX = "stream_lesson_search_trgm"
 
 
+def search_document():
+    """A lesson's title and text in one value (a term has no spaces, so it never spans the
+    space between them): what PostgreSQL matches terms in, with one trigram index on it. Both
+    columns are NOT NULL, so the SQL is plain concatenation, the same in the index."""
+    return Func(
+        F("title"),
+        F("search_text"),
+        template="(%(expressions)s)",
+        arg_joiner=" || ' ' || ",
+        output_field=TextField(),
+    )
+
+
 def postgres_index_create(connection) -> None:
-    """The trigram index PostgreSQL's ``ILIKE`` matching uses (``pg_trgm`` must exist)."""
+    """The trigram index PostgreSQL's matching uses (``pg_trgm`` must exist): on the very
+    expression ``icontains`` compares, UPPER(document) LIKE UPPER('%term%')."""
     if connection.vendor != "postgresql":
         return
     lessons = _quote(connection, Lesson._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {POSTGRES_INDEX} ON {lessons} USING gin"
-            " (UPPER(title) gin_trgm_ops, UPPER(search_text) gin_trgm_ops)"
+            f"CREATE INDEX IF NOT EXISTS {POSTGRES_INDEX} ON {lessons}"
+            " USING gin ((UPPER(title || ' ' || search_text)) gin_trgm_ops)"
         )
 
 
@@ -382,11 +407,15 @@ class PostgresSearch(BasicSearch):
         config = postgres_config()
         lessons = lessons.alias(
             search_vector=SearchVector("title", weight="A", config=config)
-            + SearchVector("search_text", weight="B", config=config)
+            + SearchVector("search_text", weight="B", config=config),
+            search_document=search_document(),
         )
         queries = [SearchQuery(term, config=config, search_type="plain") for term in terms]
         for term, query in zip(terms, queries, strict=True):
-            lessons = lessons.filter(Q(search_vector=query) | _contains(term))
+            # Without stemming ("simple") a full-text match is a substring match already, and
+            # leaving it out lets the trigram index answer the ILIKEs alone.
+            stemmed = Q(search_vector=query) if config != "simple" else Q()
+            lessons = lessons.filter(stemmed | Q(search_document__icontains=term))
         rank = SearchRank(F("search_vector"), reduce(or_, queries)) + TrigramWordSimilarity(
             " ".join(terms), "title"
         )
