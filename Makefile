@@ -34,6 +34,7 @@ test: venv
 # URL prefix and sign-in, no allauth): its own tests plus the existing suites that must hold
 # there too. A session of its own, because Django's settings are fixed per process.
 HOST_TESTS ?= tests/host_project tests/lessons/test_services.py tests/progress/test_services.py \
+  tests/lessons/test_search.py \
   tests/test_learner_data.py tests/lessons/test_learner_data.py \
   tests/lessons/test_learner_data_views.py tests/lessons/test_learner_data_admin.py \
   tests/progress/test_selectors.py tests/progress/test_rules.py \

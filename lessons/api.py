@@ -22,8 +22,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from . import api_base, selectors
+from .conf import lessons_settings
 from .learner_data import learner_data_export
 from .models import Status
+from .requirements import requirement_facts, requirements_unmet
+from .search import SearchQueryError, search_lessons
 from .signin import SignInLocked, signin_check, signin_success_record
 
 # --- Courses and lessons -------------------------------------------------------------------------
@@ -165,7 +168,74 @@ class LessonDetailView(api_base.StreamAPIView):
         lesson.links_in_order = sorted(
             lesson.links.all(), key=lambda link: (link.position, link.pk)
         )
+        if lessons_settings.REQUIREMENTS_HIDE_LOCKED:
+            # As the lesson page: no text for whom the server does not know met its
+            # prerequisites (docs/lessons.md, "Prerequisites").
+            needs = requirement_facts().for_lesson(lesson.pk)
+            if requirements_unmet(user=request.user, lesson_id=lesson.pk, needs=needs):
+                lesson.body_html = lesson.exercise_html = ""
+                lesson.links_in_order = []
         return Response(LessonSerializer(lesson).data)
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+
+class SearchLessonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=Status.choices, help_text="Drafts are found by staff only."
+    )
+    reading_minutes = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url", help_text="The lesson's page.")
+
+
+class SearchHitSerializer(serializers.Serializer):
+    lesson = SearchLessonSerializer()
+    course = CourseRefSerializer()
+    title_html = serializers.CharField(
+        help_text="The lesson's title, escaped, with the words found in <mark>."
+    )
+    snippet_html = serializers.CharField(
+        help_text="A piece of the lesson's text around the first word found, escaped, with the "
+        "words in <mark>; “…” where it was cut."
+    )
+
+
+SEARCH_QUERY_PARAMETER = OpenApiParameter(
+    "q",
+    str,
+    required=True,
+    description="Words to find, separated by spaces: a lesson is found when its title or text "
+    "contains every one (parts of words too). At most STREAM SEARCH_QUERY_MAX_LENGTH "
+    "characters.",
+)
+
+
+class SearchView(api_base.StreamAPIView):
+    """Lessons the requester may open whose title or text contains every word of ``q``, best
+    first (title matches before text-only ones), with highlighted snippets and their course."""
+
+    @api_base.stream_schema(
+        operation_id="search_list",
+        responses=SearchHitSerializer(many=True),
+        errors=(400, 404),
+        tags=["lessons"],
+        parameters=[SEARCH_QUERY_PARAMETER],
+    )
+    def get(self, request):
+        # Queries: 1 the count, 2 the page of hits (with their courses), whatever the terms.
+        try:
+            found = search_lessons(query=request.query_params.get("q", ""), user=request.user)
+        except SearchQueryError as problem:
+            raise exceptions.ValidationError({"q": [problem.message]}) from None
+        paginator = self.pagination_class()
+        hits = paginator.paginate_queryset(found, request, view=self)
+        response = paginator.get_paginated_response(SearchHitSerializer(hits, many=True).data)
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
 
 
 # --- Tokens --------------------------------------------------------------------------------------

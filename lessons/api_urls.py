@@ -13,6 +13,7 @@ urlpatterns = [
     path("courses/", api.CourseListView.as_view(), name="courses"),
     path("courses/<str:slug>/", api.CourseDetailView.as_view(), name="course"),
     path("lessons/<stream_id:lesson_id>/", api.LessonDetailView.as_view(), name="lesson"),
+    path("search/", api.SearchView.as_view(), name="search"),
     path("me/page/", viewer.ViewerView.as_view(), name="viewer"),
     path("me/data/", api.LearnerDataView.as_view(), name="learner_data"),
     path("schema/", api.SchemaView.as_view(), name="schema"),

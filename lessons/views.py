@@ -3,6 +3,7 @@ selectors read, templates show, ``caching`` answers with HTTP caching and the pa
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -13,6 +14,7 @@ from .caching import page_address, page_param, private_response, render_page, sh
 from .conf import lessons_settings
 from .layout import base_template
 from .requirements import requirement_facts, requirements_unmet
+from .search import SearchQueryError, search_lessons
 from .versions import site_version
 
 
@@ -142,3 +144,28 @@ def lesson_detail(request, course, lesson):
     return shared_response(
         request, parts=("lesson", request.path, number), versions=versions, render=render
     )
+
+
+@require_safe
+def search(request):
+    """``/search/?q=``: the lessons the viewer may open that contain the words, a page at a time
+    (``lessons.search``). Never kept in the page cache (every query would be a key of its own)
+    and sent ``private``: what it finds depends on who asks (drafts for staff, the adapter)."""
+    user = _viewer(request)
+    query = request.GET.get("q", "")
+    context = page_context(query=query, max_length=lessons_settings.SEARCH_QUERY_MAX_LENGTH)
+    status = 200
+    if "q" in request.GET:
+        try:
+            found = search_lessons(query=query, user=user)
+        except SearchQueryError as problem:
+            context["problem"] = problem.message
+            status = 400 if problem.code == "too_long" else 200
+        else:
+            paginator = Paginator(found, lessons_settings.SEARCH_RESULTS_PER_PAGE)
+            context.update(terms=found.terms, page=paginator.get_page(request.GET.get("page")))
+    response = render_page(
+        request, "stream/lessons/search.html", context, page_path=request.path, shared=False
+    )
+    response.status_code = status
+    return private_response(response)

@@ -22,6 +22,7 @@ DESIGNED = {
     "/courses/": {"get"},
     "/courses/{slug}/": {"get"},
     "/lessons/{lesson_id}/": {"get"},
+    "/search/": {"get"},
     "/progress/": {"get"},
     "/progress/sync/": {"post"},
     "/lessons/{lesson_id}/comments/": {"get", "post"},

@@ -5,6 +5,7 @@
     {% load stream %}
     <head>… {% stream_head %}</head>          Stream's stylesheets and the page_head slot
     <nav>… {% stream_nav %}</nav>             header links (notifications, my progress)
+    {% stream_search %}                       the search box (a GET form to the search page)
     {% stream_status_bar %}                   the learner's level, XP and counts
     {% stream_lesson_progress lesson %}       the lesson's "mark as complete" section
     {% stream_report_link lesson %}           "Found a bug…? Report a problem" and its form
@@ -63,6 +64,12 @@ def stream_scripts(context):
 def stream_nav(context):
     """The installed apps' header links (unread notifications, my progress)."""
     return _render_slot(context, "site_nav")
+
+
+@register.simple_tag(takes_context=True)
+def stream_search(context):
+    """The search box, as Stream's own header has it: the same for every viewer."""
+    return render_to_string("stream/includes/search_form.html", request=context.get("request"))
 
 
 @register.simple_tag(takes_context=True)

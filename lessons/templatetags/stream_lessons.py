@@ -38,8 +38,8 @@ def stream_slot(context, name):
 
 @register.simple_tag
 def stream_setting(name):
-    """A display setting such as ``SITE_NAME`` or ``SECTION_NAME``."""
-    if name not in {"SITE_NAME", "SECTION_NAME"}:
+    """A display setting: ``SITE_NAME``, ``SECTION_NAME`` or ``SEARCH_QUERY_MAX_LENGTH``."""
+    if name not in {"SITE_NAME", "SECTION_NAME", "SEARCH_QUERY_MAX_LENGTH"}:
         raise template.TemplateSyntaxError(f"stream_setting cannot show {name!r}.")
     return getattr(lessons_settings, name)
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from lessons import search
 from lessons.adapter import StreamAdapter
@@ -86,7 +87,7 @@ def test_blocks_do_not_run_into_each_other():
 
 @pytest.mark.parametrize("query", ["", "   ", "\x00", "\t\n", "\u200b"])
 def test_an_empty_query_is_refused_with_a_message(query):
-    with pytest.raises(SearchQueryError) as refused:
+    with translation.override("en"), pytest.raises(SearchQueryError) as refused:
         search_query_terms(query)
     assert refused.value.code == "empty"
     assert refused.value.message == "Type a word or two to search for."
@@ -95,7 +96,7 @@ def test_an_empty_query_is_refused_with_a_message(query):
 def test_a_query_longer_than_the_setting_is_refused(settings):
     settings.STREAM = {**settings.STREAM, "SEARCH_QUERY_MAX_LENGTH": 10}
     assert search_query_terms("a" * 10) == ("a" * 10,)
-    with pytest.raises(SearchQueryError) as refused:
+    with translation.override("en"), pytest.raises(SearchQueryError) as refused:
         search_query_terms("a" * 11)
     assert refused.value.code == "too_long"
     assert "at most 10 characters" in refused.value.message
