@@ -4,6 +4,8 @@ The layout, one directory per course::
 
     DIR/<course-slug>/course.yml          uuid, slug, title, summary, position, status
     DIR/<course-slug>/NN-<lesson-slug>.md YAML front matter between "---" lines, then Markdown
+    DIR/<course-slug>/NN-<lesson-slug>.<language>.md  a language variant of that lesson
+                                          (see ``lessons.lesson_variant_files``)
 
 A lesson's front matter holds, in this order: uuid, course, position, slug, title, status, tags,
 requires, xp, reading_minutes (the override, or null), links and exercise. The file is the whole
@@ -166,6 +168,7 @@ class ImportReport:
     tags_created: list[str] = field(default_factory=list)
     # "course-slug/lesson-slug" of lessons in the database that no file mentions.
     left_alone: list[str] = field(default_factory=list)
+    variants: list[Change] = field(default_factory=list)  # language variant files
 
     def count(self, changes: list[Change], action: Action) -> int:
         return sum(1 for change in changes if change.action == action)
@@ -173,7 +176,8 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return bool(self.tags_created) or any(
-            change.action != "unchanged" for change in [*self.courses, *self.lessons]
+            change.action != "unchanged"
+            for change in [*self.courses, *self.lessons, *self.variants]
         )
 
     @property
@@ -183,7 +187,10 @@ class ImportReport:
     def summary_lines(self) -> list[str]:
         """Totals, the tags created, what was left alone and what to do next."""
         lines = []
-        for label, changes in ((_("Courses"), self.courses), (_("Lessons"), self.lessons)):
+        totals = [(_("Courses"), self.courses), (_("Lessons"), self.lessons)]
+        if self.variants:
+            totals.append((_("Language variants"), self.variants))
+        for label, changes in totals:
             lines.append(
                 _("%(label)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
                 % {
@@ -216,7 +223,7 @@ class ImportReport:
 
     def detail_lines(self) -> list[str]:
         """One line per course and lesson file: created, updated (with the fields) or unchanged."""
-        return [change.line() for change in [*self.courses, *self.lessons]]
+        return [change.line() for change in [*self.courses, *self.lessons, *self.variants]]
 
 
 # --- Writing files -----------------------------------------------------------------------------
@@ -426,6 +433,8 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
                 )
             ]
         )
+    from .lesson_variant_files import variant_files  # it builds on this module
+
     before = set(_existing_content_files(directory))
     report = ExportReport(directory=directory)
     files: dict[str, str] = {}
@@ -443,6 +452,7 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
             files[f"{course.slug}/{lesson_file_name(lesson=lesson)}"] = lesson_file_text(
                 lesson=lesson, tags=tags[lesson.pk], requires=lesson_requires.get(lesson.pk, [])
             )
+    files.update(variant_files())
     for relative, text in files.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -762,6 +772,8 @@ def _links_read(value: Any, relative: str, problems: _Problems) -> list[tuple[st
 
 def _directory_read(directory: Path, problems: _Problems):
     """Every course and lesson file under ``directory``, checked one file at a time."""
+    from .lesson_variant_files import is_variant_file_name  # it builds on this module
+
     courses: list[_CourseFile] = []
     lessons: list[_LessonFile] = []
     if (directory / COURSE_FILE_NAME).exists():
@@ -785,8 +797,8 @@ def _directory_read(directory: Path, problems: _Problems):
         else:
             problems.add(f"{course_dir.name}/", _("has no course.yml."))
         for path in sorted(course_dir.glob("*.md")):
-            if path.name.startswith(".") or not path.is_file():
-                continue
+            if path.name.startswith(".") or not path.is_file() or is_variant_file_name(path.name):
+                continue  # variants are read by lessons.lesson_variant_files
             relative = f"{course_dir.name}/{path.name}"
             lesson = _lesson_file_read(path, relative, problems)
             if lesson is not None:
@@ -1278,6 +1290,8 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
     changes are applied in one transaction. Rows that no file mentions are left alone; nothing
     is ever deleted. With ``dry_run`` the report says what would change and nothing is written.
     """
+    from .lesson_variant_files import variant_files_read, variants_apply, variants_plan
+
     directory = Path(directory)
     if not directory.is_dir():
         raise LessonFilesError([FileProblem(str(directory), _("is not a directory."))])
@@ -1289,6 +1303,7 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
         tags = _plan_tags(lesson_files, problems)
         lesson_plans = _plan_lessons(lesson_files, course_plans, tags, problems)
         requirements = _plan_requirements(list(course_plans.values()), lesson_plans, problems)
+        variants = variants_plan(variant_files_read(directory, problems), lesson_plans, problems)
         if problems:
             raise LessonFilesError(problems)
         ordered_courses = sorted(course_plans.values(), key=lambda plan: plan.file.path)
@@ -1306,7 +1321,9 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
                 .select_related("course")
                 .order_by("course__slug", "slug")
             ],
+            variants=[plan.change for plan in sorted(variants, key=lambda plan: plan.file.path)],
         )
         if not dry_run:
             _apply(ordered_courses, tags, ordered_lessons, requirements)
+            variants_apply(variants)
     return report

@@ -17,7 +17,9 @@ from lessons.models import (
     CourseRequirement,
     Lesson,
     LessonLink,
+    LessonLinkTranslation,
     LessonRequirement,
+    LessonVariant,
     Status,
     Tag,
 )
@@ -146,10 +148,31 @@ def snapshot():
             lesson.body_html,
             lesson.exercise_html,
             requires.get(lesson.uuid, []),
+            variants_of(lesson),
         )
         for lesson in Lesson.objects.select_related("course")
     }
     return courses, lessons
+
+
+def variants_of(lesson):
+    """A lesson's language variants and link labels, as the files carry them."""
+    return sorted(
+        (
+            variant.language,
+            variant.title,
+            variant.body,
+            variant.exercise,
+            variant.body_html,
+            sorted(
+                (row.link.url, row.title)
+                for row in LessonLinkTranslation.objects.filter(
+                    link__lesson=lesson, language=variant.language
+                )
+            ),
+        )
+        for variant in lesson.translations.all()
+    )
 
 
 def requirements_by_uuid():
@@ -277,6 +300,10 @@ any_text = st.text(
     # what lesson "l" and course "c" require, in order, among the targets no cycle can reach
     lesson_requires=st.lists(st.sampled_from(["first", "other", "later"]), unique=True),
     course_requires=st.lists(st.sampled_from(["other", "later"]), unique=True),
+    # an English variant (or none) and its label for the link (or none)
+    variant=st.none()
+    | st.tuples(any_text.filter(lambda text: 0 < len(text) <= 200), any_text, any_text),
+    link_label=st.none() | any_text.filter(lambda text: 0 < len(text) <= 200),
 )
 # Found by this test: PyYAML ends a value kept with its trailing line breaks with the document
 # end marker "...", which ended course.yml and the front matter before their next entries.
@@ -288,15 +315,37 @@ any_text = st.text(
     link_title="\n\n",
     lesson_requires=[],
     course_requires=[],
+    variant=("\n\n", "x\n\n", "\n\n"),
+    link_label="\n\n",
 )
 def test_any_text_survives_the_round_trip(
-    db, title, summary, body, exercise, link_title, lesson_requires, course_requires
+    db,
+    title,
+    summary,
+    body,
+    exercise,
+    link_title,
+    lesson_requires,
+    course_requires,
+    variant,
+    link_label,
 ):
     # given
     wipe()
     course = CourseFactory(slug="c", title=title, summary=summary)
     lesson = LessonFactory(course=course, slug="l", title=title, body=body, exercise=exercise)
-    LessonLinkFactory(lesson=lesson, title=link_title, url="https://example.com/")
+    link = LessonLinkFactory(lesson=lesson, title=link_title, url="https://example.com/")
+    if variant is not None:
+        variant_title, variant_body, variant_exercise = variant
+        LessonVariant.objects.create(
+            lesson=lesson,
+            language="en",
+            title=variant_title,
+            body=variant_body,
+            exercise=variant_exercise,
+        )
+        if link_label is not None:
+            LessonLinkTranslation.objects.create(link=link, language="en", title=link_label)
     other = CourseFactory(slug="other")
     targets = {
         "first": LessonFactory(course=other, slug="first"),
