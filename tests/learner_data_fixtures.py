@@ -81,7 +81,7 @@ def learners_with_data() -> Learners:
     Notification.objects.create(
         recipient=bob, kind=NotificationKind.REPLY, lesson=lessons[0], comment=ada_reply
     )
-    staff = StaffFactory()
+    staff = StaffFactory(pk=730_000_009)
     for learner in (ada, bob):
         report = ProblemReportFactory(
             lesson=lessons[0],

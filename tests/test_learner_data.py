@@ -250,3 +250,14 @@ def test_others_still_read_an_erased_comment_in_the_api_and_their_notifications(
     client.force_login(people.bob)
     html = client.get(notifications).content.decode()
     assert "A deleted learner replied in “Private lesson 1”" in html
+
+
+def test_erasing_a_staff_member_clears_the_reports_they_resolved(people):
+    # given the staff member who resolved both learners' reports
+    staff = ProblemReport.objects.get(reporter=people.bob).resolved_by
+    staff_is = identity(staff)
+
+    learner_data_erase(user=staff)
+
+    assert traces_of(**staff_is) == []
+    assert ProblemReport.objects.filter(status="resolved", resolved_by=None).count() == 2
