@@ -39,7 +39,8 @@ HOST_TESTS ?= tests/host_project tests/lessons/test_services.py tests/progress/t
   tests/lessons/test_learner_data_views.py tests/lessons/test_learner_data_admin.py \
   tests/progress/test_selectors.py tests/progress/test_rules.py \
   tests/progress/test_sync_properties.py tests/progress/test_badges.py \
-  tests/comments/test_selectors.py
+  tests/progress/test_requirements.py tests/progress/test_rules_parity.py \
+  tests/comments/test_selectors.py tests/comments/test_tasks.py tests/lessons/test_background.py
 test-host: venv
 	$(BIN)/python -m pytest $(XDIST) -p no:cacheprovider --ds=tests.host_project.settings $(HOST_TESTS)
 

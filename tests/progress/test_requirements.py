@@ -9,17 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from lessons.adapter import adapter_overrides
 from lessons.models import CourseRequirement, LessonRequirement
 from progress import services
 from progress.models import LessonCompletion
 from tests.factories import CourseFactory, LessonFactory
 
 pytestmark = pytest.mark.django_db
-
-SYNC_URL = "/api/v1/progress/sync/"
-FACTS_URL = "/progress/facts.json"
 
 
 @pytest.fixture
@@ -52,7 +51,9 @@ def event(lesson, at=None):
 
 def sync(client, *events):
     body = json.dumps({"events": list(events)})
-    return client.post(SYNC_URL, data=body, content_type="application/json")
+    return client.post(
+        reverse("stream_progress_api:sync"), data=body, content_type="application/json"
+    )
 
 
 def statuses(response):
@@ -177,7 +178,7 @@ def test_the_service_refuses_a_locked_lesson_with_what_it_needs(learner, path):
 def test_the_form_without_javascript_says_why_and_links_what_unlocks(client, learner, path):
     a, b, _ = path
     client.force_login(learner)
-    url = f"/me/progress/lessons/{b.pk}/complete/"
+    url = reverse("stream_progress:lesson_complete", args=[b.pk])
 
     asked = client.get(url)
     posted = client.post(url)
@@ -185,7 +186,7 @@ def test_the_form_without_javascript_says_why_and_links_what_unlocks(client, lea
     for response in (asked, posted):
         html = response.content.decode()
         assert 'class="lesson-locked__title"' in html
-        assert 'href="/en/courses/basics/a/"' in html or 'href="/courses/basics/a/"' in html
+        assert f'href="{a.get_absolute_url()}"' in html
         assert f'action="{url}"' not in html
     assert posted.status_code == 409
     assert not LessonCompletion.objects.filter(learner=learner).exists()
@@ -195,7 +196,7 @@ def test_the_form_offers_the_button_once_the_requirement_is_met(client, learner,
     a, b, _ = path
     services.completion_record(user=learner, lesson=a)
     client.force_login(learner)
-    url = f"/me/progress/lessons/{b.pk}/complete/"
+    url = reverse("stream_progress:lesson_complete", args=[b.pk])
 
     assert f'action="{url}"' in client.get(url).content.decode()
     assert client.post(url).status_code == 200
@@ -210,7 +211,8 @@ def test_the_viewer_endpoint_says_what_the_pages_lesson_still_needs(client, lear
     client.force_login(learner)
 
     def locked(lesson):
-        return client.get(f"/api/v1/me/page/?lesson={lesson.pk}").json()["progress"]["locked"]
+        answer = client.get(reverse("stream_lessons_api:viewer"), {"lesson": lesson.pk})
+        return answer.json()["progress"]["locked"]
 
     assert locked(a) == []
     assert locked(b) == [{"lesson": a.pk}]
@@ -222,7 +224,7 @@ def test_the_viewer_endpoint_says_what_the_pages_lesson_still_needs(client, lear
 def test_the_facts_carry_each_lessons_requirements(client, path):
     a, b, c = path
 
-    facts = client.get(FACTS_URL).json()
+    facts = client.get(reverse("stream_progress:facts")).json()
 
     assert facts["requirements"] == {
         str(b.pk): [{"lesson": a.pk}],
@@ -249,11 +251,12 @@ def test_a_lesson_page_shows_what_it_builds_on_with_links_the_same_for_everyone(
     assert (
         f'data-requirement-course="{a.course_id}" data-requirement-lessons="{a.pk} {b.pk}"' in html
     )
-    assert 'href="/courses/basics/"' in html  # the course it builds on, linked
+    assert f'href="{a.course.get_absolute_url()}"' in html  # the course it builds on, linked
     assert 'id="stream-progress-requires"' in html
     assert "data-progress-locked hidden" in html  # the script decides, for each viewer
-    assert signed_in.content == visitor.content
-    assert "public" in visitor["Cache-Control"]
+    if not adapter_overrides("lessons_for_user"):  # a host's enrolment makes pages private
+        assert signed_in.content == visitor.content
+        assert "public" in visitor["Cache-Control"]
 
 
 def test_a_lesson_without_prerequisites_says_nothing_of_them(client, path):
@@ -266,13 +269,15 @@ def test_a_lesson_without_prerequisites_says_nothing_of_them(client, path):
 def test_a_course_page_shows_the_path(client, path):
     a, b, c = path
 
-    basics = client.get("/courses/basics/").content.decode()
-    following = client.get("/courses/next/").content.decode()
+    basics = client.get(a.course.get_absolute_url()).content.decode()
+    following = client.get(c.course.get_absolute_url()).content.decode()
 
     # b comes after a; Next builds on Basics; every row has a lock mark the script shows
-    assert re.search(r'class="lesson-list__needs">[^<]+<a href="/courses/basics/a/">A</a>', basics)
+    assert re.search(
+        r'class="lesson-list__needs">[^<]+<a href="[^"]*/courses/basics/a/">A</a>', basics
+    )
     assert 'aria-labelledby="course-requirements-title"' in following  # "Before this course"
-    assert 'href="/courses/basics/"' in following
+    assert f'href="{a.course.get_absolute_url()}"' in following
     assert f'data-progress-lock-mark="{c.pk}" hidden' in following
 
 
@@ -297,12 +302,13 @@ def test_with_hide_locked_a_locked_lessons_text_is_sent_only_to_who_met_it(
 
     assert "The secret of B." not in visitor.content.decode()
     assert "lesson-body--hidden" in visitor.content.decode()
-    assert "/accounts/login/?next=" in visitor.content.decode()
+    assert "?next=" in visitor.content.decode()  # a sign-in link back to the lesson
     assert "The secret of B." not in locked.content.decode()
     assert "The secret of B." in unlocked.content.decode()
     for response in (visitor, locked, unlocked):
         assert "private" in response["Cache-Control"]
-    assert "public" in free["Cache-Control"]  # a lesson without prerequisites stays shared
+    if not adapter_overrides("lessons_for_user"):
+        assert "public" in free["Cache-Control"]  # a lesson without prerequisites stays shared
 
 
 def test_with_hide_locked_the_api_leaves_a_locked_lessons_text_out_too(
@@ -314,9 +320,12 @@ def test_with_hide_locked_the_api_leaves_a_locked_lessons_text_out_too(
     met = Client()
     met.force_login(learner)
 
-    hidden = client.get(f"/api/v1/lessons/{b.pk}/").json()
-    shown = met.get(f"/api/v1/lessons/{b.pk}/").json()
-    free = client.get(f"/api/v1/lessons/{a.pk}/").json()
+    def api(lesson):
+        return reverse("stream_lessons_api:lesson", args=[lesson.pk])
+
+    hidden = client.get(api(b)).json()
+    shown = met.get(api(b)).json()
+    free = client.get(api(a)).json()
 
     assert (hidden["body_html"], hidden["links"]) == ("", [])
     assert shown["body_html"] and free["body_html"]
