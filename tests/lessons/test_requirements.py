@@ -4,6 +4,7 @@ and progress read, and the site's version."""
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from lessons.models import CourseRequirement, LessonRequirement, Status
 from lessons.requirements import COURSE, LESSON, RequirementGraph, requirement_facts
@@ -13,6 +14,12 @@ from tests.factories import CourseFactory, LessonFactory
 from .test_admin import lesson_form_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
