@@ -8,7 +8,7 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
@@ -16,7 +16,8 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from .forms import LessonAdminForm
+from .admin_translations import TranslationInline
+from .forms import LessonAdminForm, LessonLinkAdminForm, LessonVariantForm, LessonVariantFormSet
 from .ids import ids_parse
 from .models import (
     Course,
@@ -24,6 +25,7 @@ from .models import (
     Lesson,
     LessonLink,
     LessonRequirement,
+    LessonVariant,
     Status,
     Tag,
     XapiStatement,
@@ -206,11 +208,48 @@ class CourseAdmin(StatusLabels, admin.ModelAdmin):
 
 
 class LessonLinkInline(admin.TabularInline):
+    """A lesson's links; a label per language of its variants beside each (empty: the title)."""
+
     model = LessonLink
-    fields = ("title", "url", "position")
+    form = LessonLinkAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     ordering = ("position", "id")
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("translations")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, form=LessonLinkAdminForm.for_site(), **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("title", "url", "position", *LessonLinkAdminForm.label_field_names())
+
+
+class LessonVariantInline(TranslationInline):
+    """The lesson in other languages, each with the editor and its live preview, beside the
+    original; a variant older than the original's last change says it may be out of date."""
+
+    model = LessonVariant
+    form = LessonVariantForm
+    formset = LessonVariantFormSet
+    template = "admin/edit_inline/stacked.html"
+    fields = ("language", "title", "body", "exercise", "revision", "freshness")
+    readonly_fields = ("revision", "freshness")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return max(super().get_extra(request, obj, **kwargs) - 1, 0)  # not the original's
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        return max(super().get_max_num(request, obj, **kwargs) - 1, 0)
+
+    @admin.display(description=_("state"))
+    def freshness(self, variant):
+        if variant.pk is None:
+            return "-"
+        if variant.out_of_date:
+            return _("May be out of date: the original changed after this variant.")
+        return _("Up to date with the original.")
 
 
 @admin.register(Lesson)
@@ -224,6 +263,7 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
         "xp",
         "reading_time",
         "tag_names",
+        "variant_languages",
         "updated_at",
     )
     list_display_links = ("title",)
@@ -242,7 +282,21 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("course", "title", "slug", "position", "status", "xp", "tags")}),
+        (
+            None,
+            {
+                "fields": (
+                    "course",
+                    "language",
+                    "title",
+                    "slug",
+                    "position",
+                    "status",
+                    "xp",
+                    "tags",
+                )
+            },
+        ),
         (_("Content"), {"fields": ("body", "exercise")}),
         (_("Reading time"), {"fields": ("reading_estimate", "reading_minutes_override")}),
         (
@@ -253,7 +307,7 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
             },
         ),
     )
-    inlines = (LessonRequirementInline, LessonLinkInline)
+    inlines = (LessonRequirementInline, LessonLinkInline, LessonVariantInline)
     actions = ("publish_lessons", "unpublish_lessons")
 
     class Media:
@@ -268,7 +322,13 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
                     "reading_minutes_override", "reading_minutes_estimate"
                 )
             )
-            .prefetch_related("tags")
+            .prefetch_related(
+                "tags",
+                Prefetch(
+                    "translations",
+                    LessonVariant.objects.only("lesson_id", "language", "content_updated_at"),
+                ),
+            )
         )
 
     def save_related(self, request, form, formsets, change):
@@ -299,6 +359,15 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
     @admin.display(description=_("tags"))
     def tag_names(self, lesson):
         return ", ".join(tag.name for tag in lesson.tags.all())
+
+    @admin.display(description=_("language variants"))
+    def variant_languages(self, lesson):
+        return ", ".join(
+            str(_("%(language)s (may be out of date)") % {"language": variant.language})
+            if variant.content_updated_at < lesson.content_updated_at
+            else variant.language
+            for variant in lesson.translations.all()
+        )
 
     def set_status(self, request, queryset, status):
         # The changelist's queryset carries joins and prefetches the service has no use for.

@@ -1,5 +1,7 @@
 """Forms for the lessons admin: the Markdown editor widget and the editor's image upload."""
 
+from __future__ import annotations
+
 import posixpath
 import uuid
 import warnings
@@ -11,12 +13,15 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 from PIL import Image, ImageOps, ImageSequence
 
+from .admin_translations import TranslationForm, TranslationFormSet
 from .ids import ids_parse
-from .models import Lesson
+from .models import Lesson, LessonLink, LessonLinkTranslation, LessonVariant
+from .translations import content_languages
 
 
 class LessonMarkdownWidget(AdminMarkdownxWidget):
@@ -37,10 +42,19 @@ class LessonMarkdownWidget(AdminMarkdownxWidget):
 
 
 class LessonAdminForm(forms.ModelForm):
+    # Not required: a form posted without it keeps the lesson's language.
+    language = forms.ChoiceField(
+        label=_("original language"),
+        choices=content_languages,
+        required=False,
+        help_text=Lesson._meta.get_field("language").help_text,
+    )
+
     class Meta:
         model = Lesson
         fields = (
             "course",
+            "language",
             "title",
             "slug",
             "position",
@@ -60,6 +74,108 @@ class LessonAdminForm(forms.ModelForm):
             # value that is not an id ("²", or past the database's range) fails that query.
             self.data = self.data.copy()
             self.data.setlist("tags", [str(pk) for pk in ids_parse(self.data.getlist("tags"))])
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
+
+
+class LessonVariantForm(TranslationForm):
+    """A lesson variant in the admin: the same editor and preview as the original's text."""
+
+    class Meta:
+        model = LessonVariant
+        fields = ("language", "title", "body", "exercise")
+        widgets = {"body": LessonMarkdownWidget, "exercise": LessonMarkdownWidget}
+
+
+class LessonVariantFormSet(TranslationFormSet):
+    """Offers the languages with no variant yet, but not the lesson's own, and refuses a variant
+    in the language the lesson is written in."""
+
+    @cached_property
+    def missing_languages(self) -> list[str]:
+        return [code for code in super().missing_languages if code != self.instance.language]
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data and not data.get("DELETE") and data.get("language") == self.instance.language:
+                form.add_error(
+                    "language",
+                    _("This is the lesson's original language; edit the text above."),
+                )
+
+
+class LessonLinkAdminForm(forms.ModelForm):
+    """A link with its label in each of the site's languages but the default one (empty: no
+    label of its own, the title shows). Saved as ``LessonLinkTranslation`` rows."""
+
+    class Meta:
+        model = LessonLink
+        fields = ("title", "url", "position")
+
+    @staticmethod
+    def label_languages() -> list[tuple[str, str]]:
+        return [
+            (code, name) for code, name in content_languages() if code != settings.LANGUAGE_CODE
+        ]
+
+    @classmethod
+    def label_field_names(cls) -> list[str]:
+        return [f"title_{code}" for code, _name in cls.label_languages()]
+
+    @classmethod
+    def for_site(cls) -> type[LessonLinkAdminForm]:
+        """This form with a label field per language (the site's languages are settings, so
+        the fields are declared when the admin asks for the form, not at import)."""
+        fields = {
+            f"title_{code}": forms.CharField(
+                label=_("title (%(language)s)") % {"language": name},
+                max_length=LessonLinkTranslation._meta.get_field("title").max_length,
+                required=False,
+            )
+            for code, name in cls.label_languages()
+        }
+        return type(cls.__name__, (cls,), fields)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            saved = {row.language: row.title for row in self.instance.translations.all()}
+            for code, _name in self.label_languages():
+                if f"title_{code}" in self.fields:
+                    self.fields[f"title_{code}"].initial = saved.get(code, "")
+
+    def save(self, commit=True):
+        link = super().save(commit=commit)
+        if commit:
+            self.save_labels()
+        else:
+            save_m2m = self.save_m2m
+
+            def save_with_labels():
+                save_m2m()
+                self.save_labels()
+
+            self.save_m2m = save_with_labels
+        return link
+
+    def save_labels(self):
+        for code, _name in self.label_languages():
+            if f"title_{code}" not in self.cleaned_data:
+                continue
+            label = self.cleaned_data[f"title_{code}"].strip()
+            # Row by row, not update(): saving a label bumps the pages' version (a receiver).
+            row = LessonLinkTranslation.objects.filter(link=self.instance, language=code).first()
+            if not label:
+                if row is not None:
+                    row.delete()
+            elif row is None:
+                LessonLinkTranslation.objects.create(link=self.instance, language=code, title=label)
+            elif row.title != label:
+                row.title = label
+                row.save()
 
 
 # Pillow's format name -> (content type, file extension, format to save as). MPO is how Pillow

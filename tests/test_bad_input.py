@@ -190,6 +190,8 @@ def test_the_lesson_admin_ignores_tag_ids_that_are_not_ids(client):
         "requirements-INITIAL_FORMS": "0",
         "links-TOTAL_FORMS": "0",
         "links-INITIAL_FORMS": "0",
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
     }
     response = client.post(url, data)
     # then the lesson is saved with the one real tag, and what is not an id is left out

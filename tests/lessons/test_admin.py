@@ -97,6 +97,8 @@ def lesson_form_data(course, tags=(), **overrides):
         "links-0-title": "Python tutorial",
         "links-0-url": "https://docs.python.org/3/tutorial/",
         "links-0-position": "1",
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -106,7 +108,9 @@ def test_the_lesson_form_uses_the_markdown_editor_on_streams_endpoints(staff_cli
     response = staff_client.get(reverse("admin:stream_lessons_lesson_add"))
 
     html = response.content.decode()
-    assert html.count('class="markdownx stream-editor"') == 2  # body and exercise
+    # body and exercise; the same for the English variant beside them and for the inline's
+    # blank template (Django's "add another")
+    assert html.count('class="markdownx stream-editor"') == 6
     assert html.count('<p class="stream-editor__label" id="id_body-preview-label">Preview</p>') == 1
     assert (
         html.count(
@@ -489,8 +493,9 @@ def test_the_lesson_list_query_count_does_not_grow(staff_client, django_assert_n
         LessonFactory(course=courses[index % 2], tags=tags[: index % 3 + 1])
 
     # when staff open the list: session, user, filtered count, total count, the page of lessons
-    # with their courses, their tags, the course filter's courses, the tag filter's tags
-    with django_assert_num_queries(8):
+    # with their courses, their tags, their variants' languages, the course filter's courses,
+    # the tag filter's tags
+    with django_assert_num_queries(9):
         response = staff_client.get(changelist("lesson"))
 
     assert len(results(response)) == size

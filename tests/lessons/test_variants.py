@@ -172,12 +172,12 @@ def test_the_lesson_shown_in_a_variant_cannot_be_saved_over_the_original(english
 def test_a_variant_must_be_in_another_of_the_sites_languages(lesson):
     from django.utils import translation
 
-    translation.activate("en")
     for language, field_message in (("ko", "original language"), ("fr", "not one of")):
         variant = LessonVariant(lesson=lesson, language=language, title="t", body="b")
-        with pytest.raises(ValidationError) as error:
-            variant.full_clean()
-        assert field_message in str(error.value.message_dict["language"])
+        with translation.override("en"):
+            with pytest.raises(ValidationError) as error:
+                variant.full_clean()
+            assert field_message in str(error.value.message_dict["language"])
 
 
 def test_the_variant_has_its_own_revision(english):
@@ -268,3 +268,121 @@ def test_syncs_from_browsers_that_read_different_languages_merge(english):
     completion = LessonCompletion.objects.get(learner=learner, lesson_id=english.lesson_id)
     assert completion.completed_at.date().isoformat() == "2026-11-27"
     assert XPEntry.objects.filter(learner=learner).count() == 1
+
+
+# --- The admin ------------------------------------------------------------------------------------
+
+
+def admin_form(lesson, **overrides):
+    data = {
+        "course": lesson.course_id,
+        "language": "ko",
+        "title": lesson.title,
+        "slug": lesson.slug,
+        "position": lesson.position,
+        "status": lesson.status,
+        "xp": lesson.xp,
+        "body": lesson.body,
+        "exercise": lesson.exercise,
+        "reading_minutes_override": "",
+        "requirements-TOTAL_FORMS": "0",
+        "requirements-INITIAL_FORMS": "0",
+        "links-TOTAL_FORMS": "0",
+        "links-INITIAL_FORMS": "0",
+        "translations-TOTAL_FORMS": "1",
+        "translations-INITIAL_FORMS": "0",
+        "translations-0-language": "en",
+        "translations-0-title": "The LLaMA family",
+        "translations-0-body": "## Overview\n\nIn English.\n",
+        "translations-0-exercise": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def staff_client(client):
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(is_superuser=True))
+    return client
+
+
+def change_url(lesson):
+    return f"/admin/stream_lessons/lesson/{lesson.pk}/change/"
+
+
+def test_staff_write_a_variant_beside_the_original_with_the_live_preview(staff_client, lesson):
+    # the change page offers an English variant, with the editor and its preview
+    html = staff_client.get(change_url(lesson), headers={"accept-language": "en"}).content.decode()
+    assert 'name="translations-0-language"' in html
+    assert 'id="id_translations-0-body"' in html
+    assert 'aria-labelledby="id_translations-0-body-preview-label"' in html
+    assert 'value="en" selected' in html  # the one language it has no variant in
+
+    # when staff save it
+    response = staff_client.post(change_url(lesson), admin_form(lesson))
+
+    # then the variant is saved and the English page shows it at once
+    assert response.status_code == 302
+    variant = LessonVariant.objects.get(lesson=lesson)
+    assert (variant.language, variant.title, variant.revision) == ("en", "The LLaMA family", 1)
+    assert "In English." in Client().get(EN_URL).content.decode()
+
+
+def test_a_variant_in_the_original_language_is_refused(staff_client, lesson):
+    response = staff_client.post(
+        change_url(lesson),
+        admin_form(lesson, **{"translations-0-language": "ko"}),
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 200
+    assert "This is the lesson&#x27;s original language" in response.content.decode()
+    assert not LessonVariant.objects.exists()
+
+
+def test_the_admin_flags_a_variant_that_may_be_out_of_date(staff_client, english):
+    lesson = Lesson.objects.get(pk=english.lesson_id)
+    lesson.body = "## 새 본문\n"
+    lesson.save()
+    en = {"accept-language": "en"}
+
+    page = staff_client.get(change_url(lesson), headers=en).content.decode()
+    listing = staff_client.get("/admin/stream_lessons/lesson/", headers=en).content.decode()
+
+    assert "May be out of date: the original changed after this variant." in page
+    assert "en (may be out of date)" in listing
+
+
+def test_staff_label_a_link_in_english(staff_client, english):
+    lesson = english.lesson
+    link = LessonLinkFactory(lesson=lesson, title="논문", url="https://example.com/p", position=0)
+    data = admin_form(
+        lesson,
+        **{
+            "translations-TOTAL_FORMS": "1",
+            "translations-INITIAL_FORMS": "1",
+            "translations-0-id": english.pk,
+            "translations-0-lesson": lesson.pk,
+            "translations-0-title": english.title,
+            "translations-0-body": english.body,
+            "links-TOTAL_FORMS": "1",
+            "links-INITIAL_FORMS": "1",
+            "links-0-id": link.pk,
+            "links-0-lesson": lesson.pk,
+            "links-0-title": "논문",
+            "links-0-url": link.url,
+            "links-0-position": "0",
+            "links-0-title_en": "The paper",
+        },
+    )
+
+    assert staff_client.post(change_url(lesson), data).status_code == 302
+
+    assert LessonLinkTranslation.objects.get(link=link).title == "The paper"
+    assert ">The paper<" in Client().get(EN_URL).content.decode()
+    # and emptied, the label goes
+    data["links-0-title_en"] = ""
+    staff_client.post(change_url(lesson), data)
+    assert not LessonLinkTranslation.objects.exists()
