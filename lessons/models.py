@@ -408,6 +408,7 @@ class LessonRequirement(Requirement):
             models.CheckConstraint(
                 condition=~Q(required_lesson=F("lesson")),
                 name="stream_lesson_requirement_not_itself",
+                violation_error_message=_("A lesson cannot require itself."),
             ),
         ]
         # unique_together, not UniqueConstraint: an admin inline checks only the former
@@ -430,6 +431,7 @@ class CourseRequirement(Requirement):
             models.CheckConstraint(
                 condition=~Q(required_course=F("course")),
                 name="stream_course_requirement_not_itself",
+                violation_error_message=_("A course cannot require itself."),
             ),
         ]
         # unique_together, not UniqueConstraint: an admin inline checks only the former

@@ -81,6 +81,7 @@ class Migration(migrations.Migration):
                     models.CheckConstraint(
                         condition=models.Q(("required_course", models.F("course")), _negated=True),
                         name="stream_course_requirement_not_itself",
+                        violation_error_message="A course cannot require itself.",
                     ),
                 ],
                 "unique_together": {("course", "required_lesson"), ("course", "required_course")},
@@ -110,6 +111,7 @@ class Migration(migrations.Migration):
                     models.CheckConstraint(
                         condition=models.Q(("required_lesson", models.F("lesson")), _negated=True),
                         name="stream_lesson_requirement_not_itself",
+                        violation_error_message="A lesson cannot require itself.",
                     ),
                 ],
                 "unique_together": {("lesson", "required_lesson"), ("lesson", "required_course")},
