@@ -329,8 +329,9 @@ def _comment_published(
 
 
 def reply_notifications_create(*, reply_id: int) -> list[int]:
-    """Notify the subscribers who took part in reply ``reply_id``'s thread; returns whom this
-    call notified.
+    """Notify the subscribers who took part in reply ``reply_id``'s thread; returns those it
+    found not yet notified (a run beside it may be notifying them at the same moment: each
+    still gets one notification).
 
     Taking part means having written a comment in the thread (the replied-to comment
     included); the 🔔 of that lesson must be on. Never the replier, never twice for one reply

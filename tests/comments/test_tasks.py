@@ -4,6 +4,7 @@ reply's request costing the same whatever the thread's number of subscribers."""
 
 import os
 import smtplib
+import threading
 from functools import partial
 
 import django
@@ -12,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -144,6 +145,41 @@ def test_a_deleted_reply_notifies_nobody(lesson, learner):
     reply.delete()
 
     assert tasks.reply_notify.call(reply_id=reply_id) == {"notified": 0, "emailed": 0}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL's row locks (SQLite runs one writer at a time): set DATABASE_URL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_one_reply_at_the_same_moment_notify_and_email_everybody_once(learner):
+    # given a reply in a thread of 40 subscribers
+    top, users = thread_with_subscribers(LessonFactory(), 40)
+    reply = CommentFactory(parent=top, author=learner)
+    start = threading.Barrier(4)
+    results, errors = [], []
+
+    def run():
+        try:
+            start.wait()
+            results.append(tasks.reply_notify.call(reply_id=reply.pk))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    # when four workers run its task at once (a duplicate delivery, a retry racing the first)
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then between them they notified and emailed each subscriber exactly once
+    assert errors == [] and len(results) == 4
+    assert sum(r["emailed"] for r in results) == 40
+    assert Notification.objects.filter(comment=reply).count() == 40
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
 
 
 # --- With a queue: the database backend and its worker -----------------------------------------
