@@ -388,9 +388,21 @@ class Requirement(models.Model):
             raise ValidationError(_("Choose a lesson or a course to require (one of them)."))
 
 
-def _one_target(name: str) -> models.CheckConstraint:
+def _requirement_constraints(owner: str, itself: str) -> list[models.CheckConstraint]:
+    """A requirement row of ``owner`` ("lesson" or "course") names exactly one lesson or
+    course, and never its own owner (``itself``: the message saying so)."""
     lesson, course = Q(required_lesson__isnull=False), Q(required_course__isnull=False)
-    return models.CheckConstraint(condition=(lesson & ~course) | (~lesson & course), name=name)
+    return [
+        models.CheckConstraint(
+            condition=(lesson & ~course) | (~lesson & course),
+            name=f"stream_{owner}_requirement_one_target",
+        ),
+        models.CheckConstraint(
+            condition=~Q(**{f"required_{owner}": F(owner)}),
+            name=f"stream_{owner}_requirement_not_itself",
+            violation_error_message=itself,
+        ),
+    ]
 
 
 class LessonRequirement(Requirement):
@@ -403,14 +415,7 @@ class LessonRequirement(Requirement):
     class Meta(Requirement.Meta):
         verbose_name = _("lesson requirement")
         verbose_name_plural = _("requirements")
-        constraints = [
-            _one_target("stream_lesson_requirement_one_target"),
-            models.CheckConstraint(
-                condition=~Q(required_lesson=F("lesson")),
-                name="stream_lesson_requirement_not_itself",
-                violation_error_message=_("A lesson cannot require itself."),
-            ),
-        ]
+        constraints = _requirement_constraints("lesson", _("A lesson cannot require itself."))
         # unique_together, not UniqueConstraint: an admin inline checks only the former
         # against saved rows (its foreign key is left out of constraint validation).
         unique_together = [("lesson", "required_lesson"), ("lesson", "required_course")]
@@ -426,16 +431,7 @@ class CourseRequirement(Requirement):
     class Meta(Requirement.Meta):
         verbose_name = _("course requirement")
         verbose_name_plural = _("requirements")
-        constraints = [
-            _one_target("stream_course_requirement_one_target"),
-            models.CheckConstraint(
-                condition=~Q(required_course=F("course")),
-                name="stream_course_requirement_not_itself",
-                violation_error_message=_("A course cannot require itself."),
-            ),
-        ]
-        # unique_together, not UniqueConstraint: an admin inline checks only the former
-        # against saved rows (its foreign key is left out of constraint validation).
+        constraints = _requirement_constraints("course", _("A course cannot require itself."))
         unique_together = [("course", "required_lesson"), ("course", "required_course")]
 
 

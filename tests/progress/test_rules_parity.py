@@ -143,7 +143,10 @@ const answers = JSON.parse(input).map((c) => {
   return Object.fromEntries(
     Object.entries(c.requirements).map(([id, needs]) => [
       id,
-      { locked: isLocked(Number(id), needs, completed), unmet: unmetRequirements(needs, completed) },
+      {
+        locked: isLocked(Number(id), needs, completed),
+        unmet: unmetRequirements(needs, completed),
+      },
     ]),
   );
 });
