@@ -204,3 +204,14 @@ class AchievementFactory(factory.django.DjangoModelFactory):
     xp = 0
     active = True
     position = factory.Sequence(lambda n: n)
+
+
+def two_courses_three_lessons():
+    """Course "Basics" (lessons A, B) and course "Next" (lesson C), published: the catalogue
+    the prerequisite tests build their paths on. Returns (basics, next, a, b, c)."""
+    basics = CourseFactory(title="Basics", slug="basics")
+    following = CourseFactory(title="Next", slug="next")
+    a = LessonFactory(course=basics, title="A", slug="a", position=1)
+    b = LessonFactory(course=basics, title="B", slug="b", position=2)
+    c = LessonFactory(course=following, title="C", slug="c", position=1)
+    return basics, following, a, b, c

@@ -9,7 +9,7 @@ from django.utils import translation
 from lessons.models import CourseRequirement, LessonRequirement, Status
 from lessons.requirements import COURSE, LESSON, RequirementGraph, requirement_facts
 from lessons.versions import site_version
-from tests.factories import CourseFactory, LessonFactory
+from tests.factories import CourseFactory, LessonFactory, two_courses_three_lessons
 
 from .test_admin import lesson_form_data
 
@@ -32,12 +32,7 @@ def staff_client(client, staff):
 @pytest.fixture
 def path():
     """Course "Basics" (a, b) and course "Next" (c), published."""
-    basics = CourseFactory(title="Basics", slug="basics")
-    following = CourseFactory(title="Next", slug="next")
-    a = LessonFactory(course=basics, title="A", slug="a", position=1)
-    b = LessonFactory(course=basics, title="B", slug="b", position=2)
-    c = LessonFactory(course=following, title="C", slug="c", position=1)
-    return basics, following, a, b, c
+    return two_courses_three_lessons()
 
 
 # --- The model ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from lessons.adapter import adapter_overrides
 from lessons.models import CourseRequirement, LessonRequirement
 from progress import services
 from progress.models import LessonCompletion
-from tests.factories import CourseFactory, LessonFactory
+from tests.factories import two_courses_three_lessons
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,7 @@ def client():
 @pytest.fixture
 def path():
     """Course "Basics" (a, b; b requires a) and course "Next" (c), which requires Basics."""
-    basics = CourseFactory(title="Basics", slug="basics")
-    following = CourseFactory(title="Next", slug="next")
-    a = LessonFactory(course=basics, title="A", slug="a", position=1)
-    b = LessonFactory(course=basics, title="B", slug="b", position=2)
-    c = LessonFactory(course=following, title="C", slug="c", position=1)
+    basics, following, a, b, c = two_courses_three_lessons()
     LessonRequirement.objects.create(lesson=b, required_lesson=a)
     CourseRequirement.objects.create(course=following, required_course=basics)
     return a, b, c
