@@ -325,3 +325,18 @@ def test_with_hide_locked_the_api_leaves_a_locked_lessons_text_out_too(
 
     assert (hidden["body_html"], hidden["links"]) == ("", [])
     assert shown["body_html"] and free["body_html"]
+
+
+def test_the_viewer_endpoint_costs_the_same_four_queries_with_prerequisites(
+    client, learner, path, django_assert_num_queries
+):
+    # given a learner on a locked lesson, the site's prerequisites kept (any page view keeps them)
+    a, b, c = path
+    client.force_login(learner)
+    url = reverse("stream_lessons_api:viewer")
+    client.get(url, {"lesson": c.pk})
+
+    # session, user, values, rows: as without prerequisites (tests/lessons/test_viewer_endpoint)
+    with django_assert_num_queries(4):
+        answer = client.get(url, {"lesson": c.pk}).json()
+    assert answer["progress"]["locked"]
