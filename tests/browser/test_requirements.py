@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from lessons.models import Lesson, LessonRequirement
 from progress import services
+from tests.browser.test_admin_guide import admin_page, shoot  # noqa: F401
 from tests.browser.test_progress import DEMO_LESSON, demo, local_events, mark_complete  # noqa: F401
 from tests.factories import UserFactory
 
@@ -102,3 +103,26 @@ def test_the_course_page_shows_the_path_with_lock_marks(
     assert current.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(current, f"requirements-course-{width}")
     assert_accessible(current)
+
+
+def test_the_admin_refuses_a_cycle_as_the_guide_shows_it(admin_page, locked, shoot):  # noqa: F811
+    # given llama requires landscape; staff make landscape require llama
+    llama, landscape = locked
+    page = admin_page
+    page.goto(f"/admin/stream_lessons/lesson/{landscape.pk}/change/")
+    page.locator("#requirements-group .add-row a").click()
+    page.evaluate(
+        """([id, title]) => {
+            const select = document.querySelector("#id_requirements-0-required_lesson");
+            select.add(new Option(title, id, true, true));
+        }""",
+        [str(llama.pk), llama.title],
+    )
+    page.locator("input[name=_continue]").click()
+
+    # then the form says why, with the cycle's path, and nothing is saved
+    group = page.locator("#requirements-group")
+    expect(group).to_contain_text("would make a cycle")
+    expect(group).to_contain_text(f"lesson “{landscape.title}” → lesson “{llama.title}”")
+    shoot(group, "admin-requirements-cycle")
+    assert not LessonRequirement.objects.filter(lesson=landscape).exists()
