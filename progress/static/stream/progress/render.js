@@ -135,7 +135,10 @@ export function renderRequirementMarks(completedAt) {
   for (const item of document.querySelectorAll("[data-requirement-lesson], [data-requirement-course]")) {
     const done = item.dataset.requirementLesson
       ? completedAt.has(Number(item.dataset.requirementLesson))
-      : (item.dataset.requirementLessons || "").split(" ").filter(Boolean).every((id) => completedAt.has(Number(id)));
+      : (item.dataset.requirementLessons || "")
+          .split(" ")
+          .filter(Boolean)
+          .every((id) => completedAt.has(Number(id)));
     const mark = item.querySelector("[data-requirement-done]");
     if (mark) mark.hidden = !done;
   }
