@@ -7,7 +7,8 @@ The layout, one directory per course::
     DIR/<course-slug>/NN-<lesson-slug>.<language>.md  a language variant of that lesson
                                           (see ``lessons.lesson_variant_files``)
 
-A lesson's front matter holds, in this order: uuid, course, position, slug, title, status, tags,
+A lesson's front matter holds, in this order: uuid, course, position, slug, title, language
+(its original language, written only when it is not the site's LANGUAGE_CODE), status, tags,
 requires, xp, reading_minutes (the override, or null), links and exercise. The file is the whole
 truth about a lesson: every key must be present (only ``uuid`` may be left out, for a new lesson,
 and ``requires`` when it requires nothing), and its place must agree with it (directory =
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -61,6 +63,7 @@ LESSON_KEYS = (
     "position",
     "slug",
     "title",
+    "language",
     "status",
     "tags",
     "requires",
@@ -69,8 +72,9 @@ LESSON_KEYS = (
     "links",
     "exercise",
 )
-# Keys a file may leave out: a new row's uuid, and requires when there is nothing to require.
-OPTIONAL_KEYS = frozenset({"uuid", "requires"})
+# Keys a file may leave out: a new row's uuid, requires when there is nothing to require, and
+# language when the lesson is in the site's LANGUAGE_CODE.
+OPTIONAL_KEYS = frozenset({"uuid", "requires", "language"})
 LINK_KEYS = ("title", "url")
 LINK_SCHEMES = ("http", "https")
 
@@ -398,6 +402,8 @@ def lesson_file_text(
             "position": lesson.position,
             "slug": lesson.slug,
             "title": lesson.title,
+            # Only when not the site's language: files of one-language sites stay as they were.
+            **({"language": lesson.language} if lesson.language != settings.LANGUAGE_CODE else {}),
             "status": lesson.status,
             "tags": _FlowList(tag.name for tag in tags),
             "xp": lesson.xp,
@@ -533,6 +539,7 @@ class _LessonFile:
     exercise: str
     body: str
     requires: list[uuid_module.UUID] = field(default_factory=list)
+    language: str | None = None  # None: the site's LANGUAGE_CODE
 
 
 class _Problems(list):
@@ -718,6 +725,9 @@ def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _Lesson
         problems.add(relative, _wrong_type("exercise", _("text ('' for none)"), data["exercise"]))
     links = _links_read(data["links"], relative, problems)
     requires = _requires_read(data.get("requires"), relative, problems)
+    language = data.get("language")
+    if language is not None and not isinstance(language, str):
+        problems.add(relative, _wrong_type("language", _("a language code"), language))
     if len(problems) > before or links is None or requires is None:
         return None
     return _LessonFile(
@@ -736,6 +746,7 @@ def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _Lesson
         exercise=data["exercise"],
         body=body,
         requires=requires,
+        language=language,
     )
 
 
@@ -1066,6 +1077,7 @@ def _lesson_plan(lesson_file, instance, tag_names, course_plan, problems) -> _Le
         "position": lesson_file.position,
         "slug": lesson_file.slug,
         "title": lesson_file.title,
+        "language": lesson_file.language or settings.LANGUAGE_CODE,
         "status": lesson_file.status,
         "xp": lesson_file.xp,
         "reading_minutes_override": lesson_file.reading_minutes,

@@ -148,6 +148,7 @@ def snapshot():
             lesson.body_html,
             lesson.exercise_html,
             requires.get(lesson.uuid, []),
+            lesson.language,
             variants_of(lesson),
         )
         for lesson in Lesson.objects.select_related("course")
@@ -300,7 +301,8 @@ any_text = st.text(
     # what lesson "l" and course "c" require, in order, among the targets no cycle can reach
     lesson_requires=st.lists(st.sampled_from(["first", "other", "later"]), unique=True),
     course_requires=st.lists(st.sampled_from(["other", "later"]), unique=True),
-    # an English variant (or none) and its label for the link (or none)
+    # the lesson's original language, a variant in the other (or none) and its link label (or none)
+    language=st.sampled_from(["ko", "en"]),
     variant=st.none()
     | st.tuples(any_text.filter(lambda text: 0 < len(text) <= 200), any_text, any_text),
     link_label=st.none() | any_text.filter(lambda text: 0 < len(text) <= 200),
@@ -315,6 +317,7 @@ any_text = st.text(
     link_title="\n\n",
     lesson_requires=[],
     course_requires=[],
+    language="en",
     variant=("\n\n", "x\n\n", "\n\n"),
     link_label="\n\n",
 )
@@ -327,25 +330,30 @@ def test_any_text_survives_the_round_trip(
     link_title,
     lesson_requires,
     course_requires,
+    language,
     variant,
     link_label,
 ):
     # given
     wipe()
     course = CourseFactory(slug="c", title=title, summary=summary)
-    lesson = LessonFactory(course=course, slug="l", title=title, body=body, exercise=exercise)
+    lesson = LessonFactory(
+        course=course, slug="l", title=title, body=body, exercise=exercise, language=language
+    )
     link = LessonLinkFactory(lesson=lesson, title=link_title, url="https://example.com/")
     if variant is not None:
         variant_title, variant_body, variant_exercise = variant
         LessonVariant.objects.create(
             lesson=lesson,
-            language="en",
+            language="ko" if language == "en" else "en",
             title=variant_title,
             body=variant_body,
             exercise=variant_exercise,
         )
         if link_label is not None:
-            LessonLinkTranslation.objects.create(link=link, language="en", title=link_label)
+            LessonLinkTranslation.objects.create(
+                link=link, language="ko" if language == "en" else "en", title=link_label
+            )
     other = CourseFactory(slug="other")
     targets = {
         "first": LessonFactory(course=other, slug="first"),

@@ -174,3 +174,21 @@ def test_two_files_of_one_lesson_and_language_are_refused(llama, tmp_path):
     text = str(raised.value)
     assert "dense-families/99-x.en.md: dense-families/02-llama.en.md is the same lesson" in text
     assert not LessonVariant.objects.exists()
+
+
+def test_a_lesson_in_another_language_than_the_sites_says_so_in_its_file(tmp_path):
+    lesson = LessonFactory(course=CourseFactory(slug="c"), position=1, slug="l", language="en")
+    LessonVariantFactory(lesson=lesson, language="ko", title="한국어 제목")
+
+    lessons_export(directory=tmp_path)
+    text = (tmp_path / "c/01-l.md").read_text(encoding="utf-8")
+
+    assert f"title: {lesson.title}\nlanguage: en\nstatus: published\n" in text
+    assert (tmp_path / "c/01-l.ko.md").exists()
+    # and a file in a language the site does not offer is refused
+    (tmp_path / "c/01-l.md").write_text(text.replace("language: en", "language: fr"))
+    with pytest.raises(LessonFilesError) as raised:
+        lessons_import(directory=tmp_path)
+    assert "c/01-l.md: language: “fr” is not one of this site's languages (ko, en)." in str(
+        raised.value
+    )
