@@ -393,3 +393,18 @@ def test_without_an_index_search_scans_and_a_system_check_says_so(monkeypatch):
 
 def test_with_an_index_the_system_check_is_silent():
     assert check_search_index() == []
+
+
+@pytest.mark.skipif(ON_SQLITE, reason="PostgreSQL's text-search configurations")
+def test_on_postgresql_a_stemming_configuration_finds_other_forms_of_a_word(settings):
+    # given lessons in a language searched with PostgreSQL's English configuration
+    settings.STREAM = {
+        **settings.STREAM,
+        "SEARCH_POSTGRES_CONFIGS": {settings.LANGUAGE_CODE: "english"},
+    }
+    LessonFactory(title="Camelids", body="A llama runs fast.")
+
+    # then another form of the word finds it, which a substring alone would not
+    assert found("running") == ["Camelids"]
+    assert found("llama running") == ["Camelids"]
+    assert found("walking") == []
