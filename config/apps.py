@@ -26,3 +26,23 @@ class DemoConfig(AppConfig):
         # The demo's admin is named after the site (STREAM["SITE_NAME"]), in the reader's
         # language, rather than "Django administration". A host names its own admin.
         admin.site.site_header = admin.site.site_title = lazy(admin_title, str)()
+        self._task_list_titled(admin.site)
+
+    @staticmethod
+    def _task_list_titled(site):
+        """The task queue's list (django-tasks-db, view-only) titled with its name, as Stream's
+        own view-only lists are (``lessons.admin.ViewOnlyTitle``), not with Django's "Select
+        %s to view", which reads as broken Korean."""
+        from django.apps import apps
+
+        from lessons.admin import ViewOnlyTitle
+
+        if not apps.is_installed("django_tasks_db"):
+            return
+        from django_tasks_db.models import DBTaskResult
+
+        if not site.is_registered(DBTaskResult):
+            return
+        original = type(site.get_model_admin(DBTaskResult))
+        site.unregister(DBTaskResult)
+        site.register(DBTaskResult, type(original.__name__, (ViewOnlyTitle, original), {}))

@@ -430,7 +430,7 @@ class XapiVerbFilter(admin.SimpleListFilter):
 
 
 @admin.register(XapiStatement)
-class XapiStatementAdmin(admin.ModelAdmin):
+class XapiStatementAdmin(ViewOnlyTitle, admin.ModelAdmin):
     """The xAPI outbox: what waits for the learning record store, what it took, and what it
     refused or never answered (filter "failed"), with a "retry" action. Rows are written by
     the events they describe: staff read them, retry them or delete them, never edit them."""
