@@ -293,9 +293,10 @@ def test_lesson_page_query_count_is_the_same_for_any_number_of_comments(
 
     # when the page is opened, then it costs exactly, for anyone (the page is everyone's):
     #   the lesson's status and content versions (this first view is a miss);
-    #   lessons: the lesson with its course, tags, links, number/total, previous, next (6);
+    #   lessons: the lesson with its course, tags, links, number/total, previous, next (6),
+    #   and the site's prerequisites, read once per site version and kept under it (3);
     #   comments: section state (count, threads, open), the page of threads, their replies.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(13):
         response = client.get(lesson.get_absolute_url())
 
     # and opened again, the kept page: the versions only
