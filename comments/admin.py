@@ -285,6 +285,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
         "message",
         "reporter",
         "contact_email",
+        "language",
         "lesson_revision",
         "lesson_updated_at",
         "page_url",

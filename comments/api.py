@@ -100,6 +100,8 @@ class ReportSerializer(serializers.Serializer):
     section = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
     contact_email = StrictEmailField(required=False, allow_blank=True, default="")
     page_url = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
+    # The page's language (the report form sends it): which text of the lesson was read.
+    language = StrictCharField(required=False, allow_blank=True, default="", max_length=15)
     website = StrictCharField(required=False, allow_blank=True, default="")  # honeypot
 
 
@@ -628,6 +630,7 @@ class LessonReportsView(StreamAPIView):
             page_url=data["page_url"] or lesson.get_absolute_url(),
             user_agent=request.headers.get("User-Agent", ""),
             ip=client_ip(request),
+            language=data["language"],
         )
         return Response({"id": report.pk, "status": report.status}, status=201)
 

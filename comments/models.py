@@ -268,6 +268,14 @@ class ProblemReport(models.Model):
     )
     lesson_revision = models.PositiveIntegerField(_("lesson revision"))
     lesson_updated_at = models.DateTimeField(_("lesson content updated"))
+    # The text the reader reported on: the lesson's variant in this language, or its original
+    # (revision and date above are that text's). Empty on reports from before variants.
+    language = models.CharField(
+        _("language of the text"),
+        max_length=15,
+        blank=True,
+        help_text=_("The language of the lesson text reported on: a variant's, or the original's."),
+    )
     section = models.CharField(
         _("section"), max_length=200, blank=True, help_text=_("The heading's anchor, if chosen.")
     )

@@ -25,6 +25,7 @@ from lessons.background import enqueue_on_commit
 from lessons.ids import ids_parse
 from lessons.models import Lesson
 from lessons.selectors import user_is_staff
+from lessons.variants import lesson_text
 from lessons.xapi import xapi_enabled
 
 from . import rules, signals, tasks
@@ -464,13 +465,17 @@ def report_file(
     page_url: str = "",
     user_agent: str = "",
     ip: str = "",
+    language: str = "",
 ) -> ProblemReport:
     """File a problem report on ``lesson`` from anyone who can open it, signed in or not.
 
     Rate-limited per IP address and per signed-in user. ``section`` must be one of the
-    lesson's heading anchors (or empty); a signed-in reporter's ``contact_email`` is ignored
-    (staff reach them through their account).
+    headings' anchors of the text the reader saw (or empty); a signed-in reporter's
+    ``contact_email`` is ignored (staff reach them through their account). ``language`` is the
+    page's (the active language by default): the report records the lesson's variant in it, or
+    the original where there is none, with that text's revision.
     """
+    text = lesson_text(lesson=lesson, language=language or None)
     if not lesson_is_visible(lesson, reporter):
         raise NotAllowed(_("This lesson is not available."))
     errors = {}
@@ -488,7 +493,7 @@ def report_file(
             "A report can be at most %(limit)d characters long (this one has %(count)d).",
             limit,
         ) % {"limit": limit, "count": len(message)}
-    if section and section not in {anchor for anchor, _text in lesson_sections(lesson=lesson)}:
+    if section and section not in {anchor for anchor, _text in lesson_sections(lesson=text)}:
         errors["section"] = _("Choose a section of this lesson.")
     if errors:
         raise ValidationError(errors)
@@ -520,8 +525,9 @@ def report_file(
         )
     report = ProblemReport.objects.create(
         lesson=lesson,
-        lesson_revision=lesson.revision,
-        lesson_updated_at=lesson.content_updated_at,
+        lesson_revision=text.revision,
+        lesson_updated_at=text.content_updated_at,
+        language=text.language,
         section=section,
         kind=kind,
         message=message,

@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.ids import ids_parse
+from lessons.variants import lesson_text
 from lessons.views import done_page, page_context
 
 from . import rules, selectors, services
@@ -508,16 +509,18 @@ def subscription_set(request, lesson_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_file(request, lesson_id):
     lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
+    # The sections offered are the headings of the text read in the page's language.
+    text = lesson_text(lesson=lesson, language=request.POST.get("language", "")[:15] or None)
     if request.method != "POST":
         # Where "Report a problem" leads without JavaScript; visitors may report too.
         context = page_context(
             lesson=lesson,
             course=lesson.course,
-            form=ReportForm(lesson=lesson),
+            form=ReportForm(lesson=text),
             title=_("Report a problem"),
         )
         return render(request, "stream/comments/report_form_page.html", context)
-    form = ReportForm(request.POST, lesson=lesson)
+    form = ReportForm(request.POST, lesson=text)
     thanks = _("Thank you! Your report reached the instructors.")
     if form.is_spam:  # a bot filled in the honeypot: thank it and keep nothing
         return _report_thanks(request, lesson, thanks)
@@ -534,6 +537,7 @@ def report_file(request, lesson_id):
                 page_url=request.headers.get("Referer", lesson.get_absolute_url()),
                 user_agent=request.headers.get("User-Agent", ""),
                 ip=client_ip(request),
+                language=request.POST.get("language", "")[:15],
             )
         except (ValidationError, CommentsError) as error:
             status = _add_error(form, error)

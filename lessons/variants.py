@@ -101,6 +101,19 @@ def variant_languages(lesson) -> list[str]:
     return codes
 
 
+def lesson_text(*, lesson, language: str | None = None):
+    """What a reader of ``lesson`` in ``language`` (the active one by default) reads: its
+    variant in that language, else the lesson itself (its original). Either has ``title``,
+    ``body_html``, ``revision``, ``content_updated_at`` and ``language``. No query when the
+    language is the original's; 1 otherwise."""
+    language = language or active_language()
+    if language == lesson.language:
+        return lesson
+    from .models import LessonVariant
+
+    return LessonVariant.objects.filter(lesson=lesson, language=language).first() or lesson
+
+
 def links_show(links, *, shown: str) -> list:
     """``links`` (read through ``translations_annotate``) with their labels in the active
     language where one was entered, when the lesson's text is shown in it (``shown``)."""
