@@ -126,3 +126,21 @@ def test_the_admin_refuses_a_cycle_as_the_guide_shows_it(admin_page, locked, sho
     expect(group).to_contain_text(f"lesson “{landscape.title}” → lesson “{llama.title}”")
     shoot(group, "admin-requirements-cycle")
     assert not LessonRequirement.objects.filter(lesson=landscape).exists()
+
+
+def test_a_course_that_requires_another_shows_it_and_locks_its_lessons(
+    page,
+    demo,
+    screenshot,
+    assert_accessible,  # noqa: F811
+):
+    # the demo's evaluation course requires Transformer foundations
+    page.goto("/courses/evaluation/")
+    before = page.locator(".course-requirements")
+    expect(before).to_be_visible()
+    expect(before.locator("a")).to_have_attribute("href", "/courses/transformer-foundations/")
+    marks = page.locator("[data-progress-lock-mark]")
+    expect(marks.first).to_be_visible()
+    assert marks.count() == page.locator("[data-progress-lock-mark]:not([hidden])").count()
+    screenshot(page, "requirements-course-requires-1280")
+    assert_accessible(page)
