@@ -123,7 +123,8 @@ def test_the_instructors_guide_in_the_admin(admin_page, classroom, shoot):
     # Writing: the editor with the live preview rendered by Stream's own pipeline.
     llama = classroom["llama"]
     page.goto(f"/admin/stream_lessons/lesson/{llama.pk}/change/")
-    preview = page.locator(".field-body .markdownx-preview")
+    original = page.locator(".field-body").first  # the lesson's own body; variants follow
+    preview = original.locator(".markdownx-preview")
     preview.locator("h2").first.wait_for()
     # the demo lesson's captioned code block, as the page renders it
     caption = preview.locator("figcaption").first
@@ -134,12 +135,22 @@ def test_the_instructors_guide_in_the_admin(admin_page, classroom, shoot):
     preview.locator("figcaption", has_text="A captioned block").wait_for()
     # (the editor keeps the height the long text gave it; a short one needs less)
     page.evaluate("document.querySelector('#id_body').style.height = '15rem'")
-    shoot(page.locator(".field-body"), "admin-lesson-editor")
+    shoot(original, "admin-lesson-editor")
+
+    # Its English variant beside it, with the same editor and preview.
+    variant = page.locator("#translations-0")
+    assert variant.locator("input[name='translations-0-title']").input_value() == (
+        "The LLaMA family — the open-weight backbone of its era"
+    )
+    variant.locator(".markdownx-preview h2").first.wait_for()
+    assert variant.get_by_text("Up to date with the original.").is_visible()
+    page.evaluate("document.querySelector('#id_translations-0-body').style.height = '15rem'")
+    shoot(variant, "admin-lesson-variant")
 
     # Courses: lessons inline, ordered by position.
     course = llama.course
     page.goto(f"/admin/stream_lessons/course/{course.pk}/change/")
-    positions = page.locator("input[name$='-position']")
+    positions = page.locator("input[name^='lessons-'][name$='-position']")
     assert positions.count() == course.lessons.count()
     shoot(page, "admin-course", full_page=True)
 
