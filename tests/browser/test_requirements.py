@@ -130,9 +130,9 @@ def test_the_admin_refuses_a_cycle_as_the_guide_shows_it(admin_page, locked, sho
 
 def test_a_course_that_requires_another_shows_it_and_locks_its_lessons(
     page,
-    demo,
+    demo,  # noqa: F811 (the fixture imported above)
     screenshot,
-    assert_accessible,  # noqa: F811
+    assert_accessible,
 ):
     # the demo's evaluation course requires Transformer foundations
     page.goto("/courses/evaluation/")
