@@ -10,6 +10,7 @@ import warnings
 
 from django.apps import apps
 from django.contrib.auth import authenticate
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -24,10 +25,12 @@ from rest_framework.response import Response
 from . import api_base, selectors
 from .conf import lessons_settings
 from .learner_data import learner_data_export
-from .models import Status
+from .models import LessonLink, Status
 from .requirements import requirement_facts, requirements_unmet
 from .search import SearchQueryError, search_lessons
 from .signin import SignInLocked, signin_check, signin_success_record
+from .translations import translations_annotate
+from .variants import PAGE_FIELDS, links_show, variant_languages, variant_show, variants_annotate
 
 # --- Courses and lessons -------------------------------------------------------------------------
 
@@ -93,6 +96,22 @@ class LessonSerializer(serializers.Serializer):
     content_updated_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)
     url = serializers.CharField(source="get_absolute_url", help_text="The lesson's page.")
+    language = serializers.CharField(
+        source="shown_language",
+        help_text="The language of the title, HTML and labels: the variant in the request's "
+        "language, else the lesson's original language.",
+    )
+    original_language = serializers.CharField()
+    languages = serializers.ListField(
+        child=serializers.CharField(), help_text="The languages it is written in, original first."
+    )
+    variant_revision = serializers.IntegerField(
+        allow_null=True, help_text="The variant's own revision; null when the original is shown."
+    )
+    variant_out_of_date = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether the original changed after the variant; null for the original.",
+    )
 
 
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The lesson's id.")
@@ -114,7 +133,8 @@ class CourseListView(api_base.StreamAPIView):
         page = paginator.paginate_queryset(courses, request, view=self)
         by_course = {course.pk: [] for course in page}
         lessons = selectors.lessons_visible(user=request.user).filter(course__in=list(by_course))
-        for lesson in lessons.order_by("position", "id"):
+        for lesson in variants_annotate(lessons.order_by("position", "id")):
+            variant_show(lesson)  # its title in the request's language
             by_course[lesson.course_id].append(lesson)
         for course in page:
             course.visible_lessons = by_course[course.pk]
@@ -155,18 +175,25 @@ class LessonDetailView(api_base.StreamAPIView):
         parameters=[ID_PARAMETER],
     )
     def get(self, request, lesson_id):
-        # Queries: 1 the lesson with its course, 2 its links, 3 its tags.
+        # Queries: 1 the lesson with its course and its variant in the request's language,
+        # 2 its links with their labels, 3 its tags.
         lesson = (
-            selectors.lessons_visible(user=request.user)
-            .filter(pk=lesson_id)
-            .prefetch_related("links")
+            variants_annotate(
+                selectors.lessons_visible(user=request.user).filter(pk=lesson_id),
+                fields=PAGE_FIELDS,
+                with_languages=True,
+            )
+            .prefetch_related(Prefetch("links", queryset=translations_annotate(LessonLink.objects)))
             .first()
         )
         if lesson is None:
             raise exceptions.NotFound(_("No such lesson."))
+        variant_show(lesson)
+        lesson.languages = variant_languages(lesson)
         lesson.tags_in_order = selectors.lesson_tags_in_order(lesson=lesson)
-        lesson.links_in_order = sorted(
-            lesson.links.all(), key=lambda link: (link.position, link.pk)
+        lesson.links_in_order = links_show(
+            sorted(lesson.links.all(), key=lambda link: (link.position, link.pk)),
+            shown=lesson.shown_language,
         )
         if lessons_settings.REQUIREMENTS_HIDE_LOCKED:
             # As the lesson page: no text for whom the server does not know met its

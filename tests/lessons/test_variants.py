@@ -270,7 +270,7 @@ def test_syncs_from_browsers_that_read_different_languages_merge(english):
     assert XPEntry.objects.filter(learner=learner).count() == 1
 
 
-# --- The admin ------------------------------------------------------------------------------------
+# --- The admin ----------------------------------------------------------------------------------
 
 
 def admin_form(lesson, **overrides):
@@ -386,3 +386,42 @@ def test_staff_label_a_link_in_english(staff_client, english):
     data["links-0-title_en"] = ""
     staff_client.post(change_url(lesson), data)
     assert not LessonLinkTranslation.objects.exists()
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_the_variant_in_the_requests_language(english, django_assert_num_queries):
+    link = LessonLinkFactory(lesson=english.lesson, title="논문", url="https://example.com/p")
+    LessonLinkTranslation.objects.create(link=link, language="en", title="The paper")
+    url = f"/api/v1/lessons/{english.lesson_id}/"
+
+    # 1 the lesson with its variant, 2 its links with their labels, 3 its tags
+    with django_assert_num_queries(3):
+        data = Client().get(url, headers={"accept-language": "en"}).json()
+    korean = Client().get(url, headers={"accept-language": "ko"}).json()
+
+    assert (data["title"], data["language"], data["original_language"]) == (
+        "The LLaMA family",
+        "en",
+        "ko",
+    )
+    assert "LLaMA is an open model." in data["body_html"]
+    assert data["languages"] == ["ko", "en"]
+    assert (data["variant_revision"], data["variant_out_of_date"]) == (1, False)
+    assert data["links"] == [{"title": "The paper", "url": "https://example.com/p"}]
+    assert (korean["title"], korean["language"], korean["variant_revision"]) == (
+        "LLaMA 계열",
+        "ko",
+        None,
+    )
+    assert korean["links"][0]["title"] == "논문"
+
+
+def test_the_api_lists_lessons_by_their_title_in_the_requests_language(english):
+    courses = Client().get("/api/v1/courses/", headers={"accept-language": "en"}).json()
+    course = Client().get("/api/v1/courses/dense-families/", headers={"accept-language": "en"})
+
+    titles = [lesson["title"] for lesson in courses["results"][0]["lessons"]]
+    assert "The LLaMA family" in titles
+    assert "The LLaMA family" in [lesson["title"] for lesson in course.json()["lessons"]]
