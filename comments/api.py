@@ -78,6 +78,8 @@ def _call(operation, **kwargs):
 class CommentWriteSerializer(serializers.Serializer):
     body = StrictCharField(trim_whitespace=False, allow_blank=True)
     parent = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    # The page's language (the comment form sends it); the request's language when left out.
+    language = StrictCharField(required=False, allow_blank=True, default="", max_length=15)
 
 
 class CommentEditSerializer(serializers.Serializer):
@@ -147,6 +149,9 @@ class CommentSerializer(serializers.Serializer):
     )
     body_html = serializers.CharField(
         source="comment.body_html", allow_null=True, help_text="Rendered and sanitised."
+    )
+    language = serializers.CharField(
+        source="comment.language", help_text="The language of the page it was written on."
     )
     edited_at = serializers.DateTimeField(source="comment.edited_at", allow_null=True)
     earlier_version = serializers.BooleanField(
@@ -377,6 +382,7 @@ class LessonCommentsView(StreamAPIView):
             body=serializer.validated_data["body"],
             parent=parent,
             site_url=request_site_url(request),
+            language=serializer.validated_data["language"],
         )
         # The service posts only while comments are open.
         data = _single(comment, request, lesson, comments_open=True)

@@ -58,6 +58,14 @@ class Comment(models.Model):
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
     body = models.TextField(_("comment text"), help_text=_("Markdown, as the learner wrote it."))
     body_html = models.TextField(_("rendered text"), editable=False, default="")
+    # The language of the page it was written on (a lesson is one discussion in every language).
+    language = models.CharField(
+        _("language"),
+        max_length=15,
+        blank=True,
+        editable=False,
+        help_text=_("The language of the page it was written on; empty before it was kept."),
+    )
     status = models.CharField(
         _("status"),
         max_length=10,

@@ -25,6 +25,7 @@ from lessons.background import enqueue_on_commit
 from lessons.ids import ids_parse
 from lessons.models import Lesson
 from lessons.selectors import user_is_staff
+from lessons.translations import active_language, content_languages
 from lessons.variants import lesson_text
 from lessons.xapi import xapi_enabled
 
@@ -142,8 +143,19 @@ def _reply_parent(parent: Comment) -> Comment:
     return parent
 
 
+def _comment_language(language: str) -> str:
+    codes = {code for code, _name in content_languages()}
+    return language if language in codes else active_language()
+
+
 def comment_post(
-    *, lesson: Lesson, author, body: str, parent: Comment | None = None, site_url: str = ""
+    *,
+    lesson: Lesson,
+    author,
+    body: str,
+    parent: Comment | None = None,
+    site_url: str = "",
+    language: str = "",
 ) -> Comment:
     """Post ``author``'s comment on ``lesson``, or a reply to ``parent``.
 
@@ -154,6 +166,9 @@ def comment_post(
     a published reply notifies the thread's subscribers in the background, once the transaction
     commits (the ``reply_notify`` task: notifications, then emails with links built on
     ``site_url`` unless ``COMMENTS_SITE_URL`` is set).
+
+    ``language`` is the page's it was written on (the active language when empty or not one of
+    the site's): the comment is marked with it, and readers may show one language only.
 
     The comment returned carries what the lesson's comment section shows right after it, so
     that pages answering the post need not read it again: ``lesson_comment_count`` (its
@@ -186,6 +201,7 @@ def comment_post(
             root_id=parent.thread_id if parent is not None else None,
             depth=parent.depth + 1 if parent is not None else 0,
             status=_initial_status(author),
+            language=_comment_language(language),
         )
         comment.save()
         if comments_settings.COMMENTS_SUBSCRIBE_ON_POST and state.subscription is None:

@@ -71,6 +71,7 @@ def _article_key(node) -> str:
         comment.created_at,
         comment.edited_at,
         hashlib.blake2b(comment.body_html.encode(), digest_size=8).hexdigest(),
+        comment.language,
         node.author_name,
         node.author_avatar,
         node.is_instructor,

@@ -208,6 +208,7 @@ def comment_post(request, lesson_id):
                 body=form.cleaned_data["body"],
                 parent=parent,
                 site_url=request_site_url(request),
+                language=request.POST.get("language", "")[:15],
             )
         except (ValidationError, CommentsError) as error:
             status = _add_error(form, error)
