@@ -22,12 +22,14 @@ from .ids import ids_parse
 from .models import (
     Course,
     CourseRequirement,
+    CourseTranslation,
     Lesson,
     LessonLink,
     LessonRequirement,
     LessonVariant,
     Status,
     Tag,
+    TagTranslation,
     XapiStatement,
 )
 from .requirements import COURSE, LESSON, RequirementGraph, cycle_message
@@ -156,6 +158,13 @@ class LessonRequirementInline(RequirementInline):
     fk_name = "lesson"
 
 
+class CourseTranslationInline(TranslationInline):
+    """The course's title and summary in the site's other languages."""
+
+    model = CourseTranslation
+    fields = ("language", "title", "summary")
+
+
 @admin.register(Course)
 class CourseAdmin(StatusLabels, admin.ModelAdmin):
     list_display = ("title", "position", "status_label", "published_lesson_count", "lesson_count")
@@ -167,7 +176,7 @@ class CourseAdmin(StatusLabels, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("uuid", "created_at", "updated_at")
     fields = ("title", "slug", "summary", "position", "status", *readonly_fields)
-    inlines = (CourseRequirementInline, LessonInline)
+    inlines = (CourseTranslationInline, CourseRequirementInline, LessonInline)
     actions = ("publish_courses", "unpublish_courses")
 
     def get_queryset(self, request):
@@ -403,12 +412,20 @@ class LessonAdmin(StatusLabels, admin.ModelAdmin):
         self.message_user(request, message, messages.SUCCESS)
 
 
+class TagTranslationInline(TranslationInline):
+    """The tag's label in the site's other languages."""
+
+    model = TagTranslation
+    fields = ("language", "name")
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "lesson_count")
     ordering = ("name",)  # Meta.ordering is dropped from the counting (GROUP BY) query
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    inlines = [TagTranslationInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(lesson_total=Count("lessons"))

@@ -29,14 +29,20 @@ from .models import LessonLink, Status
 from .requirements import requirement_facts, requirements_unmet
 from .search import SearchQueryError, search_lessons
 from .signin import SignInLocked, signin_check, signin_success_record
-from .translations import translations_annotate
+from .translations import (
+    related_translations_annotate,
+    related_translations_attach,
+    translations_annotate,
+)
 from .variants import PAGE_FIELDS, links_show, variant_languages, variant_show, variants_annotate
 
 # --- Courses and lessons -------------------------------------------------------------------------
 
 
 class TagSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = serializers.CharField(
+        source="name_in", help_text="In the request's language where given, else the original."
+    )
     slug = serializers.SlugField()
     url = serializers.CharField(source="get_absolute_url", help_text="The tag's page.")
 
@@ -62,8 +68,10 @@ class LessonSummarySerializer(serializers.Serializer):
 class CourseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.SlugField()
-    title = serializers.CharField()
-    summary = serializers.CharField()
+    title = serializers.CharField(
+        source="title_in", help_text="In the request's language where given, else the original."
+    )
+    summary = serializers.CharField(source="summary_in")
     status = serializers.ChoiceField(
         choices=Status.choices, help_text="Drafts are listed to staff only."
     )
@@ -76,7 +84,9 @@ class CourseSerializer(serializers.Serializer):
 class CourseRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.SlugField()
-    title = serializers.CharField()
+    title = serializers.CharField(
+        source="title_in", help_text="In the request's language where given, else the original."
+    )
     url = serializers.CharField(source="get_absolute_url")
 
 
@@ -179,7 +189,9 @@ class LessonDetailView(api_base.StreamAPIView):
         # 2 its links with their labels, 3 its tags.
         lesson = (
             variants_annotate(
-                selectors.lessons_visible(user=request.user).filter(pk=lesson_id),
+                related_translations_annotate(
+                    selectors.lessons_visible(user=request.user).filter(pk=lesson_id), "course"
+                ),
                 fields=PAGE_FIELDS,
                 with_languages=True,
             )
@@ -188,6 +200,7 @@ class LessonDetailView(api_base.StreamAPIView):
         )
         if lesson is None:
             raise exceptions.NotFound(_("No such lesson."))
+        related_translations_attach(lesson, "course")
         variant_show(lesson)
         lesson.languages = variant_languages(lesson)
         lesson.tags_in_order = selectors.lesson_tags_in_order(lesson=lesson)

@@ -111,7 +111,7 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
-class Course(models.Model):
+class Course(Translatable, models.Model):
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200, validators=NO_NUL)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -131,6 +131,8 @@ class Course(models.Model):
 
     objects = CourseQuerySet.as_manager()
 
+    translated_fields = ("title", "summary")
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("course")
@@ -142,14 +144,54 @@ class Course(models.Model):
     def get_absolute_url(self):
         return reverse("stream_lessons:course", kwargs={"course": self.slug})
 
+    def title_in(self, language: str | None = None) -> str:
+        """The title in ``language`` (the active one by default), else :attr:`title`."""
+        return self.translated("title", language)
+
+    def summary_in(self, language: str | None = None) -> str:
+        """The summary in ``language``, else :attr:`summary`."""
+        return self.translated("summary", language)
+
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED
 
 
-class Tag(models.Model):
+class CourseTranslation(Translation):
+    """A course's title and summary in one language (see ``lessons.translations``)."""
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="translations", verbose_name=_("course")
+    )
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        validators=NO_NUL,
+        help_text=_("The course's title on pages in this language."),
+    )
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        validators=NO_NUL,
+        help_text=_("Optional. Empty: the summary above, as for a language without a row."),
+    )
+
+    class Meta:
+        ordering = ["course_id", "language"]
+        verbose_name = _("course text in a language")
+        verbose_name_plural = _("course texts per language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "language"], name="stream_course_translation_once"
+            )
+        ]
+
+
+class Tag(Translatable, models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True, validators=NO_NUL)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    translated_fields = ("name",)
 
     class Meta:
         ordering = ["name"]
@@ -161,6 +203,32 @@ class Tag(models.Model):
 
     def get_absolute_url(self):
         return reverse("stream_lessons:tag", kwargs={"tag": self.slug})
+
+    def name_in(self, language: str | None = None) -> str:
+        """The label in ``language`` (the active one by default), else :attr:`name`."""
+        return self.translated("name", language)
+
+
+class TagTranslation(Translation):
+    """A tag's label in one language (see ``lessons.translations``)."""
+
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="translations", verbose_name=_("tag")
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        validators=NO_NUL,
+        help_text=_("The tag's label on pages in this language."),
+    )
+
+    class Meta:
+        ordering = ["tag_id", "language"]
+        verbose_name = _("tag label in a language")
+        verbose_name_plural = _("tag labels per language")
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "language"], name="stream_tag_translation_once")
+        ]
 
 
 class LessonQuerySet(models.QuerySet):

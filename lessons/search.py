@@ -70,6 +70,7 @@ from django.utils.translation import gettext_lazy as _
 from .conf import lessons_settings
 from .models import Lesson
 from .selectors import lessons_visible
+from .translations import related_translations_annotate, related_translations_attach
 
 # --- The text a lesson is searched by --------------------------------------------------------
 
@@ -416,7 +417,10 @@ class PostgresSearch(BasicSearch):
             # leaving it out lets the trigram index answer the ILIKEs alone.
             stemmed = Q(search_vector=query) if config != "simple" else Q()
             lessons = lessons.filter(stemmed | Q(search_document__icontains=term))
-        rank = SearchRank(F("search_vector"), reduce(or_, queries)) + TrigramWordSimilarity(
+        # Relevance from the title alone: cheap whatever the number of hits. Ranking by the
+        # text too built every hit's text vector at query time (seconds at 1,000s of hits).
+        title_vector = SearchVector("title", weight="A", config=config)
+        rank = SearchRank(title_vector, reduce(or_, queries)) + TrigramWordSimilarity(
             " ".join(terms), "title"
         )
         return lessons.annotate(search_rank=rank)
@@ -475,13 +479,16 @@ class LessonSearch:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
+        # The course's title in the page's language comes in the same query.
+        lessons = related_translations_annotate(self.lessons, "course")[index]
         return [
             SearchHit(
                 lesson=lesson,
                 title_html=title_html(lesson.title, self.terms),
                 snippet_html=snippet_html(lesson.search_text, self.terms),
             )
-            for lesson in self.lessons[index]
+            for lesson in lessons
+            if related_translations_attach(lesson, "course")
         ]
 
 

@@ -7,7 +7,11 @@ from django.http import Http404
 
 from .adapter import adapter_overrides, get_adapter
 from .models import ContentVersion, Course, Lesson, LessonLink, Status, Tag
-from .translations import translations_annotate
+from .translations import (
+    related_translations_annotate,
+    related_translations_attach,
+    translations_annotate,
+)
 from .variants import PAGE_FIELDS, links_show, variant_languages, variant_show, variants_annotate
 from .versions import SITE, Version, read_version, sql_connection, sql_table
 
@@ -48,7 +52,7 @@ def catalogue_courses(*, user) -> list[Course]:
     """The catalogue: visible courses, each with ``lesson_count`` (published lessons). 1 query."""
     # Meta.ordering does not apply to a query with GROUP BY, so order explicitly.
     return list(
-        courses_visible(user=user)
+        translations_annotate(courses_visible(user=user))
         .annotate(lesson_count=Count("lessons", filter=Q(lessons__status=Status.PUBLISHED)))
         .order_by("position", "id")
     )
@@ -56,7 +60,7 @@ def catalogue_courses(*, user) -> list[Course]:
 
 def course_with_lessons(*, course_slug: str, user) -> tuple[Course, list[Lesson]]:
     """A course and its lessons in order, as ``user`` may see them, or 404. 2 queries."""
-    course = courses_visible(user=user).filter(slug=course_slug).first()
+    course = translations_annotate(courses_visible(user=user)).filter(slug=course_slug).first()
     if course is None:
         raise Http404("No such course.")
     lessons = course.lessons.order_by("position", "id")
@@ -72,11 +76,13 @@ def course_with_lessons(*, course_slug: str, user) -> tuple[Course, list[Lesson]
 
 def tag_with_lessons(*, tag_slug: str, user) -> tuple[Tag, list[Lesson]]:
     """A tag and the lessons ``user`` may see that carry it, in catalogue order. 2 queries."""
-    tag = Tag.objects.filter(slug=tag_slug).first()
+    tag = translations_annotate(Tag.objects.filter(slug=tag_slug)).first()
     if tag is None:
         raise Http404("No such tag.")
-    lessons = list(variants_annotate(lessons_visible(user=user).filter(tags=tag).in_order()))
+    lessons = lessons_visible(user=user).filter(tags=tag).in_order()
+    lessons = list(variants_annotate(related_translations_annotate(lessons, "course")))
     for lesson in lessons:
+        related_translations_attach(lesson, "course")
         variant_show(lesson)
     return tag, lessons
 
@@ -92,8 +98,8 @@ def tags_by_lesson(*, lesson_ids) -> dict[int, list[Tag]]:
         .order_by("id")
     )
     found: dict[int, list[Tag]] = {lesson_id: [] for lesson_id in lesson_ids}
-    for row in rows:
-        found[row.lesson_id].append(row.tag)
+    for row in related_translations_annotate(rows, "tag"):
+        found[row.lesson_id].append(related_translations_attach(row, "tag"))
     return found
 
 
@@ -180,7 +186,10 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
     links = translations_annotate(LessonLink.objects.order_by("position", "id"))
     lesson = (
         variants_annotate(
-            lessons_visible(user=user).filter(course__slug=course_slug, slug=lesson_slug),
+            related_translations_annotate(
+                lessons_visible(user=user).filter(course__slug=course_slug, slug=lesson_slug),
+                "course",
+            ),
             fields=PAGE_FIELDS,
             with_languages=True,
         )
@@ -189,7 +198,7 @@ def lesson_page(*, course_slug: str, lesson_slug: str, user) -> LessonPage:
     )
     if lesson is None:
         raise Http404("No such lesson.")
-    course = lesson.course
+    course = related_translations_attach(lesson, "course")
     variant_show(lesson)
     lesson.languages = variant_languages(lesson)
 

@@ -116,3 +116,33 @@ def translations_annotate(queryset, *, language: str | None = None, fields=None)
         translation_language=Value(language, output_field=CharField()),
         **{f"translated_{field}": F(f"{RELATION}__{field}") for field in fields},
     )
+
+
+def related_translations_annotate(queryset, through: str, *, language: str | None = None):
+    """``queryset`` with the text in ``language`` of the :class:`Translatable` row its foreign
+    key ``through`` names (loaded with ``select_related(through)``), in the same query: the
+    lesson page's course, a tag read through its lessons' tag rows. Hand each row to
+    :func:`related_translations_attach` so that ``row.<through>.translated(...)`` reads it."""
+    language = language or active_language()
+    model = queryset.model._meta.get_field(through).related_model
+    relation = f"{through}_{RELATION}"
+    condition = Q(**{f"{through}__translations__language": language})
+    return queryset.annotate(
+        **{relation: FilteredRelation(f"{through}__translations", condition=condition)}
+    ).annotate(
+        **{f"{through}_translation_language": Value(language, output_field=CharField())},
+        **{
+            f"{through}_translated_{field}": F(f"{relation}__{field}")
+            for field in model.translated_fields
+        },
+    )
+
+
+def related_translations_attach(row, through: str):
+    """Move what :func:`related_translations_annotate` read onto ``row.<through>``; returns
+    that related row."""
+    related = getattr(row, through)
+    prefix = f"{through}_"
+    for name in [key for key in row.__dict__ if key.startswith(prefix + "translat")]:
+        related.__dict__[name.removeprefix(prefix)] = row.__dict__.pop(name)
+    return related

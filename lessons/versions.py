@@ -228,12 +228,14 @@ def connect_receivers() -> None:
     from .models import (
         Course,
         CourseRequirement,
+        CourseTranslation,
         Lesson,
         LessonLink,
         LessonLinkTranslation,
         LessonRequirement,
         LessonVariant,
         Tag,
+        TagTranslation,
     )
 
     # Variants and link labels bump the site: a lesson's title shows on lists and neighbours.
@@ -246,6 +248,8 @@ def connect_receivers() -> None:
         CourseRequirement,
         LessonVariant,
         LessonLinkTranslation,
+        CourseTranslation,
+        TagTranslation,
     ):
         bump_on_save(model)
     m2m_changed.connect(_tags_changed, sender=Lesson.tags.through, dispatch_uid="stream-tags")

@@ -23,7 +23,11 @@ from lessons.adapter import adapter_overrides
 from lessons.models import Lesson, Status
 from lessons.requirements import requirement_facts
 from lessons.selectors import lessons_visible
-from lessons.translations import active_language, translations_annotate
+from lessons.translations import (
+    active_language,
+    related_translations_annotate,
+    translations_annotate,
+)
 from lessons.versions import release, site_memo, site_version
 
 from .conf import progress_settings
@@ -145,7 +149,7 @@ def _lesson_fact(row: dict) -> LessonFact:
         course_id=row["course_id"],
         course_uuid=str(row["course__uuid"]),
         course_slug=row["course__slug"],
-        course_title=row["course__title"],
+        course_title=row.get("course_translated_title") or row["course__title"],
         published=(row["status"], row["course__status"]) == (Status.PUBLISHED, Status.PUBLISHED),
         completed_at=row.get("mine__completed_at"),
         completion_id=row.get("mine__id"),
@@ -175,7 +179,9 @@ def lesson_facts(
     every lesson counts, as the rules and the learner's own history need.
     """
     lessons = Lesson.objects.order_by("course__position", "course_id", "position", "id")
-    fields = list(_LESSON_FIELDS)
+    # The course's title in the active language (else the original), in the same query.
+    lessons = related_translations_annotate(lessons, "course")
+    fields = [*_LESSON_FIELDS, "course_translated_title"]
     query = PUBLISHED
     if include_ids:
         query |= Q(pk__in=list(include_ids))
@@ -212,7 +218,8 @@ def learner_lesson_facts(*, user, include_ids=()) -> dict[int, LessonFact]:
     lessons = Lesson.objects.annotate(
         mine=FilteredRelation("completions", condition=Q(completions__learner_id=user.pk))
     )
-    fields = [*_LESSON_FIELDS, "published_at", "created_at"]
+    lessons = related_translations_annotate(lessons, "course")
+    fields = [*_LESSON_FIELDS, "course_translated_title", "published_at", "created_at"]
     fields += ["mine__id", "mine__completed_at", "mine__xp"]
     query = Q(mine__id__isnull=False)
     if include_ids:
@@ -764,8 +771,9 @@ def achievement_cards(*, view: ProgressView) -> list[AchievementCard]:
         from lessons.models import Tag
 
         references = [a.rule_params.get("tag", "") for a in view.active_achievements]
-        for tag in Tag.objects.filter(Q(slug__in=references) | Q(name__in=references)):
-            tag_names[tag.slug] = tag_names[tag.name] = tag.name
+        tags = Tag.objects.filter(Q(slug__in=references) | Q(name__in=references))
+        for tag in translations_annotate(tags):  # labels in the page's language, same query
+            tag_names[tag.slug] = tag_names[tag.name] = tag.name_in()
     cards = []
     for achievement in view.active_achievements:
         params = achievement.rule_params or {}

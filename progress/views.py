@@ -18,7 +18,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lessons.adapter import adapter_overrides
 from lessons.selectors import lessons_visible
-from lessons.translations import translations_annotate
+from lessons.translations import (
+    related_translations_annotate,
+    related_translations_attach,
+    translations_annotate,
+)
 from lessons.versions import site_memo, site_version
 from lessons.views import done_page, page_context
 
@@ -99,7 +103,10 @@ def lesson_complete(request, lesson_id):
 
     Anonymous visitors (whose browser keeps progress only with JavaScript) are sent to sign in.
     """
-    lesson = get_object_or_404(lessons_visible(user=request.user), pk=lesson_id)
+    # The course's title in the page's language (its completion notice) comes in the same query.
+    visible = related_translations_annotate(lessons_visible(user=request.user), "course")
+    lesson = get_object_or_404(visible, pk=lesson_id)
+    related_translations_attach(lesson, "course")
     back = f"{lesson.get_absolute_url()}#progress"
     if not request.user.is_authenticated:
         return redirect_to_login(request.path if request.method != "POST" else back)
@@ -125,7 +132,7 @@ def lesson_complete(request, lesson_id):
             notice = text("award_many", count=len(result.awarded), names=names, xp=xp)
         messages.success(request, notice)
     if result.course_completed:
-        messages.success(request, text("course_complete", course=lesson.course.title))
+        messages.success(request, text("course_complete", course=lesson.course.title_in()))
     return done_page(request, title=_("You completed this lesson."), back_url=back)
 
 

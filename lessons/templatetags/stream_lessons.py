@@ -57,7 +57,9 @@ def two_digits(number):
 def tag_links(tags):
     """Comma-separated links to each tag's lesson list."""
     return format_html_join(
-        ", ", '<a class="tag-link" href="{}">{}</a>', ((t.get_absolute_url(), t.name) for t in tags)
+        ", ",
+        '<a class="tag-link" href="{}">{}</a>',
+        ((t.get_absolute_url(), t.name_in()) for t in tags),
     )
 
 

@@ -340,6 +340,8 @@ def test_reordering_lessons_in_the_course_form(staff_client):
         "summary": course.summary,
         "position": course.position,
         "status": course.status,
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
         "requirements-TOTAL_FORMS": "0",
         "requirements-INITIAL_FORMS": "0",
         "lessons-TOTAL_FORMS": "3",
@@ -379,7 +381,7 @@ def test_the_course_form_lists_its_lessons_in_order_with_change_links(staff_clie
 
     response = staff_client.get(reverse("admin:stream_lessons_course_change", args=[course.pk]))
 
-    requirements, inline = response.context["inline_admin_formsets"]
+    _translations, _requirements, inline = response.context["inline_admin_formsets"]
     assert [form.original for form in inline] == [first, second]
     assert reverse("admin:stream_lessons_lesson_change", args=[first.pk]) in (
         response.content.decode()

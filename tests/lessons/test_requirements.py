@@ -210,6 +210,8 @@ def course_change(course, *rows):
         "summary": course.summary,
         "position": course.position,
         "status": course.status,
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
         "lessons-TOTAL_FORMS": "0",
         "lessons-INITIAL_FORMS": "0",
     }
