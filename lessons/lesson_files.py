@@ -44,6 +44,7 @@ from django.utils.translation import pgettext
 from .models import (
     Course,
     CourseRequirement,
+    CourseTranslation,
     Lesson,
     LessonLink,
     LessonRequirement,
@@ -53,10 +54,22 @@ from .models import (
 from .requirements import COURSE, LESSON, RequirementGraph, cycle_message
 from .selectors import tags_by_lesson
 from .services import lesson_set_tags
+from .translations import content_languages
 from .versions import content_changed
 
 COURSE_FILE_NAME = "course.yml"
-COURSE_KEYS = ("uuid", "slug", "title", "summary", "position", "status", "requires")
+COURSE_KEYS = (
+    "uuid",
+    "slug",
+    "title",
+    "summary",
+    "position",
+    "status",
+    "requires",
+    "translations",
+)
+# A course's title and summary in the site's other languages: ``{language: {title, summary}}``.
+COURSE_TRANSLATION_KEYS = ("title", "summary")
 LESSON_KEYS = (
     "uuid",
     "course",
@@ -74,7 +87,7 @@ LESSON_KEYS = (
 )
 # Keys a file may leave out: a new row's uuid, requires when there is nothing to require, and
 # language when the lesson is in the site's LANGUAGE_CODE.
-OPTIONAL_KEYS = frozenset({"uuid", "requires", "language"})
+OPTIONAL_KEYS = frozenset({"uuid", "requires", "language", "translations"})
 LINK_KEYS = ("title", "url")
 LINK_SCHEMES = ("http", "https")
 
@@ -359,23 +372,31 @@ def _with_requires(entries: dict[str, Any], requires: list[str] | None, after: s
 
 def course_file_text(*, course: Course, requires: list[str] | None = None) -> str:
     """The ``course.yml`` text for ``course``; ``requires``: the UUIDs it requires, in order
-    (read when not given)."""
+    (read when not given). Its title and summary in other languages follow, when it has any."""
     if requires is None:
         requires = requirement_uuids()[1].get(course.pk, [])
-    return _yaml_entries(
-        _with_requires(
-            {
-                "uuid": str(course.uuid),
-                "slug": course.slug,
-                "title": course.title,
-                "summary": course.summary,
-                "position": course.position,
-                "status": course.status,
-            },
-            requires,
-            after="status",
-        )
+    entries = _with_requires(
+        {
+            "uuid": str(course.uuid),
+            "slug": course.slug,
+            "title": course.title,
+            "summary": course.summary,
+            "position": course.position,
+            "status": course.status,
+        },
+        requires,
+        after="status",
     )
+    translations = course_translations(course)
+    if translations:
+        entries["translations"] = translations
+    return _yaml_entries(entries)
+
+
+def course_translations(course: Course) -> dict[str, dict[str, str]]:
+    """``course``'s title and summary per language, languages in order (a prefetch is used)."""
+    rows = sorted(course.translations.all(), key=lambda row: row.language)
+    return {row.language: {"title": row.title, "summary": row.summary} for row in rows}
 
 
 def lesson_file_name(*, lesson: Lesson) -> str:
@@ -444,7 +465,9 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
     before = set(_existing_content_files(directory))
     report = ExportReport(directory=directory)
     files: dict[str, str] = {}
-    courses = Course.objects.order_by("position", "id").prefetch_related("lessons__links")
+    courses = Course.objects.order_by("position", "id").prefetch_related(
+        "lessons__links", "translations"
+    )
     tags = tags_by_lesson(lesson_ids=Lesson.objects.values_list("id", flat=True))
     lesson_requires, course_requires = requirement_uuids()
     for course in courses:
@@ -520,6 +543,7 @@ class _CourseFile:
     position: int
     status: str
     requires: list[uuid_module.UUID] = field(default_factory=list)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -647,15 +671,51 @@ def _course_file_read(path: Path, relative: str, problems: _Problems) -> _Course
         return None
     parsed_uuid, ok = _check_common(data, relative, problems, ("slug", "title", "summary"))
     requires = _requires_read(data.get("requires"), relative, problems)
-    if not ok or requires is None:
+    translations = _course_translations_read(data.get("translations"), relative, problems)
+    if not ok or requires is None or translations is None:
         return None
     return _CourseFile(
         path=relative,
         directory_name=path.parent.name,
         uuid=parsed_uuid,
         requires=requires,
-        **{key: data[key] for key in COURSE_KEYS if key not in ("uuid", "requires")},
+        translations=translations,
+        **{key: data[key] for key in COURSE_KEYS if key not in OPTIONAL_KEYS},
     )
+
+
+def _course_translations_read(value: Any, relative: str, problems: _Problems):
+    """``translations``: per language of the site, a mapping with a ``title`` and optionally a
+    ``summary`` (absent or null: none); None when wrong."""
+    if value is None:
+        return {}
+    expected = _("a mapping of language codes to a title and a summary")
+    if not isinstance(value, dict):
+        problems.add(relative, _wrong_type("translations", expected, value))
+        return None
+    codes = [code for code, _name in content_languages()]
+    found = {}
+    for language, texts in value.items():
+        where = f"translations.{language}"
+        if language not in codes:
+            problems.add(
+                relative,
+                _("%(key)s: “%(value)s” is not one of this site's languages (%(codes)s).")
+                % {"key": "translations", "value": language, "codes": ", ".join(codes)},
+            )
+            return None
+        if not isinstance(texts, dict) or not _check_keys(
+            {"summary": "", **texts}, COURSE_TRANSLATION_KEYS, relative, problems
+        ):
+            if not isinstance(texts, dict):
+                problems.add(relative, _wrong_type(where, expected, texts))
+            return None
+        title, summary = texts["title"], texts.get("summary") or ""
+        if not isinstance(title, str) or not title or not isinstance(summary, str):
+            problems.add(relative, _wrong_type(where, expected, texts))
+            return None
+        found[str(language)] = {"title": title, "summary": summary}
+    return found
 
 
 def _requires_read(value: Any, relative: str, problems: _Problems):
@@ -930,7 +990,7 @@ def _course_values(course_file: _CourseFile) -> dict[str, Any]:
 
 
 def _plan_courses(course_files: list[_CourseFile], problems: _Problems) -> dict[str, _CoursePlan]:
-    existing = list(Course.objects.all())
+    existing = list(Course.objects.prefetch_related("translations"))
     by_uuid = {course.uuid: course for course in existing}
     claimed = {course_file.uuid for course_file in course_files if course_file.uuid}
     by_slug = {course.slug: course for course in existing if course.uuid not in claimed}
@@ -944,10 +1004,17 @@ def _plan_courses(course_files: list[_CourseFile], problems: _Problems) -> dict[
         old_slug = instance.slug if instance.pk else None
         values = _course_values(course_file)
         changed = tuple(key for key, value in values.items() if getattr(instance, key) != value)
+        held = course_translations(instance) if instance.pk else {}
+        if held != course_file.translations:
+            changed += ("translations",)
         for key, value in values.items():
             setattr(instance, key, value)
         try:
             instance.full_clean(validate_unique=False, validate_constraints=False)
+            for language, texts in course_file.translations.items():
+                CourseTranslation(course=instance, language=language, **texts).full_clean(
+                    exclude=["course"], validate_unique=False, validate_constraints=False
+                )
         except ValidationError as exc:
             for message in _validation_messages(exc):
                 problems.add(course_file.path, message)
@@ -1273,6 +1340,12 @@ def _apply(
     for plan in course_plans:
         if plan.change.action != "unchanged":
             plan.instance.save()
+        if plan.change.action == "created" or "translations" in plan.change.fields:
+            plan.instance.translations.all().delete()
+            CourseTranslation.objects.bulk_create(
+                CourseTranslation(course=plan.instance, language=language, **texts)
+                for language, texts in plan.file.translations.items()
+            )
     for tag in tags.values():
         if tag.pk is None:
             tag.save()

@@ -11,10 +11,16 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from lessons.lesson_files import LessonFilesError, lessons_export, lessons_import
+from lessons.lesson_files import (
+    LessonFilesError,
+    course_translations,
+    lessons_export,
+    lessons_import,
+)
 from lessons.models import (
     Course,
     CourseRequirement,
+    CourseTranslation,
     Lesson,
     LessonLink,
     LessonLinkTranslation,
@@ -128,6 +134,7 @@ def snapshot():
             course.position,
             course.status,
             requires.get(course.uuid, []),
+            course_translations(course),
         )
         for course in Course.objects.all()
     }
@@ -306,6 +313,9 @@ any_text = st.text(
     variant=st.none()
     | st.tuples(any_text.filter(lambda text: 0 < len(text) <= 200), any_text, any_text),
     link_label=st.none() | any_text.filter(lambda text: 0 < len(text) <= 200),
+    # the course's title and summary in English (or none)
+    course_english=st.none()
+    | st.tuples(any_text.filter(lambda text: 0 < len(text) <= 200), any_text),
 )
 # Found by this test: PyYAML ends a value kept with its trailing line breaks with the document
 # end marker "...", which ended course.yml and the front matter before their next entries.
@@ -320,6 +330,7 @@ any_text = st.text(
     language="en",
     variant=("\n\n", "x\n\n", "\n\n"),
     link_label="\n\n",
+    course_english=("\n\n", "\n\u2028"),
 )
 def test_any_text_survives_the_round_trip(
     db,
@@ -333,10 +344,15 @@ def test_any_text_survives_the_round_trip(
     language,
     variant,
     link_label,
+    course_english,
 ):
     # given
     wipe()
     course = CourseFactory(slug="c", title=title, summary=summary)
+    if course_english is not None:
+        CourseTranslation.objects.create(
+            course=course, language="en", title=course_english[0], summary=course_english[1]
+        )
     lesson = LessonFactory(
         course=course, slug="l", title=title, body=body, exercise=exercise, language=language
     )
@@ -939,3 +955,37 @@ def test_an_import_refuses_bad_requires_with_the_file_and_reason(
         lessons_import(directory=tmp_path)
 
     assert f"drafts/10-later.md: {problem}" in str(raised.value)
+
+
+# --- A course's title in other languages ------------------------------------------------------
+
+
+def test_a_course_file_carries_its_title_in_other_languages(tmp_path):
+    course = CourseFactory(slug="c", title="원래 제목", summary="요약")
+    CourseTranslation.objects.create(course=course, language="en", title="Title", summary="")
+    lessons_export(directory=tmp_path)
+    text = (tmp_path / "c/course.yml").read_text(encoding="utf-8")
+    edited = text.replace("title: Title", "title: New title")
+    (tmp_path / "c/course.yml").write_text(edited, encoding="utf-8")
+
+    report = lessons_import(directory=tmp_path)
+
+    assert "translations:\n  en:\n    title: Title\n    summary: ''\n" in text
+    assert [change.fields for change in report.courses] == [("translations",)]
+    assert course_translations(course) == {"en": {"title": "New title", "summary": ""}}
+
+
+def test_a_course_title_in_a_language_the_site_lacks_is_refused_with_the_file(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c/course.yml").write_text(
+        "slug: c\ntitle: 제목\nsummary: ''\nposition: 0\nstatus: draft\n"
+        "translations:\n  fr:\n    title: Titre\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(LessonFilesError) as refused:
+        lessons_import(directory=tmp_path)
+
+    assert "c/course.yml" in str(refused.value)
+    assert "“fr” is not one of this site's languages" in str(refused.value)
+    assert not Course.objects.exists()
