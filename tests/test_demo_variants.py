@@ -45,3 +45,14 @@ def test_a_lesson_of_another_course_shows_its_korean_text_with_a_notice_in_engli
 
     assert "This lesson has no English version yet" in english
     assert '<div class="lesson-body prose" lang="ko">' in english
+
+
+def test_the_english_course_page_reads_in_english(demo):
+    english = Client().get("/en/courses/dense-families/").content.decode()
+    korean = Client().get("/courses/dense-families/").content.decode()
+    lesson = Client().get("/en/courses/dense-families/llama/").content.decode()
+
+    assert '<h1 id="course-title">Dense model families' in english
+    assert "the backbone of today&#x27;s open-weight ecosystem" in english
+    assert '<h1 id="course-title">Dense 모델 패밀리' in korean
+    assert '<a href="/en/courses/dense-families/">Dense model families</a>' in lesson
