@@ -10,6 +10,7 @@ timed alone.
     python bench/inprocess.py profile --manifest m.json --endpoints a,b --out p.json
     python bench/inprocess.py firstview --manifest m.json --out f.json   # adds comments
     python bench/inprocess.py commentpost --manifest m.json --out c.json   # adds comments
+    python bench/inprocess.py search --manifest m.json --out s.json
 """
 
 import argparse
@@ -20,6 +21,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -398,9 +400,48 @@ def _queued_work() -> dict | None:
     }
 
 
+# Terms of the demo's text, which bench_data copies into every course: how common each is
+# depends on the scale, not on chance.
+SEARCH_QUERIES = {
+    "common English term": "token",
+    "Korean, 2 syllables": "모델",
+    "Korean, 4 syllables": "하드웨어",
+    "two terms": "token 모델",
+}
+SEARCH_SAMPLES = 7
+
+
+def searches(manifest) -> dict:
+    """The search page (``/search/?q=``) for a visitor, per query in ``SEARCH_QUERIES``: how
+    many lessons it finds, the page's queries and the median ms of a few views (search pages
+    are never cached, so every view counts and reads a page of hits)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.urls import reverse
+
+    from lessons.search import search_lessons
+
+    client = Client(raise_request_exception=True)
+    found = {}
+    for name, query in SEARCH_QUERIES.items():
+        url = f"{reverse('stream_lessons:search')}?{urlencode({'q': query})}"
+        with CaptureQueriesContext(connection) as captured:
+            _timed_get(client, url)
+        queries = len(captured.captured_queries)  # read now: each request empties the log
+        times = [_timed_get(client, url) for _ in range(SEARCH_SAMPLES)]
+        found[name] = {
+            "query": query,
+            "hits": search_lessons(query=query, user=AnonymousUser()).count(),
+            "queries": queries,
+            "p50_ms": round(statistics.median(times), 1),
+        }
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["queries", "profile", "firstview", "commentpost"])
+    parser.add_argument(
+        "mode", choices=["queries", "profile", "firstview", "commentpost", "search"]
+    )
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--endpoints", default="")
     parser.add_argument("--out", required=True)
@@ -411,6 +452,8 @@ def main():
         result = first_views(manifest)
     elif args.mode == "commentpost":
         result = comment_posts(manifest)
+    elif args.mode == "search":
+        result = searches(manifest)
     else:
         endpoints = [
             e

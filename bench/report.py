@@ -333,6 +333,7 @@ def generated_markdown(results: dict) -> list[str]:
         lines += _table(header, rows)
         lines += [""]
     lines += comment_posts_markdown(results)
+    lines += searches_markdown(results)
     lines += first_views_markdown(results)
     lines += caching_lines_markdown(results.get("caching_lines"))
     soak = results.get("soak")
@@ -383,6 +384,34 @@ def comment_posts_markdown(results: dict) -> list[str]:
             ],
             rows,
         ),
+        "",
+    ]
+
+
+def searches_markdown(results: dict) -> list[str]:
+    rows = [
+        [
+            run["database"],
+            run["scale"],
+            name,
+            f"`{found['query']}`",
+            found["hits"],
+            found["queries"],
+            _num(found["p50_ms"]),
+        ]
+        for run in results.get("runs", [])
+        for name, found in (run.get("searches") or {}).items()
+    ]
+    if not rows:
+        return []
+    return [
+        "### Search (in-process)",
+        "",
+        "The search page for a visitor (`bench/inprocess.py search`): how many lessons each "
+        "query finds, the page's queries and the median ms of 7 views. Goal: p50 ≤ 20 ms at "
+        "scale 100 on PostgreSQL.",
+        "",
+        *_table(["database", "scale", "query", "terms", "hits", "queries", "p50 ms"], rows),
         "",
     ]
 

@@ -558,6 +558,9 @@ def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> d
         run["profiles"] = inprocess(
             env, "profile", manifest_path, [n for n in names if n not in CEILINGS], workdir
         )
+    run["searches"] = inprocess(env, "search", manifest_path, [], workdir)
+    for name, found in (run["searches"] or {}).items():
+        log(f"  search, {name} ({found['hits']} hits): {found['p50_ms']} ms p50")
     # These two add comments to the 1,000-comment lesson: last.
     run["comment_posts"] = inprocess(env, "commentpost", manifest_path, [], workdir)
     if run["comment_posts"]:

@@ -452,3 +452,21 @@ def test_the_soak_checks_that_queued_replies_were_run_and_notified(settings):
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
     checks = {check["what"]: check for check in database_check(ledger)}
     assert checks[tasks_ran]["ok"] and checks[notified]["ok"], checks
+
+
+def test_search_latency_is_tabled_per_run_and_query():
+    from bench.report import searches_markdown
+
+    token = {"query": "token", "hits": 3200, "queries": 3, "p50_ms": 12.34}
+    results = {
+        "runs": [
+            {"database": "postgres", "scale": 100, "searches": {"common English term": token}},
+            {"database": "sqlite", "scale": 1, "searches": {}},
+            {"database": "sqlite", "scale": 10},
+        ]
+    }
+
+    rows = [line for line in searches_markdown(results) if line.startswith("| ")]
+
+    assert rows[2:] == ["| postgres | 100 | common English term | `token` | 3200 | 3 | 12.3 |"]
+    assert searches_markdown({"runs": [{"database": "sqlite", "scale": 1}]}) == []
