@@ -182,6 +182,20 @@ def test_titles_with_more_of_the_terms_come_first():
     assert found("llama wool") == ["Llama wool", "Llama"]
 
 
+@pytest.mark.skipif(
+    not (ON_SQLITE and search.sqlite_fts_available()), reason="SQLite's FTS5 relevance (bm25)"
+)
+def test_on_sqlite_among_text_only_hits_the_text_with_the_term_most_often_comes_first():
+    # given three lessons with the term in their text only, the most often in the last one
+    course = CourseFactory()
+    LessonFactory(course=course, position=1, title="One", body="A llama. " + "Grass. " * 30)
+    LessonFactory(course=course, position=2, title="Two", body="A llama, a llama. " + "Hay. " * 30)
+    LessonFactory(course=course, position=3, title="Three", body="Llama, llama, llama. " * 5)
+
+    # then bm25 orders them, against the catalogue's order
+    assert found("llama") == ["Three", "Two", "One"]
+
+
 # Snippets ---------------------------------------------------------------------------------------
 
 
