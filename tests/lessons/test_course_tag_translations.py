@@ -186,3 +186,16 @@ def test_the_admin_saves_a_tag_label_and_refuses_a_language_the_site_lacks(staff
     assert refused.status_code == 200 and not TagTranslation.objects.filter(language="fr")
     assert saved.status_code == 302
     assert tag.translations.get().name == "Models"
+
+
+def test_a_summary_only_in_another_language_shows_on_its_pages(client):
+    course = CourseFactory(slug="c", title="제목", summary="")
+    CourseTranslation.objects.create(course=course, language="en", title="Title", summary="Only en")
+
+    english_pages = (
+        client.get("/en/").content.decode() + client.get("/en/courses/c/").content.decode()
+    )
+    korean_page = client.get("/courses/c/").content.decode()
+
+    assert english_pages.count("Only en") == 2
+    assert 'class="course__summary"' not in korean_page
