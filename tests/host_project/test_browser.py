@@ -83,6 +83,9 @@ def test_two_members_post_and_reply(page, chromium, live_server, lessons, sign_i
         second = context.new_page()
         sign_in(second, UserFactory(email="bora@acme.test", nickname="Bora"))
         second.goto(url)
+        # "Reply" is a link to a page of its own until the viewer's part has arrived and says
+        # she may comment (the section's form shows then); only after that it opens inline.
+        second.get_by_label("Your comment").wait_for()
         thread = second.locator(f"#comment-{parent.pk}")
         thread.locator("a[data-action=reply]").click()
         thread.get_by_label("Your reply").fill("Hot enough to glow.")
