@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -107,6 +108,14 @@ class LessonVariantFormSet(TranslationFormSet):
                 )
 
 
+def https_urls(field, **kwargs):
+    """Model form fields as Django makes them, addresses typed without a scheme taken as
+    ``https://`` (Django 6's default; 5.2 assumed ``http://`` and warns)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class LessonLinkAdminForm(forms.ModelForm):
     """A link with its label in each of the site's languages but the default one (empty: no
     label of its own, the title shows). Saved as ``LessonLinkTranslation`` rows."""
@@ -114,6 +123,7 @@ class LessonLinkAdminForm(forms.ModelForm):
     class Meta:
         model = LessonLink
         fields = ("title", "url", "position")
+        formfield_callback = https_urls
 
     @staticmethod
     def label_languages() -> list[tuple[str, str]]:

@@ -513,3 +513,21 @@ def test_the_course_list_query_count_does_not_grow(staff_client, django_assert_n
         response = staff_client.get(changelist("course"))
 
     assert len(results(response)) == size
+
+
+def test_a_link_typed_without_a_scheme_is_https_and_the_form_warns_of_nothing():
+    # Django 5.2 warns that its URL fields will stop assuming http:// (Django 6 assumes https://)
+    import warnings
+
+    from lessons.forms import LessonLinkAdminForm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+
+        class Form(LessonLinkAdminForm):  # its fields are made as the class is
+            class Meta(LessonLinkAdminForm.Meta):
+                pass
+
+    form = Form(data={"title": "Docs", "url": "docs.python.org/3/", "position": 1})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["url"] == "https://docs.python.org/3/"
