@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils.module_loading import import_string
 
@@ -110,6 +110,10 @@ class Command(BaseCommand):
             big = self._lesson_by_slugs(**BIG_LESSON)
             plain = self._lesson_by_slugs(**PLAIN_LESSON)
             comments = self._comments(big, lessons, learners, rng)
+        with connection.cursor() as cursor:
+            # Statistics for the planner (PostgreSQL) and the query optimiser (SQLite), which a
+            # database filled in one go has none of until its autovacuum gets to it.
+            cursor.execute("ANALYZE")
         data = self._manifest(scale, lessons, big, plain, learners[:sessions], comments)
         data["seconds"] = round(time.monotonic() - started, 1)
         Path(manifest).write_text(json.dumps(data, indent=1), encoding="utf-8")
