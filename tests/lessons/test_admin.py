@@ -104,6 +104,21 @@ def lesson_form_data(course, tags=(), **overrides):
     return data
 
 
+def course_form_data(course, **inlines):
+    """The course's change form as the admin posts it, every inline empty unless ``inlines``
+    gives its management and row fields (``"lessons-TOTAL_FORMS": "3"``, …)."""
+    data = {
+        "title": course.title,
+        "slug": course.slug,
+        "summary": course.summary,
+        "position": course.position,
+        "status": course.status,
+    }
+    for inline in ("translations", "requirements", "lessons"):
+        data |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"}
+    return data | inlines
+
+
 def test_the_lesson_form_uses_the_markdown_editor_on_streams_endpoints(staff_client):
     response = staff_client.get(reverse("admin:stream_lessons_lesson_add"))
 
@@ -334,21 +349,15 @@ def test_reordering_lessons_in_the_course_form(staff_client):
     new_positions = {a: 3, b: 1, c: 2}
 
     # when the instructor renumbers them in the course's lessons inline
-    data = {
-        "title": course.title,
-        "slug": course.slug,
-        "summary": course.summary,
-        "position": course.position,
-        "status": course.status,
-        "translations-TOTAL_FORMS": "0",
-        "translations-INITIAL_FORMS": "0",
-        "requirements-TOTAL_FORMS": "0",
-        "requirements-INITIAL_FORMS": "0",
-        "lessons-TOTAL_FORMS": "3",
-        "lessons-INITIAL_FORMS": "3",
-        "lessons-MIN_NUM_FORMS": "0",
-        "lessons-MAX_NUM_FORMS": "1000",
-    }
+    data = course_form_data(
+        course,
+        **{
+            "lessons-TOTAL_FORMS": "3",
+            "lessons-INITIAL_FORMS": "3",
+            "lessons-MIN_NUM_FORMS": "0",
+            "lessons-MAX_NUM_FORMS": "1000",
+        },
+    )
     for index, lesson in enumerate((a, b, c)):
         data.update(
             {

@@ -12,6 +12,8 @@ from lessons.services import lesson_set_tags
 from lessons.versions import site_version
 from tests.factories import CourseFactory, LessonFactory, TagFactory
 
+from .test_admin import course_form_data
+
 pytestmark = pytest.mark.django_db
 
 
@@ -141,22 +143,15 @@ def test_the_admin_saves_a_course_title_in_another_language(staff_client):
     course = CourseFactory(title="원래 제목", slug="original")
     url = reverse("admin:stream_lessons_course_change", args=[course.pk])
     form = staff_client.get(url)
-    data = {
-        "title": course.title,
-        "slug": course.slug,
-        "summary": course.summary,
-        "position": course.position,
-        "status": course.status,
-        "translations-TOTAL_FORMS": "1",
-        "translations-INITIAL_FORMS": "0",
-        "translations-0-language": "en",
-        "translations-0-title": "The original title",
-        "translations-0-summary": "",
-        "requirements-TOTAL_FORMS": "0",
-        "requirements-INITIAL_FORMS": "0",
-        "lessons-TOTAL_FORMS": "0",
-        "lessons-INITIAL_FORMS": "0",
-    }
+    data = course_form_data(
+        course,
+        **{
+            "translations-TOTAL_FORMS": "1",
+            "translations-0-language": "en",
+            "translations-0-title": "The original title",
+            "translations-0-summary": "",
+        },
+    )
 
     response = staff_client.post(url, data)
 

@@ -11,7 +11,7 @@ from lessons.requirements import COURSE, LESSON, RequirementGraph, requirement_f
 from lessons.versions import site_version
 from tests.factories import CourseFactory, LessonFactory, two_courses_three_lessons
 
-from .test_admin import lesson_form_data
+from .test_admin import course_form_data, lesson_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -204,19 +204,7 @@ def test_the_admin_refuses_moving_a_lesson_into_a_course_it_requires(staff_clien
 
 
 def course_change(course, *rows):
-    data = {
-        "title": course.title,
-        "slug": course.slug,
-        "summary": course.summary,
-        "position": course.position,
-        "status": course.status,
-        "translations-TOTAL_FORMS": "0",
-        "translations-INITIAL_FORMS": "0",
-        "lessons-TOTAL_FORMS": "0",
-        "lessons-INITIAL_FORMS": "0",
-    }
-    data.update(requirement_rows("requirements", *rows))
-    return data
+    return course_form_data(course, **requirement_rows("requirements", *rows))
 
 
 def test_the_admin_refuses_a_course_cycle_and_saves_a_good_one(staff_client, path):
