@@ -751,7 +751,9 @@ def _split_front_matter(text: str, relative: str, problems: _Problems) -> tuple[
     return text[start.end() : end.start()], text[end.end() :]
 
 
-def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _LessonFile | None:
+def _front_matter_read(path: Path, relative: str, problems: _Problems) -> tuple[dict, str] | None:
+    """A Markdown file's front matter (a mapping) and body, or ``None`` with the problem
+    recorded: lesson files and their variants (``lesson_variant_files``) alike."""
     text = _read_text(path, relative, problems)
     if text is None:
         return None
@@ -760,7 +762,15 @@ def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _Lesson
         return None
     front_matter, body = parts
     data = _load_yaml_mapping(front_matter, relative, 2, problems)
-    if data is None or not _check_keys(data, LESSON_KEYS, relative, problems):
+    return None if data is None else (data, body)
+
+
+def _lesson_file_read(path: Path, relative: str, problems: _Problems) -> _LessonFile | None:
+    read = _front_matter_read(path, relative, problems)
+    if read is None:
+        return None
+    data, body = read
+    if not _check_keys(data, LESSON_KEYS, relative, problems):
         return None
     before = len(problems)
     parsed_uuid, _ok = _check_common(data, relative, problems, ("course", "slug", "title"))

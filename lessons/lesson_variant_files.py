@@ -31,10 +31,8 @@ from django.utils.translation import gettext as _
 from .lesson_files import (
     LINK_KEYS,
     Change,
-    _load_yaml_mapping,
+    _front_matter_read,
     _Problems,
-    _read_text,
-    _split_front_matter,
     _wrong_type,
     _yaml_entries,
 )
@@ -139,16 +137,10 @@ def variant_files_read(directory: Path, problems: _Problems) -> list[VariantFile
 
 def variant_file_read(path: Path, relative: str, problems: _Problems) -> VariantFile | None:
     """One variant file, checked on its own (its lesson is checked in :func:`variants_plan`)."""
-    text = _read_text(path, relative, problems)
-    if text is None:
+    read = _front_matter_read(path, relative, problems)
+    if read is None:
         return None
-    parts = _split_front_matter(text, relative, problems)
-    if parts is None:
-        return None
-    front_matter, body = parts
-    data = _load_yaml_mapping(front_matter, relative, 2, problems)
-    if data is None:
-        return None
+    data, body = read
     missing = [key for key in VARIANT_KEYS if key not in data]
     unknown = sorted(str(key) for key in data if key not in VARIANT_KEYS)
     if missing or unknown:
