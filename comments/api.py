@@ -547,8 +547,10 @@ class NotificationListView(StreamAPIView):
     def get(self, request):
         # Queries: 1 count, 2 the page (with lessons, replies, authors, reports), 3 unread.
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.notifications_for_user(user=request.user), request, view=self
+        page = selectors.notifications_attach(
+            paginator.paginate_queryset(
+                selectors.notifications_for_user(user=request.user), request, view=self
+            )
         )
         response = paginator.get_paginated_response([self._data(n) for n in page])
         response.data["unread"] = selectors.unread_count(user=request.user)
@@ -564,7 +566,7 @@ class NotificationListView(StreamAPIView):
             else None,
             "lesson": {
                 "id": notification.lesson_id,
-                "title": notification.lesson.title,
+                "title": notification.lesson.title_in(),
                 "url": notification.lesson.get_absolute_url(),
             },
         }

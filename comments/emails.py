@@ -15,7 +15,7 @@ import re
 from django.conf import settings
 from django.core import mail, signing
 from django.db import transaction
-from django.db.models import BooleanField, OuterRef, Subquery, Value
+from django.db.models import BooleanField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +23,8 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+
+from lessons.translations import content_languages
 
 from .conf import comments_settings
 
@@ -91,7 +93,9 @@ def _absolute(site_url: str, path: str) -> str:
 
 
 def reply_email_message(*, reply, recipient, site_url: str = "") -> mail.EmailMessage:
-    """The email telling ``recipient`` about ``reply`` (``reply.author`` and ``.lesson`` loaded)."""
+    """The email telling ``recipient`` about ``reply`` (``reply.author`` and ``.lesson`` loaded),
+    in the active language: the lesson is named as a reader in it sees it (its variant's
+    title; the lesson's variants are read once, then kept on ``reply.lesson``)."""
     from .selectors import author_display_name
 
     unsubscribe_url = _absolute(
@@ -103,7 +107,7 @@ def reply_email_message(*, reply, recipient, site_url: str = "") -> mail.EmailMe
     )
     context = {
         "replier": plain_name(author_display_name(reply.author)) or _("Someone"),
-        "lesson_title": reply.lesson.title,
+        "lesson_title": reply.lesson.title_in(),
         "excerpt": plain_excerpt(reply.body_html),
         "reply_url": _absolute(site_url, reply.get_absolute_url()),
         "unsubscribe_url": unsubscribe_url,
@@ -144,6 +148,7 @@ def reply_emails_send(*, reply_id: int, site_url: str = "") -> int:
             _email_pending(
                 Notification.objects.filter(kind=NotificationKind.REPLY, comment_id=reply_id)
             )
+            .annotate(recipient_language=_language_in_thread(reply))
             .select_related("recipient")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
@@ -153,11 +158,12 @@ def reply_emails_send(*, reply_id: int, site_url: str = "") -> int:
         )
     if not claimed:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = {
-            n.pk: reply_email_message(reply=reply, recipient=n.recipient, site_url=site_url)
-            for n in claimed
-        }
+    messages = {}
+    for n in claimed:
+        with translation.override(email_language(n.recipient_language)):
+            messages[n.pk] = reply_email_message(
+                reply=reply, recipient=n.recipient, site_url=site_url
+            )
     sent, errors = set(), []
     try:
         with _mail_connection() as connection:
@@ -175,6 +181,29 @@ def reply_emails_send(*, reply_id: int, site_url: str = "") -> int:
     if errors:
         raise errors[0]
     return len(sent)
+
+
+def _language_in_thread(reply):
+    """The language of the page the recipient last wrote on in ``reply``'s thread (every
+    recipient took part in it; see ``services.reply_notifications_create``), as a subquery of
+    the notifications' own query: what Stream knows of the language a learner reads in. Null
+    when their comments there predate ``Comment.language``."""
+    from .models import Comment
+
+    thread = reply.root_id or reply.pk
+    written = Comment.objects.filter(Q(pk=thread) | Q(root_id=thread)).filter(
+        author_id=OuterRef("recipient_id")
+    )
+    return Subquery(
+        written.exclude(language="").order_by("-created_at", "-pk").values("language")[:1]
+    )
+
+
+def email_language(language: str | None) -> str:
+    """What a reply email is written in: ``language`` when the site offers it, else the site's
+    ``LANGUAGE_CODE``."""
+    codes = {code for code, _name in content_languages()}
+    return language if language in codes else settings.LANGUAGE_CODE
 
 
 def _email_pending(notifications):

@@ -20,6 +20,11 @@ from lessons import selectors as lessons_selectors
 from lessons.adapter import adapter_overrides, get_adapter
 from lessons.models import Lesson, Status
 from lessons.selectors import user_is_staff
+from lessons.translations import (
+    related_translations_annotate,
+    related_translations_attach,
+    translations_annotate,
+)
 
 from . import rules
 from .conf import comments_settings
@@ -34,6 +39,9 @@ from .models import (
     NotificationSettings,
     ReplySubscription,
 )
+
+# What the pages of a lesson's forms and notifications show of its text: its title.
+TITLE = ("title",)
 
 
 def lesson_is_visible(lesson: Lesson, user) -> bool:
@@ -369,7 +377,7 @@ def _threads_build(page_top, replies, *, lesson: Lesson, make) -> list[CommentNo
         parent = nodes.get(reply.parent_id)
         if parent is not None:
             parent.children.append(node)
-    return threads
+    return [thread for thread in threads if _placeholders_prune(thread)]
 
 
 def _placeholders_prune(node: CommentNode) -> bool:
@@ -497,8 +505,10 @@ def comment_page_number(*, comment: Comment, user) -> int:
 
 def lesson_or_404(*, pk, user) -> Lesson:
     """The lesson ``pk`` if ``user`` may open it; ``Http404`` otherwise, which the pages show as
-    their 404 and the API as its JSON one. 1 query."""
-    lesson = lessons_selectors.lessons_visible(user=user).filter(pk=pk).first()
+    their 404 and the API as its JSON one. 1 query, with the lesson's title in the active
+    language (``lesson.title_in()``, for the pages of its forms)."""
+    visible = translations_annotate(lessons_selectors.lessons_visible(user=user), fields=TITLE)
+    lesson = visible.filter(pk=pk).first()
     if lesson is None:
         raise Http404(_("No such lesson."))
     return lesson
@@ -507,11 +517,13 @@ def lesson_or_404(*, pk, user) -> Lesson:
 def comment_for_user(*, pk, user) -> Comment | None:
     """The comment ``pk`` if ``user`` may read it in a lesson they may open, else ``None``.
 
-    1 query (the comment with its lesson, course and author).
+    1 query (the comment with its lesson, course and author, and the lesson's title in the
+    active language: ``comment.lesson.title_in()``).
     """
-    comment = (
-        Comment.objects.select_related("lesson__course", "author", "root").filter(pk=pk).first()
-    )
+    comments = Comment.objects.select_related("lesson__course", "author", "root")
+    comment = related_translations_annotate(comments, "lesson", fields=TITLE).filter(pk=pk).first()
+    if comment is not None:
+        related_translations_attach(comment, "lesson")
     if comment is None or not lesson_is_visible(comment.lesson, user):
         return None
     if not rules.comment_is_visible(comment, user):
@@ -543,13 +555,24 @@ def _notifications_visible_q(user) -> Q:
 
 def notifications_for_user(*, user):
     """``user``'s notifications, newest first, with what each links to. 1 query when evaluated
-    (plus the paginator's count)."""
-    return (
+    (plus the paginator's count), with each lesson's title in the active language: hand the
+    rows to :func:`notifications_attach`."""
+    notifications = (
         Notification.objects.filter(recipient_id=user.pk)
         .filter(_notifications_visible_q(user))
         .select_related("lesson__course", "comment__author", "report")
         .order_by("-created_at", "-id")
     )
+    return related_translations_annotate(notifications, "lesson", fields=TITLE)
+
+
+def notifications_attach(notifications) -> list:
+    """``notifications`` (read through :func:`notifications_for_user`) as a list whose
+    ``notification.lesson.title_in()`` reads the title joined in."""
+    rows = list(notifications)
+    for row in rows:
+        related_translations_attach(row, "lesson")
+    return rows
 
 
 def unread_count(*, user) -> int:

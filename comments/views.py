@@ -575,7 +575,7 @@ def notifications(request):
         "stream/comments/notifications.html",
         page_context(
             page_obj=page,
-            notifications=page.object_list,
+            notifications=selectors.notifications_attach(page.object_list),
             email_replies=selectors.email_replies_enabled(user=request.user),
         ),
     )

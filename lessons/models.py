@@ -321,6 +321,12 @@ class Lesson(Translatable, LessonText):
             "stream_lessons:lesson", kwargs={"course": self.course.slug, "lesson": self.slug}
         )
 
+    def title_in(self, language: str | None = None) -> str:
+        """The title a reader in ``language`` (the active one by default) sees: its variant's
+        in that language, else the original's. No query when the variant's title was joined
+        in (``translations_annotate(fields=("title",))``, ``related_translations_annotate``)."""
+        return self.translated("title", language)
+
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CharField, F, FilteredRelation, Q, Value
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -86,8 +87,9 @@ class Translatable:
         language, or with ``prefetch_related("translations")``; otherwise one query (every
         language's row, kept on the instance)."""
         language = language or active_language()
-        if self.__dict__.get("translation_language") == language:
-            value = self.__dict__.get(f"translated_{field}")
+        joined = f"translated_{field}" in self.__dict__  # a join may have read some fields only
+        if joined and self.__dict__.get("translation_language") == language:
+            value = self.__dict__[f"translated_{field}"]
         else:
             value = getattr(self.translations_by_language().get(language), field, None)
         return value or getattr(self, field)
@@ -118,31 +120,43 @@ def translations_annotate(queryset, *, language: str | None = None, fields=None)
     )
 
 
-def related_translations_annotate(queryset, through: str, *, language: str | None = None):
+def related_translations_annotate(
+    queryset, through: str, *, language: str | None = None, fields=None
+):
     """``queryset`` with the text in ``language`` of the :class:`Translatable` row its foreign
     key ``through`` names (loaded with ``select_related(through)``), in the same query: the
-    lesson page's course, a tag read through its lessons' tag rows. Hand each row to
+    lesson page's course, a tag read through its lessons' tag rows. ``through`` may follow
+    foreign keys (``lesson__course``); ``fields`` (the related model's ``translated_fields`` by
+    default) may name fewer columns, e.g. a lesson variant's title only. Hand each row to
     :func:`related_translations_attach` so that ``row.<through>.translated(...)`` reads it."""
     language = language or active_language()
-    model = queryset.model._meta.get_field(through).related_model
-    relation = f"{through}_{RELATION}"
+    model = queryset.model
+    for name in through.split(LOOKUP_SEP):
+        model = model._meta.get_field(name).related_model
+    fields = model.translated_fields if fields is None else fields
+    prefix = _related_prefix(through)
+    relation = f"{prefix}{RELATION}"
     condition = Q(**{f"{through}__translations__language": language})
     return queryset.annotate(
         **{relation: FilteredRelation(f"{through}__translations", condition=condition)}
     ).annotate(
-        **{f"{through}_translation_language": Value(language, output_field=CharField())},
-        **{
-            f"{through}_translated_{field}": F(f"{relation}__{field}")
-            for field in model.translated_fields
-        },
+        **{f"{prefix}translation_language": Value(language, output_field=CharField())},
+        **{f"{prefix}translated_{field}": F(f"{relation}__{field}") for field in fields},
     )
+
+
+def _related_prefix(through: str) -> str:
+    # Annotation names cannot hold "__": lesson__course's are lesson_course_translated_title...
+    return through.replace(LOOKUP_SEP, "_") + "_"
 
 
 def related_translations_attach(row, through: str):
     """Move what :func:`related_translations_annotate` read onto ``row.<through>``; returns
     that related row."""
-    related = getattr(row, through)
-    prefix = f"{through}_"
+    related = row
+    for name in through.split(LOOKUP_SEP):
+        related = getattr(related, name)
+    prefix = _related_prefix(through)
     for name in [key for key in row.__dict__ if key.startswith(prefix + "translat")]:
         related.__dict__[name.removeprefix(prefix)] = row.__dict__.pop(name)
     return related

@@ -138,13 +138,25 @@ _LESSON_FIELDS = (
 )
 
 
+# What _titles_annotate adds to a values() row: the variant's and the course's titles.
+_TITLE_FIELDS = ("translated_title", "course_translated_title")
+
+
+def _titles_annotate(lessons):
+    """``lessons`` with their variant's title (``lessons.variants``) and their course's title in
+    the active language joined in: pages and ``facts.json`` (kept per language) name them as the
+    lesson page does."""
+    lessons = translations_annotate(lessons, fields=("title",))
+    return related_translations_annotate(lessons, "course")
+
+
 def _lesson_fact(row: dict) -> LessonFact:
     """A :class:`LessonFact` from a ``values()`` row of ``_LESSON_FIELDS`` (and the learner's
     completion as ``mine__*`` when the query joined it)."""
     return LessonFact(
         id=row["id"],
         xp=row["xp"],
-        title=row["title"],
+        title=row.get("translated_title") or row["title"],
         slug=row["slug"],
         course_id=row["course_id"],
         course_uuid=str(row["course__uuid"]),
@@ -179,9 +191,10 @@ def lesson_facts(
     every lesson counts, as the rules and the learner's own history need.
     """
     lessons = Lesson.objects.order_by("course__position", "course_id", "position", "id")
-    # The course's title in the active language (else the original), in the same query.
-    lessons = related_translations_annotate(lessons, "course")
-    fields = [*_LESSON_FIELDS, "course_translated_title"]
+    # The lesson's and its course's titles in the active language (else the originals), in the
+    # same query.
+    lessons = _titles_annotate(lessons)
+    fields = [*_LESSON_FIELDS, *_TITLE_FIELDS]
     query = PUBLISHED
     if include_ids:
         query |= Q(pk__in=list(include_ids))
@@ -218,8 +231,8 @@ def learner_lesson_facts(*, user, include_ids=()) -> dict[int, LessonFact]:
     lessons = Lesson.objects.annotate(
         mine=FilteredRelation("completions", condition=Q(completions__learner_id=user.pk))
     )
-    lessons = related_translations_annotate(lessons, "course")
-    fields = [*_LESSON_FIELDS, "course_translated_title", "published_at", "created_at"]
+    lessons = _titles_annotate(lessons)
+    fields = [*_LESSON_FIELDS, *_TITLE_FIELDS, "published_at", "created_at"]
     fields += ["mine__id", "mine__completed_at", "mine__xp"]
     query = Q(mine__id__isnull=False)
     if include_ids:

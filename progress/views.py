@@ -103,8 +103,10 @@ def lesson_complete(request, lesson_id):
 
     Anonymous visitors (whose browser keeps progress only with JavaScript) are sent to sign in.
     """
-    # The course's title in the page's language (its completion notice) comes in the same query.
+    # The lesson's and its course's titles in the page's language (the page names the lesson,
+    # its completion notice the course) come in the same query.
     visible = related_translations_annotate(lessons_visible(user=request.user), "course")
+    visible = translations_annotate(visible, fields=("title",))
     lesson = get_object_or_404(visible, pk=lesson_id)
     related_translations_attach(lesson, "course")
     back = f"{lesson.get_absolute_url()}#progress"

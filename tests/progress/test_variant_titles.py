@@ -1,0 +1,92 @@
+"""A lesson read in a language variant is named in that language wherever progress names it:
+the no-JavaScript "Mark as complete" page, the browser's facts (``facts.json``, kept per
+language: the "Continue where you left off" link reads its titles) and /me/progress/."""
+
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from progress import services
+from tests.factories import LessonVariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def english(lessons):
+    """English variants of the first two lessons; the third is in Korean only."""
+    for lesson in lessons[:2]:
+        LessonVariantFactory(lesson=lesson, title=f"English {lesson.slug}")
+    return lessons
+
+
+@pytest.fixture
+def signed_in(client, learner):
+    client.force_login(learner)
+    return client
+
+
+def test_the_mark_as_complete_page_names_the_lesson_in_the_pages_language(signed_in, english):
+    lesson = english[0]
+    url = f"/me/progress/lessons/{lesson.pk}/complete/"
+
+    english_page = signed_in.get(f"/en{url}").content.decode()
+    korean = signed_in.get(url).content.decode()
+
+    assert "Mark “English b1” as complete?" in english_page
+    assert lesson.title not in english_page
+    assert f"“{lesson.title}”" in korean and "English b1" not in korean
+
+
+def facts(client, prefix=""):
+    html = client.get(f"{prefix}/").content.decode()
+    block = re.search(r'id="stream-progress-data" type="application/json">(.*?)</script>', html)
+    return json.loads(client.get(json.loads(block[1])["factsUrl"]).content)
+
+
+def test_the_facts_carry_each_lessons_title_in_their_language(client, english):
+    korean = [lesson["title"] for lesson in facts(client)["lessons"]]
+    english_facts = [lesson["title"] for lesson in facts(client, "/en")["lessons"]]
+
+    assert korean == [lesson.title for lesson in english]
+    # the third lesson has no English variant: its original title
+    assert english_facts == ["English b1", "English b2", english[2].title]
+
+
+def test_my_progress_lists_completed_lessons_in_the_pages_language(signed_in, learner, english):
+    for lesson in english:
+        services.completion_record(user=learner, lesson=lesson)
+
+    english_page = signed_in.get("/en/me/progress/").content.decode()
+    korean = signed_in.get("/me/progress/").content.decode()
+
+    assert '/en/courses/basics/b1/">English b1</a>' in english_page
+    assert f'/en/courses/basics/b3/">{english[2].title}</a>' in english_page
+    assert f'/courses/basics/b1/">{english[0].title}</a>' in korean
+    assert "English b1" not in korean
+
+
+def queries(client, url) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_titles_cost_no_query(signed_in, lessons):
+    # given the English facts' and "Mark as complete" page's costs with no variant
+    complete = f"/en/me/progress/lessons/{lessons[0].pk}/complete/"
+    before = (queries(Client(), "/en/progress/facts.json"), queries(signed_in, complete))
+
+    # when every lesson has an English variant
+    for lesson in lessons:
+        LessonVariantFactory(lesson=lesson)
+
+    # then they cost the same: the variants' titles come in the lessons' query
+    after = (queries(Client(), "/en/progress/facts.json"), queries(signed_in, complete))
+    assert after == before
