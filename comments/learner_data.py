@@ -11,7 +11,7 @@ notification settings and notifications go.
 """
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from lessons.learner_data import lesson_summary
@@ -136,7 +136,8 @@ def comments_data_erase(user) -> dict:
     with transaction.atomic():
         own = Comment.objects.filter(author_id=user.pk)
         lesson_ids = set(own.values_list("lesson_id", flat=True).distinct())
-        anonymous = {"author": None}
+        # update() is no save(): it moves the revision on itself (see ``Comment.revision``).
+        anonymous = {"author": None, "revision": F("revision") + 1}
         if not comments_settings.COMMENTS_ERASE_KEEPS_TEXT:
             anonymous |= {"body": "", "body_html": ""}
         counts = {"comments_anonymised": own.update(**anonymous)}

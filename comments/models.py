@@ -9,7 +9,7 @@ and built in Python. Nothing a learner does deletes a row: deleting marks the co
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -76,6 +76,14 @@ class Comment(models.Model):
     created_at = models.DateTimeField(_("posted"), auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
     moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True, editable=False)
+    # Moved on by every save, in the database (so two saves at once move it twice): a thread's
+    # shared HTML is kept under its comments' revisions (``comments.threads``).
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("How many times the comment was saved."),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -93,9 +101,13 @@ class Comment(models.Model):
     def save(self, *args, **kwargs):
         # Rendered once here, so that a page with a thousand comments never renders Markdown.
         self.body_html = render_comment_markdown(self.body)
+        # A new row starts at 1; an existing one adds 1 in the UPDATE itself (after the save,
+        # ``revision`` is that expression until the row is read again).
+        adding = self.pk is None or kwargs.get("force_insert")
+        self.revision = 1 if adding else F("revision") + 1
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
+            kwargs["update_fields"] = {*update_fields, "body_html", "revision"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -322,20 +322,20 @@ def comment_tree_for_lesson(
     number = _page_number(page, pages)
     start = (number - 1) * per_page
 
-    page_top, replies = _thread_comments(lesson=lesson, user=user, start=start, size=per_page)
+    page_top, page_ids = thread_tops(lesson=lesson, user=user, start=start, size=per_page)
     may_comment = user_may_comment(user=user, lesson=lesson)
     comments_open = state.comments_open and may_comment
-    threads = _threads_build(
-        page_top,
-        replies,
-        lesson=lesson,
-        make=lambda comment: comment_node(
-            comment, user=user, lesson=lesson, comments_open=comments_open
-        ),
-    )
     return CommentPage(
         lesson=lesson,
-        threads=[thread for thread in threads if _placeholders_prune(thread)],
+        threads=threads_of(
+            page_top,
+            roots=page_ids,
+            lesson=lesson,
+            user=user,
+            make=lambda comment: comment_node(
+                comment, user=user, lesson=lesson, comments_open=comments_open
+            ),
+        ),
         number=number,
         pages=pages,
         count=state.count,
@@ -346,29 +346,44 @@ def comment_tree_for_lesson(
     )
 
 
-def _thread_comments(*, lesson: Lesson, user, start: int, size: int):
-    """The page's top-level comments (read, with ``lesson`` set: 1 query) and every reply in
-    their threads (a queryset, oldest first: 1 query when read)."""
+def thread_tops(*, lesson: Lesson, user, start: int, size: int, marked: bool = False):
+    """The page's top-level comments as ``user`` sees them (read, with ``lesson`` set: 1 query)
+    and their ids as a subquery (for :func:`threads_of`).
+
+    With ``marked``, each also carries what changes whenever its thread does: the number of
+    its replies (``thread_size``), the newest reply's id (``thread_last``) and the sum of their
+    revisions (``thread_revisions``). A reply added or deleted changes the first two, and any
+    save of a reply the third (``Comment.revision``), so ``comments.threads`` keeps a thread's
+    HTML under them and reads no reply of a thread it holds.
+    """
     top_level = (
         Comment.objects.filter(lesson=lesson, root__isnull=True)
         .filter(_shown_top_q(user))
         .order_by(*_top_level_order())
     )
-    page_top = list(_with_author_and_flag(top_level, user)[start : start + size])
+    queryset = _with_author_and_flag(top_level, user)
+    if marked:
+        thread = Comment.objects.filter(root=OuterRef("pk")).order_by().values("root")
+        queryset = queryset.annotate(
+            thread_size=Subquery(thread.annotate(n=Count("pk")).values("n")[:1]),
+            thread_last=Subquery(thread.annotate(n=Max("pk")).values("n")[:1]),
+            thread_revisions=Subquery(thread.annotate(n=Sum("revision")).values("n")[:1]),
+        )
+    page_top = list(queryset[start : start + size])
     for comment in page_top:
         comment.lesson = lesson
-    # The page's ids as a subquery rather than a list: the query runs (and costs the same)
-    # even for an empty page, which keeps the page's query count fixed.
-    page_ids = top_level.values("pk")[start : start + size]
-    replies = _with_author_and_flag(Comment.objects.filter(root__in=page_ids), user).order_by(
+    return page_top, top_level.values("pk")[start : start + size]
+
+
+def threads_of(page_top, *, roots, lesson: Lesson, user, make) -> list[CommentNode]:
+    """The threads of ``page_top`` (top-level comments) as ``make`` turns comments into nodes,
+    replies nested under their parents, placeholders with nothing readable under them dropped.
+    1 query: every reply whose ``root`` is in ``roots`` (ids, or a subquery of them — a subquery
+    runs, and costs the same, even for an empty page, which keeps a page's query count fixed).
+    """
+    replies = _with_author_and_flag(Comment.objects.filter(root__in=roots), user).order_by(
         "created_at", "id"
     )
-    return page_top, replies
-
-
-def _threads_build(page_top, replies, *, lesson: Lesson, make) -> list[CommentNode]:
-    """The page's threads as nodes (``make`` turns a comment into one), replies nested under
-    their parents."""
     nodes = {comment.pk: make(comment) for comment in page_top}
     threads = [nodes[comment.pk] for comment in page_top]
     for reply in replies:
@@ -391,8 +406,8 @@ def _placeholders_prune(node: CommentNode) -> bool:
 class CommentSection:
     """The lesson page's comment section before its threads are read: the figures, whether
     ``user`` may post, and which page of threads to show. ``threads`` builds the tree for
-    ``user`` on first use (2 queries); the page itself shows the cached list instead (see
-    ``comments.thread_cache``)."""
+    ``user`` on first use (2 queries); the shared page shows its threads from
+    ``comments.threads`` instead."""
 
     lesson: Lesson
     user: object

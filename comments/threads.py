@@ -1,15 +1,18 @@
-"""The lesson page's comment threads, assembled from each comment's own cached HTML.
+"""The lesson page's comment threads, each kept rendered under what changes with it.
 
 The threads are part of the shared page (``lessons.caching``): the same for every viewer, as any
 signed-in learner who wrote and flagged nothing would see them (``ANY_LEARNER``: "Reply" and
 "Flag" links, no edit or delete). The viewer's own controls come from the viewer endpoint.
 
-Rendering a thousand comments costs far more than reading them, and a new comment changes one.
-So each comment's ``<article>`` is kept in the page cache under a digest of everything it
-shows (its text, status and times, its author's name and picture, whether replies are open,
-the language, time zone and release): a new or edited comment renders that one article, and
-the page is assembled from the rest (one ``get_many``). Nothing here is invalidated: a changed
-comment has a new digest.
+Rendering a thousand comments costs far more than reading a page of top-level ones, and a new
+comment changes one thread. So each thread's HTML is kept in the page cache under a key made of
+everything it shows that can change: its top comment's row (id and revision) and its replies'
+marks (how many, the newest id, the sum of their revisions; see ``selectors.thread_tops``), the
+site's content version (authors' names, the lesson's own edits), whether replies are open, and
+the language, time zone and release. The page reads its top-level comments with those marks
+(1 query), takes the threads it holds from the cache (one ``get_many``) and reads and renders
+only the others (1 query more): after a new comment, that comment's thread. Nothing here is
+invalidated: a changed thread has a new key.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from django.utils.safestring import mark_safe
 
 from lessons.caching import page_cache
 from lessons.conf import lessons_settings
-from lessons.versions import release
+from lessons.versions import Version, release, site_version
 
-from .models import Comment, CommentFlag
-from .selectors import comment_node, comment_tree_for_lesson
+from .conf import comments_settings
+from .selectors import comment_node, thread_tops, threads_of
 
 COMMENT_TEMPLATE = "stream/comments/includes/comment.html"
 
@@ -47,39 +50,9 @@ class AnyLearner:
 ANY_LEARNER = AnyLearner()
 
 
-def flag_lesson_id(flag):
-    """The lesson of a flag's comment (no query when the comment is loaded)."""
-    if CommentFlag.comment.is_cached(flag):
-        return flag.comment.lesson_id
-    return Comment.objects.filter(pk=flag.comment_id).values_list("lesson_id", flat=True).first()
-
-
 def shared_node(comment, *, lesson, comments_open: bool):
     """``comment`` as the shared page shows it (see ``ANY_LEARNER``), without children."""
     return comment_node(comment, user=ANY_LEARNER, lesson=lesson, comments_open=comments_open)
-
-
-def _article_key(node) -> str:
-    comment = node.comment
-    parts = (
-        release(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        comment.pk,
-        comment.status,
-        node.placeholder,
-        comment.created_at,
-        comment.edited_at,
-        hashlib.blake2b(comment.body_html.encode(), digest_size=8).hexdigest(),
-        comment.language,
-        node.author_name,
-        node.author_avatar,
-        node.is_instructor,
-        node.earlier_version,
-        node.can_reply,
-        node.can_flag,
-    )
-    return "stream:comment:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def _render_articles(nodes, *, lesson, request) -> list[str]:
@@ -95,20 +68,9 @@ def _render_articles(nodes, *, lesson, request) -> list[str]:
 
 
 def articles_html(nodes, *, lesson, request) -> dict[int, str]:
-    """Each node's shared article by comment id: from the cache, rendering only the ones it
-    does not hold."""
-    keys = {node.id: _article_key(node) for node in nodes}
-    seconds = lessons_settings.PAGE_CACHE_SECONDS
-    found = page_cache().get_many(list(keys.values())) if seconds else {}
-    html = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [node for node in nodes if node.id not in html]
-    if missing:
-        rendered = _render_articles(missing, lesson=lesson, request=request)
-        fresh = {node.id: article for node, article in zip(missing, rendered, strict=True)}
-        if seconds:
-            page_cache().set_many({keys[pk]: article for pk, article in fresh.items()}, seconds)
-        html |= fresh
-    return html
+    """Each node's article by comment id (a posted comment, the viewer's pending ones)."""
+    rendered = _render_articles(nodes, lesson=lesson, request=request)
+    return {node.id: article for node, article in zip(nodes, rendered, strict=True)}
 
 
 def _all_nodes(threads):
@@ -134,24 +96,60 @@ def _thread(node, articles) -> str:
     return thread_item(node.id, articles[node.id], replies)
 
 
-def threads_html(threads, *, lesson, request) -> str:
-    """The ``<li>`` threads of ``threads`` (shared nodes with children)."""
-    articles = articles_html(list(_all_nodes(threads)), lesson=lesson, request=request)
-    return mark_safe("".join(_thread(node, articles) for node in threads))  # noqa: S308
-
-
-def thread_list_html(section, *, request) -> str:
-    """The threads of ``section``'s page as the shared page shows them. 2 queries (the page of
-    top-level comments and their replies; the section's state is given)."""
-    lesson = section.lesson
-    tree = comment_tree_for_lesson(
-        lesson=lesson, user=AnonymousUser(), page=section.number, state=section.state
+def _thread_key(top, *, comments_open: bool, version: Version) -> str:
+    parts = (
+        release(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        str(version),
+        comments_open,
+        top.pk,
+        top.revision,
+        top.thread_size,
+        top.thread_last,
+        top.thread_revisions,
     )
-    comments_open = section.comments_open
+    return "stream:thread:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
-    def shared(node):
-        fresh = shared_node(node.comment, lesson=lesson, comments_open=comments_open)
-        fresh.children = [shared(child) for child in node.children]
-        return fresh
 
-    return threads_html([shared(node) for node in tree.threads], lesson=lesson, request=request)
+def _threads_render(tops, *, lesson, comments_open: bool, request) -> dict[int, str]:
+    """The ``<li>`` of each of ``tops``' threads by top comment id ("" for a thread with
+    nothing left to show). 1 query."""
+    threads = threads_of(
+        tops,
+        roots=[top.pk for top in tops],
+        lesson=lesson,
+        user=AnonymousUser(),
+        make=lambda comment: shared_node(comment, lesson=lesson, comments_open=comments_open),
+    )
+    articles = articles_html(list(_all_nodes(threads)), lesson=lesson, request=request)
+    return {top.pk: "" for top in tops} | {node.id: _thread(node, articles) for node in threads}
+
+
+def thread_list_html(section, *, request, version: Version | None = None) -> str:
+    """The threads of ``section``'s page as the shared page shows them, at the site's content
+    ``version`` (read when not given: 1 query). 1 query when the cache holds every thread, 2
+    otherwise."""
+    lesson, comments_open = section.lesson, section.comments_open
+    size = max(1, int(comments_settings.COMMENTS_PER_PAGE))
+    tops, _page_ids = thread_tops(
+        lesson=lesson,
+        user=AnonymousUser(),
+        start=(section.number - 1) * size,
+        size=size,
+        marked=True,
+    )
+    version = version or site_version()
+    keys = {top.pk: _thread_key(top, comments_open=comments_open, version=version) for top in tops}
+    seconds = lessons_settings.PAGE_CACHE_SECONDS
+    found = page_cache().get_many(list(keys.values())) if seconds else {}
+    html = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [top for top in tops if top.pk not in html]
+    if missing:
+        fresh = _threads_render(
+            missing, lesson=lesson, comments_open=comments_open, request=request
+        )
+        if seconds:
+            page_cache().set_many({keys[pk]: thread for pk, thread in fresh.items()}, seconds)
+        html |= fresh
+    return mark_safe("".join(html[top.pk] for top in tops))  # noqa: S308 (rendered here)

@@ -25,7 +25,7 @@ def _user(context):
 def stream_comment_section(context):
     """The lesson's comment section as the context's ``user`` sees it (on shared pages, any
     visitor), on the page of threads the view chose (``comments_page``; see
-    ``selectors.comment_section``). 1 query; ``{% stream_comment_threads %}`` adds 2."""
+    ``selectors.comment_section``). 1 query; ``{% stream_comment_threads %}`` adds 1 or 2."""
     lesson, user = context["lesson"], _user(context)
     return selectors.comment_section(
         lesson=lesson, user=user, page=context.get("comments_page") or 1
@@ -34,9 +34,12 @@ def stream_comment_section(context):
 
 @register.simple_tag(takes_context=True)
 def stream_comment_threads(context, section):
-    """The section's threads as ``<li>`` items, as the shared page shows them, assembled from
-    each comment's cached article (see ``comments.threads``)."""
-    return thread_list_html(section, request=context.get("request"))
+    """The section's threads as ``<li>`` items, as the shared page shows them, each thread kept
+    rendered (see ``comments.threads``). 1 query when every thread is kept, 2 otherwise (and 1
+    more without the page's ``site_version`` in the context)."""
+    return thread_list_html(
+        section, request=context.get("request"), version=context.get("site_version")
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -1,11 +1,13 @@
 """Shared pages (lessons.caching): the same bytes for every viewer, standard HTTP caching, and
 a page cache whose key space is bounded by pages × languages × comment pages."""
 
+import re
+
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
-from comments.models import CommentStatus
+from comments.models import Comment, CommentStatus
 from lessons.models import Status
 from tests.comments.helpers import comments_bulk_create
 from tests.factories import (
@@ -240,3 +242,93 @@ def test_the_first_view_after_a_new_comment_renders_that_comment_only(
     response = Client().get(lesson.get_absolute_url())
     assert "one more" in response.content.decode()
     assert rendered == [1]
+
+
+@pytest.fixture
+def render_counts(monkeypatch):
+    """How many comment articles each rendering of threads drew."""
+    from comments import threads
+
+    rendered = []
+    original = threads._render_articles
+
+    def counting(nodes, **kwargs):
+        rendered.append(len(nodes))
+        return original(nodes, **kwargs)
+
+    monkeypatch.setattr(threads, "_render_articles", counting)
+    return rendered
+
+
+def test_a_reply_renders_its_own_thread_only(settings, page_entries, render_counts):
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 500}
+    lesson = LessonFactory(status=Status.PUBLISHED)
+    comments_bulk_create(lesson=lesson, total=200, threads=40)
+    assert Client().get(lesson.get_absolute_url()).status_code == 200
+    render_counts.clear()
+    parent = Comment.objects.filter(lesson=lesson, depth=1, status=CommentStatus.PUBLISHED)[0]
+
+    reply = CommentFactory(lesson=lesson, parent=parent, root=parent.root, depth=2, body="a reply")
+
+    html = Client().get(lesson.get_absolute_url()).content.decode()
+    assert f'id="comment-{reply.pk}"' in html
+    # that thread's comments (those it shows) are drawn again, none of the 39 others'
+    thread = [
+        parent.root_id,
+        *Comment.objects.filter(root_id=parent.root_id).values_list("pk", flat=True),
+    ]
+    shown = [pk for pk in thread if f'id="comment-{pk}"' in html]
+    assert render_counts == [len(shown)]
+    assert 1 < len(shown) < 20
+
+
+def test_every_kind_of_write_to_a_reply_shows_on_the_next_view(settings, page_entries):
+    # given a kept page whose thread has a published reply
+    lesson = LessonFactory(status=Status.PUBLISHED)
+    top = CommentFactory(lesson=lesson, body="the question")
+    reply = CommentFactory(lesson=lesson, parent=top, root=top, depth=1, body="first words")
+    assert "first words" in Client().get(lesson.get_absolute_url()).content.decode()
+
+    def shown():
+        return Client().get(lesson.get_absolute_url()).content.decode()
+
+    # a save that sets no edit time (as the admin's form may) shows its new text
+    reply.body = "second words"
+    reply.save(update_fields=["body"])
+    assert "second words" in shown() and "first words" not in shown()
+
+    # a status change through the services hides it (the thread keeps a placeholder or less)
+    from comments.services import comment_hide
+
+    comment_hide(comment=reply, user=StaffFactory())
+    assert "second words" not in shown()
+
+    # two saves of copies read before either (as two workers might) move it twice
+    a, b = Comment.objects.get(pk=reply.pk), Comment.objects.get(pk=reply.pk)
+    before = a.revision
+    a.status = CommentStatus.PUBLISHED
+    a.save(update_fields=["status"])
+    assert "second words" in shown()
+    b.body = "third words"
+    b.save(update_fields=["body"])
+    reply.refresh_from_db()
+    assert reply.revision == before + 2
+    assert "third words" in shown()
+
+
+def test_an_erased_authors_replies_lose_their_name_on_the_next_view(settings, page_entries):
+    # given a kept page with a reply by a learner who then erases their data (an update(),
+    # which sends no signal and saves no row one by one)
+    from comments.learner_data import comments_data_erase
+
+    settings.STREAM = {**settings.STREAM, "COMMENTS_ERASE_KEEPS_TEXT": False}
+    lesson = LessonFactory(status=Status.PUBLISHED)
+    learner = UserFactory(first_name="Zelda")
+    top = CommentFactory(lesson=lesson, body="the question")
+    CommentFactory(lesson=lesson, parent=top, root=top, depth=1, author=learner, body="mine")
+    assert "mine" in Client().get(lesson.get_absolute_url()).content.decode()
+
+    comments_data_erase(learner)
+
+    html = Client().get(lesson.get_absolute_url()).content.decode()
+    assert "mine" not in html
