@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from lessons.learner_data import lesson_summary
+from lessons.learner_data import lesson_titles_annotate, row_lesson_summary
 from lessons.versions import content_changed
 
 from .conf import comments_settings
@@ -39,20 +39,22 @@ def _reports_q(user) -> Q:
 
 def comments_data_export(user) -> dict:
     """The learner's comments-app rows. 6 queries."""
-    comments = Comment.objects.filter(author_id=user.pk).select_related("lesson__course")
+    comments = lesson_titles_annotate(
+        Comment.objects.filter(author_id=user.pk).select_related("lesson__course")
+    )
     flags = CommentFlag.objects.filter(user_id=user.pk).order_by("created_at", "id")
-    subscriptions = (
+    subscriptions = lesson_titles_annotate(
         ReplySubscription.objects.filter(user_id=user.pk)
         .select_related("lesson__course")
         .order_by("id")
     )
     settings_row = NotificationSettings.objects.filter(user_id=user.pk).first()
-    notifications = (
+    notifications = lesson_titles_annotate(
         Notification.objects.filter(recipient_id=user.pk)
         .select_related("lesson__course")
         .order_by("created_at", "id")
     )
-    reports = (
+    reports = lesson_titles_annotate(
         ProblemReport.objects.filter(_reports_q(user))
         .select_related("lesson__course")
         .order_by("created_at", "id")
@@ -61,7 +63,7 @@ def comments_data_export(user) -> dict:
         "comments": [
             {
                 "id": row.pk,
-                "lesson": lesson_summary(row.lesson),
+                "lesson": row_lesson_summary(row),
                 "parent": row.parent_id,
                 "status": row.status,
                 "body": row.body,
@@ -83,7 +85,7 @@ def comments_data_export(user) -> dict:
         "subscriptions": [
             {
                 "id": row.pk,
-                "lesson": lesson_summary(row.lesson),
+                "lesson": row_lesson_summary(row),
                 "active": row.active,
                 "updated_at": row.updated_at,
             }
@@ -96,7 +98,7 @@ def comments_data_export(user) -> dict:
             {
                 "id": row.pk,
                 "kind": row.kind,
-                "lesson": lesson_summary(row.lesson),
+                "lesson": row_lesson_summary(row),
                 "comment": row.comment_id,
                 "report": row.report_id,
                 "created_at": row.created_at,
@@ -107,7 +109,7 @@ def comments_data_export(user) -> dict:
         "reports": [
             {
                 "id": row.pk,
-                "lesson": lesson_summary(row.lesson),
+                "lesson": row_lesson_summary(row),
                 "lesson_revision": row.lesson_revision,
                 "section": row.section,
                 "kind": row.kind,

@@ -38,6 +38,8 @@ from django.db import transaction
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
+from .translations import related_translations_annotate, related_translations_attach
+
 # The export's format name and version: a change that removes or renames a key is a new
 # version (see docs/records.md, "A learner's own data").
 EXPORT_FORMAT = "stream-learner-data"
@@ -119,13 +121,33 @@ def learner_identity(user) -> dict:
 
 
 def lesson_summary(lesson) -> dict:
-    """How a part's rows name a lesson in the export (``lesson.course`` should be loaded)."""
+    """How a part's rows name a lesson in the export (``lesson.course`` should be loaded): the
+    lesson's and its course's titles as a reader in the active language sees them (the
+    lesson's variant, the course's translation, else the originals). Read the rows through
+    :func:`lesson_titles_annotate` and name them with :func:`row_lesson_summary`, and the
+    titles cost no query."""
     return {
         "id": lesson.pk,
         "uuid": lesson.uuid,
-        "title": lesson.title,
-        "course": lesson.course.title,
+        "title": lesson.title_in(),
+        "course": lesson.course.title_in(),
     }
+
+
+def lesson_titles_annotate(rows):
+    """``rows`` (a queryset of a model with a ``lesson`` foreign key, read with
+    ``select_related("lesson__course")``) with the lesson's and its course's titles in the
+    active language joined in, in the same query."""
+    rows = related_translations_annotate(rows, "lesson", fields=("title",))
+    return related_translations_annotate(rows, "lesson__course", fields=("title",))
+
+
+def row_lesson_summary(row) -> dict:
+    """:func:`lesson_summary` of ``row.lesson``, ``row`` read through
+    :func:`lesson_titles_annotate`."""
+    related_translations_attach(row, "lesson")
+    related_translations_attach(row, "lesson__course")
+    return lesson_summary(row.lesson)
 
 
 def learner_data_export(*, user) -> dict:

@@ -9,7 +9,7 @@ left to anonymise. Shared pages show no learner's progress, so no content versio
 from django.db import transaction
 from django.utils.translation import pgettext_lazy
 
-from lessons.learner_data import lesson_summary
+from lessons.learner_data import lesson_titles_annotate, row_lesson_summary
 
 from .models import AchievementAward, CompletionEvent, LearnerProfile, LessonCompletion, XPEntry
 
@@ -17,10 +17,12 @@ from .models import AchievementAward, CompletionEvent, LearnerProfile, LessonCom
 def progress_data_export(user) -> dict:
     """The learner's progress rows, oldest first. 5 queries."""
     profile = LearnerProfile.objects.filter(user_id=user.pk).first()
-    completions = LessonCompletion.objects.filter(learner_id=user.pk).select_related(
-        "lesson__course"
+    completions = lesson_titles_annotate(
+        LessonCompletion.objects.filter(learner_id=user.pk).select_related("lesson__course")
     )
-    events = CompletionEvent.objects.filter(learner_id=user.pk).select_related("lesson__course")
+    events = lesson_titles_annotate(
+        CompletionEvent.objects.filter(learner_id=user.pk).select_related("lesson__course")
+    )
     ledger = XPEntry.objects.filter(learner_id=user.pk)
     awards = AchievementAward.objects.filter(learner_id=user.pk).select_related("achievement")
     return {
@@ -35,7 +37,7 @@ def progress_data_export(user) -> dict:
         "completions": [
             {
                 "id": row.pk,
-                "lesson": lesson_summary(row.lesson),
+                "lesson": row_lesson_summary(row),
                 "completed_at": row.completed_at,
                 "xp": row.xp,
                 "recorded_at": row.recorded_at,
@@ -46,7 +48,7 @@ def progress_data_export(user) -> dict:
             {
                 "id": row.pk,
                 "event_id": row.event_id,
-                "lesson": lesson_summary(row.lesson),
+                "lesson": row_lesson_summary(row),
                 "completed_at": row.completed_at,
                 "processed_at": row.processed_at,
             }

@@ -205,3 +205,47 @@ def test_the_headers_links_name_the_learners_data(client, people):
     client.force_login(people.ada)
     nav = client.get(_url("stream_lessons_api:viewer"), {"lang": "en"}).json()["nav"]
     assert {"url": _url(PAGE), "label": "My data", "badge": None} in nav
+
+
+# --- In the page's language ---------------------------------------------------------------------
+
+
+def test_the_page_and_the_download_name_lessons_and_courses_in_the_pages_language(
+    client, people, django_assert_num_queries
+):
+    from comments.learner_data import comments_data_export
+    from lessons.models import CourseTranslation
+    from progress.learner_data import progress_data_export
+    from tests.factories import LessonVariantFactory
+
+    # given the first lesson in English too, and its course's English title
+    LessonVariantFactory(lesson=people.lessons[0], title="The private lesson")
+    CourseTranslation.objects.create(
+        course=people.lessons[0].course, language="en", title="Privacy, in English"
+    )
+    client.force_login(people.ada)
+
+    english_page = client.get(_url(PAGE)).content.decode()
+    english_data = json.loads(client.get(_url(DOWNLOAD)).content)
+    korean_data = json.loads(client.get("/me/data/stream-learner-data.json").content)
+
+    assert "The private lesson" in english_page and "Privacy, in English" in english_page
+    named = {
+        (row["lesson"]["title"], row["lesson"]["course"])
+        for row in english_data["parts"]["progress"]["completions"]
+    }
+    # the second lesson has no English variant: its own title
+    assert named == {
+        ("The private lesson", "Privacy, in English"),
+        ("Private lesson 2", "Privacy, in English"),
+    }
+    for kind in ("comments", "subscriptions", "notifications", "reports"):
+        titles = {row["lesson"]["title"] for row in english_data["parts"]["comments"][kind]}
+        assert "Private lesson 1" not in titles, kind
+    korean = korean_data["parts"]["progress"]["completions"][0]["lesson"]
+    assert (korean["title"], korean["course"]) == ("Private lesson 1", "Privacy course")
+    # the titles come in the parts' own queries (tests/test_learner_data.py pins them)
+    with django_assert_num_queries(5):
+        progress_data_export(people.ada)
+    with django_assert_num_queries(6):
+        comments_data_export(people.ada)
