@@ -6,6 +6,8 @@ The layout, one directory per course::
     DIR/<course-slug>/NN-<lesson-slug>.md YAML front matter between "---" lines, then Markdown
     DIR/<course-slug>/NN-<lesson-slug>.<language>.md  a language variant of that lesson
                                           (see ``lessons.lesson_variant_files``)
+    DIR/tags.yml                          tags' labels in other languages, when any has one
+                                          (see ``lessons.tag_files``)
 
 A lesson's front matter holds, in this order: uuid, course, position, slug, title, language
 (its original language, written only when it is not the site's LANGUAGE_CODE), status, tags,
@@ -186,13 +188,14 @@ class ImportReport:
     # "course-slug/lesson-slug" of lessons in the database that no file mentions.
     left_alone: list[str] = field(default_factory=list)
     variants: list[Change] = field(default_factory=list)  # language variant files
+    tag_labels: list[str] = field(default_factory=list)  # tags whose labels tags.yml changes
 
     def count(self, changes: list[Change], action: Action) -> int:
         return sum(1 for change in changes if change.action == action)
 
     @property
     def changed(self) -> bool:
-        return bool(self.tags_created) or any(
+        return bool(self.tags_created or self.tag_labels) or any(
             change.action != "unchanged"
             for change in [*self.courses, *self.lessons, *self.variants]
         )
@@ -219,6 +222,11 @@ class ImportReport:
             )
         if self.tags_created:
             lines.append(_("Tags created: %(tags)s") % {"tags": ", ".join(self.tags_created)})
+        if self.tag_labels:
+            lines.append(
+                _("Tags whose labels in other languages changed: %(tags)s")
+                % {"tags": ", ".join(self.tag_labels)}
+            )
         if self.left_alone:
             lines.append(
                 _("Left alone, in the database but not in the directory: %(lessons)s")
@@ -460,7 +468,8 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
                 )
             ]
         )
-    from .lesson_variant_files import variant_files  # it builds on this module
+    from .lesson_variant_files import variant_files  # they build on this module
+    from .tag_files import TAGS_FILE_NAME, tags_file_text
 
     before = set(_existing_content_files(directory))
     report = ExportReport(directory=directory)
@@ -482,6 +491,9 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
                 lesson=lesson, tags=tags[lesson.pk], requires=lesson_requires.get(lesson.pk, [])
             )
     files.update(variant_files())
+    tags_text = tags_file_text()
+    if tags_text is not None:
+        files[TAGS_FILE_NAME] = tags_text
     for relative, text in files.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -495,9 +507,11 @@ def lessons_export(*, directory: Path | str, force: bool = False) -> ExportRepor
 
 
 def _existing_content_files(directory: Path) -> list[str]:
+    from .tag_files import TAGS_FILE_NAME
+
     if not directory.is_dir():
         return []
-    found = []
+    found = [TAGS_FILE_NAME] if (directory / TAGS_FILE_NAME).is_file() else []
     for course_dir in directory.iterdir():
         if course_dir.is_dir() and not course_dir.name.startswith("."):
             for path in course_dir.iterdir():
@@ -1386,6 +1400,7 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
     is ever deleted. With ``dry_run`` the report says what would change and nothing is written.
     """
     from .lesson_variant_files import variant_files_read, variants_apply, variants_plan
+    from .tag_files import tag_labels_apply, tag_labels_plan, tags_file_read
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -1396,6 +1411,12 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
         _check_places(course_files, lesson_files, problems)
         course_plans = _plan_courses(course_files, problems)
         tags = _plan_tags(lesson_files, problems)
+        labels = tag_labels_plan(
+            tags_file_read(directory, problems),
+            tags,
+            problems,
+            used={name for lesson_file in lesson_files for name in lesson_file.tags},
+        )
         lesson_plans = _plan_lessons(lesson_files, course_plans, tags, problems)
         requirements = _plan_requirements(list(course_plans.values()), lesson_plans, problems)
         variants = variants_plan(variant_files_read(directory, problems), lesson_plans, problems)
@@ -1410,6 +1431,7 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
             courses=[plan.change for plan in ordered_courses],
             lessons=[plan.change for plan in ordered_lessons],
             tags_created=sorted(name for name, tag in tags.items() if tag.pk is None),
+            tag_labels=list(labels),
             left_alone=[
                 f"{lesson.course.slug}/{lesson.slug}"
                 for lesson in Lesson.objects.exclude(pk__in=matched)
@@ -1420,5 +1442,6 @@ def lessons_import(*, directory: Path | str, dry_run: bool = False) -> ImportRep
         )
         if not dry_run:
             _apply(ordered_courses, tags, ordered_lessons, requirements)
+            tag_labels_apply(labels)
             variants_apply(variants)
     return report

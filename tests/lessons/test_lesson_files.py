@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
+from django.utils.text import slugify
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -28,8 +29,10 @@ from lessons.models import (
     LessonVariant,
     Status,
     Tag,
+    TagTranslation,
 )
 from lessons.selectors import lesson_tags_in_order
+from lessons.tag_files import tag_labels
 from tests.factories import CourseFactory, LessonFactory, LessonLinkFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +84,10 @@ def catalogue():
     drafts = CourseFactory(slug="drafts", title="Drafts: work in progress", status=Status.DRAFT)
     names = ("dense", "llama", "families")
     tags = {name: TagFactory(name=name, slug=name) for name in names}
+    # labels in other languages (tags.yml): "dense" in English, "llama" in English and Korean
+    TagTranslation.objects.create(tag=tags["dense"], language="en", name="Dense models")
+    TagTranslation.objects.create(tag=tags["llama"], language="en", name="Llama: Meta's")
+    TagTranslation.objects.create(tag=tags["llama"], language="ko", name="라마")
     llama = LessonFactory(
         course=dense,
         position=2,
@@ -146,7 +153,7 @@ def snapshot():
             lesson.slug,
             lesson.title,
             lesson.status,
-            sorted(tag.name for tag in lesson.tags.all()),
+            sorted((tag.name, tag_labels([tag]).get(tag.name, {})) for tag in lesson.tags.all()),
             lesson.xp,
             lesson.reading_minutes_override,
             [(link.title, link.url) for link in lesson.links.all()],
@@ -268,6 +275,9 @@ def test_import_puts_back_a_mutated_database_in_the_same_rows(catalogue, tmp_pat
     llama.tags.set([Tag.objects.get(name="dense"), TagFactory(name="extra")])
     llama.links.filter(position=0).update(position=5)  # links now in the other order
     Course.objects.filter(slug="dense-families").update(summary="Changed")
+    TagTranslation.objects.filter(name="Dense models").update(name="Changed")
+    TagTranslation.objects.filter(name="라마").delete()
+    TagTranslation.objects.create(tag=Tag.objects.get(name="families"), language="en", name="x")
 
     # when
     report = lessons_import(directory=tmp_path / "first")
@@ -282,6 +292,7 @@ def test_import_puts_back_a_mutated_database_in_the_same_rows(catalogue, tmp_pat
         ("updated", ("summary",)),
         ("unchanged", ()),
     ]
+    assert report.tag_labels == ["dense", "families", "llama"]
     lessons_export(directory=tmp_path / "second")
     assert tree(tmp_path / "second") == tree(tmp_path / "first")
 
@@ -316,6 +327,12 @@ any_text = st.text(
     # the course's title and summary in English (or none)
     course_english=st.none()
     | st.tuples(any_text.filter(lambda text: 0 < len(text) <= 200), any_text),
+    # a tag of the lesson (or none), with its label in English (or none): tags.yml
+    tag=st.none()
+    | st.tuples(
+        any_text.filter(lambda text: len(text) <= 50 and slugify(text)),
+        st.none() | any_text.filter(lambda text: 0 < len(text) <= 50),
+    ),
 )
 # Found by this test: PyYAML ends a value kept with its trailing line breaks with the document
 # end marker "...", which ended course.yml and the front matter before their next entries.
@@ -331,6 +348,7 @@ any_text = st.text(
     variant=("\n\n", "x\n\n", "\n\n"),
     link_label="\n\n",
     course_english=("\n\n", "\n\u2028"),
+    tag=("\n\n1", "\n\n"),
 )
 def test_any_text_survives_the_round_trip(
     db,
@@ -345,6 +363,7 @@ def test_any_text_survives_the_round_trip(
     variant,
     link_label,
     course_english,
+    tag,
 ):
     # given
     wipe()
@@ -357,6 +376,11 @@ def test_any_text_survives_the_round_trip(
         course=course, slug="l", title=title, body=body, exercise=exercise, language=language
     )
     link = LessonLinkFactory(lesson=lesson, title=link_title, url="https://example.com/")
+    if tag is not None:
+        tag_name, tag_english = tag
+        lesson.tags.add(TagFactory(name=tag_name, slug=slugify(tag_name)))
+        if tag_english is not None:
+            TagTranslation.objects.create(tag=lesson.tags.get(), language="en", name=tag_english)
     if variant is not None:
         variant_title, variant_body, variant_exercise = variant
         LessonVariant.objects.create(
@@ -408,7 +432,12 @@ def test_export_writes_readable_deterministic_files(catalogue, tmp_path):
         "dense-families/course.yml",
         "drafts/10-later.md",
         "drafts/course.yml",
+        "tags.yml",
     ]
+    # tags by name, languages in order; a tag without labels is left out
+    assert (tmp_path / "tags.yml").read_text(encoding="utf-8") == (
+        "dense:\n  en: Dense models\nllama:\n  en: 'Llama: Meta''s'\n  ko: 라마\n"
+    )
     course = Course.objects.get(slug="dense-families")
     assert (tmp_path / "dense-families/course.yml").read_text(encoding="utf-8") == (
         f"uuid: {course.uuid}\n"
@@ -466,7 +495,7 @@ def test_export_refuses_a_non_empty_directory_unless_forced(catalogue, tmp_path)
         call_command("export_lessons", str(tmp_path), stdout=StringIO())
     out = StringIO()
     call_command("export_lessons", str(tmp_path / "out"), "--force", stdout=out)
-    assert "Files overwritten: 5." in out.getvalue()
+    assert "Files overwritten: 6." in out.getvalue()
     assert "dense-families/07-old-name.md" in out.getvalue()
     assert (tmp_path / "out/dense-families/07-old-name.md").read_text() == "stale"
 
@@ -592,6 +621,9 @@ def test_a_course_file_without_uuid_matches_its_course_by_slug(catalogue, tmp_pa
 LLAMA = "dense-families/02-llama.md"
 
 
+TAGS = "tags.yml"
+
+
 def _duplicate_uuid(root):
     text = (root / LLAMA).read_text(encoding="utf-8").replace("slug: llama", "slug: copy")
     (root / "dense-families/02-copy.md").write_text(text.replace("position: 2", "position: 2"))
@@ -713,6 +745,36 @@ BAD_FILES = {
         lambda root: (root / LLAMA).write_bytes(b"---\ntitle: \xff\n---\n"),
         LLAMA,
         "is not UTF-8",
+    ),
+    "tag label in a language the site lacks": (
+        lambda root: edit(root / TAGS, "  en: Dense models", "  fr: Dense models"),
+        TAGS,
+        "dense: “fr” is not one of this site's languages (ko, en).",
+    ),
+    "tag label too long": (
+        lambda root: edit(root / TAGS, "  en: Dense models", "  en: " + "x" * 51),
+        TAGS,
+        "dense.en name: Ensure this value has at most 50 characters (it has 51).",
+    ),
+    "tag label not text": (
+        lambda root: edit(root / TAGS, "  en: Dense models", "  en: [a, b]"),
+        TAGS,
+        "dense.en must be text, not [a, b].",
+    ),
+    "tag labels not a mapping": (
+        lambda root: edit(root / TAGS, "dense:\n  en: Dense models", "dense: Dense models"),
+        TAGS,
+        "dense must be a mapping of language codes to the tag's label, not Dense models.",
+    ),
+    "tag nobody has": (
+        lambda root: edit(root / TAGS, "dense:", "ghost:\n  en: Ghost\ndense:"),
+        TAGS,
+        "no lesson file names the tag 'ghost' and the site has no such tag.",
+    ),
+    "tags.yml not a mapping": (
+        lambda root: (root / TAGS).write_text("- dense\n", encoding="utf-8"),
+        TAGS,
+        "must be a YAML mapping of keys to values.",
     ),
 }
 
@@ -989,3 +1051,62 @@ def test_a_course_title_in_a_language_the_site_lacks_is_refused_with_the_file(tm
     assert "c/course.yml" in str(refused.value)
     assert "“fr” is not one of this site's languages" in str(refused.value)
     assert not Course.objects.exists()
+
+
+# --- Tags' labels in other languages (tags.yml) ------------------------------------------------
+
+
+def test_tags_yml_is_the_whole_truth_about_the_tags_the_directory_names(catalogue, tmp_path):
+    # given a tag no lesson carries, with a label, and one the files name only in tags.yml
+    loose = TagFactory(name="loose", slug="loose")
+    TagTranslation.objects.create(tag=loose, language="en", name="Loose")
+    TagFactory(name="spare", slug="spare")
+    lessons_export(directory=tmp_path)
+    assert "loose" not in (tmp_path / TAGS).read_text(encoding="utf-8")
+    # when "dense" is taken out of tags.yml and "spare" is given a label there
+    edit(tmp_path / TAGS, "dense:\n  en: Dense models\n", "spare:\n  ko: 여분\n")
+
+    output = run_import(tmp_path)
+
+    # then "dense" has no labels left, "spare" has its own, "loose" keeps its
+    assert "Tags whose labels in other languages changed: dense, spare" in output
+    assert tag_labels(Tag.objects.all()) == {
+        "llama": {"en": "Llama: Meta's", "ko": "라마"},
+        "loose": {"en": "Loose"},
+        "spare": {"ko": "여분"},
+    }
+
+
+def test_without_tags_yml_the_tags_the_files_name_lose_their_labels(catalogue, tmp_path):
+    # as a course.yml without translations leaves its course without them
+    lessons_export(directory=tmp_path)
+    (tmp_path / TAGS).unlink()
+
+    report = lessons_import(directory=tmp_path, dry_run=True)
+    assert report.tag_labels == ["dense", "llama"]
+    assert TagTranslation.objects.count() == 3  # a dry run writes nothing
+
+    lessons_import(directory=tmp_path)
+    assert not TagTranslation.objects.exists()
+
+
+def test_a_tag_refused_in_a_lesson_file_is_not_refused_again_in_tags_yml(catalogue, tmp_path):
+    lessons_export(directory=tmp_path)
+    edit(tmp_path / LLAMA, "tags: [dense, llama, families]", "tags: ['!!!']")
+    edit(tmp_path / TAGS, "dense:", "'!!!':\n  en: Bangs\ndense:")
+
+    with pytest.raises(LessonFilesError) as refused:
+        lessons_import(directory=tmp_path)
+
+    assert [problem.path for problem in refused.value.problems] == [LLAMA]
+
+
+def test_a_tag_created_by_the_import_gets_its_labels(catalogue, tmp_path):
+    lessons_export(directory=tmp_path)
+    edit(tmp_path / LLAMA, "tags: [dense, llama, families]", "tags: [dense, new tag]")
+    edit(tmp_path / TAGS, "dense:", "new tag:\n  en: New tag\ndense:")
+
+    report = lessons_import(directory=tmp_path)
+
+    assert report.tags_created == ["new tag"]
+    assert tag_labels(Tag.objects.filter(name="new tag")) == {"new tag": {"en": "New tag"}}
