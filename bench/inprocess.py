@@ -258,12 +258,35 @@ def first_views(manifest) -> dict:
         if comment.status != CommentStatus.PUBLISHED:
             raise RuntimeError(f"the bench's new comment is {comment.status}, not published")
         after.append(_timed_get(client, url))
+    # A reply in the lesson's largest thread, by the same learners: that whole thread is drawn
+    # again (threads are kept whole), the others reused.
+    largest = (
+        Comment.objects.filter(lesson=lesson, root__isnull=False, status=CommentStatus.PUBLISHED)
+        .values("root")
+        .annotate(n=Count("id"))
+        .order_by("-n", "root")
+        .values_list("root", "n")
+        .first()
+    )
+    root = Comment.objects.get(pk=largest[0])
+    after_reply = []
+    for number, author_id in enumerate(authors):
+        with uncapped:
+            comment_post(
+                lesson=lesson,
+                author=users[author_id],
+                body=f"Bench reply {number}.",
+                parent=root,
+            )
+        after_reply.append(_timed_get(client, url))
     return {
         "cold_ms": round(statistics.median(cold), 1),
         "cold_runs_ms": [round(ms, 1) for ms in cold],
         "hit_ms": round(statistics.median(hits), 2),
         "after_comment_ms": round(statistics.median(after), 1),
         "after_comment_runs_ms": [round(ms, 1) for ms in after],
+        "after_reply_ms": round(statistics.median(after_reply), 1),
+        "after_reply_thread": largest[1] + 1,
         "page_bytes": len(client.get(url).content),
     }
 

@@ -416,6 +416,12 @@ def searches_markdown(results: dict) -> list[str]:
     ]
 
 
+def _after_reply(found: dict) -> str:
+    if found.get("after_reply_ms") is None:
+        return "–"
+    return f"{_num(found['after_reply_ms'])} ({found['after_reply_thread']})"
+
+
 def first_views_markdown(results: dict) -> list[str]:
     rows = [
         [
@@ -423,6 +429,7 @@ def first_views_markdown(results: dict) -> list[str]:
             run["scale"],
             _num(run["first_views"]["cold_ms"]),
             _num(run["first_views"]["after_comment_ms"]),
+            _after_reply(run["first_views"]),
             _num(run["first_views"]["hit_ms"], 2),
             f"{run['first_views']['page_bytes']:,}",
         ]
@@ -434,9 +441,11 @@ def first_views_markdown(results: dict) -> list[str]:
     return [
         "### The 1,000-comment lesson's first views (in-process, ms)",
         "",
-        "A visitor's view through the test client, timed alone (medians of 3, 3 and 5): the "
-        "cold render with every cache emptied, the first view after a new comment (each "
-        "comment's kept article reused, the new one rendered), and a view of the kept page.",
+        "A visitor's view through the test client, timed alone (medians of 3, 3, 3 and 5): the "
+        "cold render with every cache emptied, the first view after a new comment (a thread of "
+        "its own: every other thread's kept HTML reused), the first view after a reply in the "
+        "largest thread (that thread drawn again; its size in brackets), and a view of the "
+        "kept page.",
         "",
         *_table(
             [
@@ -444,6 +453,7 @@ def first_views_markdown(results: dict) -> list[str]:
                 "scale",
                 "cold render",
                 "first view after a new comment",
+                "first view after a reply (thread)",
                 "kept page",
                 "bytes",
             ],

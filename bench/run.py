@@ -576,6 +576,8 @@ def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> d
         log(
             f"  1,000-comment lesson in-process: cold render {found['cold_ms']} ms, "
             f"first view after a new comment {found['after_comment_ms']} ms, "
+            f"after a reply in a thread of {found.get('after_reply_thread')} "
+            f"{found.get('after_reply_ms')} ms, "
             f"kept {found['hit_ms']} ms"
         )
     return run

@@ -5,14 +5,21 @@ signed-in learner who wrote and flagged nothing would see them (``ANY_LEARNER``:
 "Flag" links, no edit or delete). The viewer's own controls come from the viewer endpoint.
 
 Rendering a thousand comments costs far more than reading a page of top-level ones, and a new
-comment changes one thread. So each thread's HTML is kept in the page cache under a key made of
-everything it shows that can change: its top comment's row (id and revision) and its replies'
-marks (how many, the newest id, the sum of their revisions; see ``selectors.thread_tops``), the
-site's content version (authors' names, the lesson's own edits), whether replies are open, and
-the language, time zone and release. The page reads its top-level comments with those marks
-(1 query), takes the threads it holds from the cache (one ``get_many``) and reads and renders
-only the others (1 query more): after a new comment, that comment's thread. Nothing here is
-invalidated: a changed thread has a new key.
+comment changes one thread. So the page cache keeps, under keys made of what they show that can
+change:
+
+- each thread's HTML, by its top comment's id and revision and its replies' marks (how many,
+  the newest id, the sum of their revisions; see ``selectors.thread_tops``);
+- each comment's ``<article>``, by its id and revision (``Comment.revision``, moved on by every
+  save);
+- both also by what the whole page shares (:func:`_context_key`): the site's content version
+  (authors' names, the lesson's own edits), whether replies are open, the language, time zone
+  and release.
+
+The page reads its top-level comments with their marks (1 query) and takes the threads the
+cache holds (one ``get_many``); a thread it does not hold is read (1 query more) and assembled
+from the kept articles, rendering the comments not kept: after a new comment or reply, that one
+comment. Nothing here is invalidated: a changed thread or comment has a new key.
 """
 
 from __future__ import annotations
@@ -68,7 +75,7 @@ def _render_articles(nodes, *, lesson, request) -> list[str]:
 
 
 def articles_html(nodes, *, lesson, request) -> dict[int, str]:
-    """Each node's article by comment id (a posted comment, the viewer's pending ones)."""
+    """Each node's article by comment id, rendered now."""
     rendered = _render_articles(nodes, lesson=lesson, request=request)
     return {node.id: article for node, article in zip(nodes, rendered, strict=True)}
 
@@ -96,25 +103,39 @@ def _thread(node, articles) -> str:
     return thread_item(node.id, articles[node.id], replies)
 
 
-def _thread_key(top, *, comments_open: bool, version: Version) -> str:
+def _context_key(*, comments_open: bool, version: Version) -> str:
+    """What every kept thread and article of a page shares: the release, language and time
+    zone, the site's content version (authors' names, the lesson's edits) and whether replies
+    are open."""
     parts = (
         release(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         str(version),
         comments_open,
-        top.pk,
-        top.revision,
-        top.thread_size,
-        top.thread_last,
-        top.thread_revisions,
     )
-    return "stream:thread:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
-def _threads_render(tops, *, lesson, comments_open: bool, request) -> dict[int, str]:
+def _kept(keys: dict, make) -> dict:
+    """``{name: value}`` for ``keys`` (``{name: cache key}``): what the page cache holds, and
+    ``make(missing names)`` for the rest, kept."""
+    seconds = lessons_settings.PAGE_CACHE_SECONDS
+    found = page_cache().get_many(list(keys.values())) if seconds else {}
+    values = {name: found[key] for name, key in keys.items() if key in found}
+    missing = [name for name in keys if name not in values]
+    if missing:
+        fresh = make(missing)
+        if seconds:
+            page_cache().set_many({keys[name]: value for name, value in fresh.items()}, seconds)
+        values |= fresh
+    return values
+
+
+def _threads_render(tops, *, lesson, comments_open: bool, context_key: str, request):
     """The ``<li>`` of each of ``tops``' threads by top comment id ("" for a thread with
-    nothing left to show). 1 query."""
+    nothing left to show), from each comment's kept article where the cache holds it. 1
+    query."""
     threads = threads_of(
         tops,
         roots=[top.pk for top in tops],
@@ -122,7 +143,16 @@ def _threads_render(tops, *, lesson, comments_open: bool, request) -> dict[int, 
         user=AnonymousUser(),
         make=lambda comment: shared_node(comment, lesson=lesson, comments_open=comments_open),
     )
-    articles = articles_html(list(_all_nodes(threads)), lesson=lesson, request=request)
+    nodes = {node.id: node for node in _all_nodes(threads)}
+    articles = _kept(
+        {
+            pk: f"stream:comment:{context_key}:{pk}:{node.comment.revision}"
+            for pk, node in nodes.items()
+        },
+        lambda missing: articles_html(
+            [nodes[pk] for pk in missing], lesson=lesson, request=request
+        ),
+    )
     return {top.pk: "" for top in tops} | {node.id: _thread(node, articles) for node in threads}
 
 
@@ -139,17 +169,20 @@ def thread_list_html(section, *, request, version: Version | None = None) -> str
         size=size,
         marked=True,
     )
-    version = version or site_version()
-    keys = {top.pk: _thread_key(top, comments_open=comments_open, version=version) for top in tops}
-    seconds = lessons_settings.PAGE_CACHE_SECONDS
-    found = page_cache().get_many(list(keys.values())) if seconds else {}
-    html = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [top for top in tops if top.pk not in html]
-    if missing:
-        fresh = _threads_render(
-            missing, lesson=lesson, comments_open=comments_open, request=request
-        )
-        if seconds:
-            page_cache().set_many({keys[pk]: thread for pk, thread in fresh.items()}, seconds)
-        html |= fresh
-    return mark_safe("".join(html[top.pk] for top in tops))  # noqa: S308 (rendered here)
+    context_key = _context_key(comments_open=comments_open, version=version or site_version())
+    by_top = {top.pk: top for top in tops}
+    threads = _kept(
+        {
+            top.pk: f"stream:thread:{context_key}:{top.pk}:{top.revision}:{top.thread_size}:"
+            f"{top.thread_last}:{top.thread_revisions}"
+            for top in tops
+        },
+        lambda missing: _threads_render(
+            [by_top[pk] for pk in missing],
+            lesson=lesson,
+            comments_open=comments_open,
+            context_key=context_key,
+            request=request,
+        ),
+    )
+    return mark_safe("".join(threads[top.pk] for top in tops))  # noqa: S308 (rendered here)
