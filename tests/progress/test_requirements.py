@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from django.test import Client
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 from lessons.adapter import adapter_overrides
 from lessons.models import CourseRequirement, LessonRequirement
+from lessons.versions import content_changed
 from progress import services
-from progress.models import LessonCompletion
-from tests.factories import two_courses_three_lessons
+from progress.models import CompletionEvent, LessonCompletion
+from tests.factories import CourseFactory, LessonFactory, two_courses_three_lessons
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +156,84 @@ def test_a_lesson_completed_before_stays_completed_and_syncs_as_usual(client, le
 
     # then b is not locked for them: the report applies
     assert statuses(response) == [("applied", None)]
+
+
+def test_a_batch_is_read_again_and_again_each_event_applied_where_a_reading_finds_it_unlocked(
+    client, learner, path
+):
+    # given c (whose course requires Basics: a and b; b requires a), requirements older than
+    # the reports, reported twice on one day (in any time zone): the earlier report first,
+    # then b, the later report, and a
+    a, b, c = path
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    LessonRequirement.objects.update(created_at=long_ago)
+    CourseRequirement.objects.update(created_at=long_ago)
+    content_changed(site=True)
+    client.force_login(learner)
+    early = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    c_early, b_done, c_late, a_done = (
+        event(c, early),
+        event(b, early),
+        event(c, early + timedelta(hours=1)),
+        event(a, early),
+    )
+
+    response = sync(client, c_early, b_done, c_late, a_done)
+
+    # then the first reading applies a, the second b and then the later c (after b in the
+    # batch), the third the earlier c, which moves that day's report of c to its time
+    assert statuses(response) == [("applied", None)] * 4
+    log = CompletionEvent.objects.filter(learner=learner).order_by("pk")
+    assert [(row.lesson_id, str(row.event_id), row.completed_at) for row in log] == [
+        (a.pk, a_done["id"], early),
+        (b.pk, b_done["id"], early),
+        (c.pk, c_late["id"], early),
+    ]
+
+
+# --- A long path in one batch ------------------------------------------------------------------
+
+CHAIN = 200
+
+
+@pytest.fixture
+def chain():
+    """200 lessons, each requiring the one before: a path as long as a big sync batch."""
+    lessons = LessonFactory.create_batch(CHAIN, course=CourseFactory())
+    LessonRequirement.objects.bulk_create(
+        LessonRequirement(lesson=later, required_lesson=earlier)
+        for earlier, later in pairwise(lessons)
+    )
+    content_changed(site=True)
+    return lessons
+
+
+def completed_in_order(learner):
+    rows = LessonCompletion.objects.filter(learner=learner).order_by("pk")
+    return list(rows.values_list("lesson_id", flat=True))
+
+
+def test_a_long_path_reported_backwards_applies_whole_in_the_paths_order(learner, chain):
+    # when a learner's browser reports the 200 lessons of the path last first
+    events = [event(lesson) for lesson in reversed(chain)]
+    result = services.progress_sync(user=learner, events=events)
+
+    # then every one applies, and the completions are recorded in the path's order
+    assert [(r.status, r.reason) for r in result.results] == [("applied", "")] * CHAIN
+    assert completed_in_order(learner) == [lesson.pk for lesson in chain]
+
+
+def test_a_path_reported_backwards_with_a_gap_applies_up_to_the_gap(learner, chain):
+    # given the path reported last first, without its 100th lesson
+    gap = 99
+    events = [event(lesson) for lesson in reversed(chain) if lesson != chain[gap]]
+
+    result = services.progress_sync(user=learner, events=events)
+
+    # then what comes before the gap applies and what comes after it is locked
+    answers = [(r.status, r.reason) for r in reversed(result.results)]
+    assert answers == [("applied", "")] * gap + [("rejected", "locked")] * (CHAIN - gap - 1)
+    assert completed_in_order(learner) == [lesson.pk for lesson in chain[:gap]]
 
 
 # --- The service and the form without JavaScript -----------------------------------------------

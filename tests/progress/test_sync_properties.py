@@ -10,9 +10,17 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lessons.models import CourseRequirement, LessonRequirement
 from progress import services
-from progress.models import AchievementAward, LearnerProfile, LessonCompletion, XPEntry
+from progress.models import (
+    AchievementAward,
+    CompletionEvent,
+    LearnerProfile,
+    LessonCompletion,
+    XPEntry,
+)
 from tests.factories import (
+    LONG_AGO,
     AchievementFactory,
     CourseFactory,
     LessonFactory,
@@ -148,3 +156,108 @@ def test_any_split_duplication_order_and_batching_ends_as_the_union_applied_once
     # and every award exists once
     assert AchievementAward.objects.filter(learner=learner).count() == len(awards)
     assert XPEntry.objects.filter(learner=learner).count() == len(completions) + len(awards)
+
+
+# --- Prerequisites: a batch is read again and again ----------------------------------------------
+
+
+@st.composite
+def paths_and_batches(draw):
+    """Five lessons in two courses, each lesson possibly requiring an earlier one (most often
+    the one before) and the second course possibly the first (each requirement dated before
+    every report, or among them), and
+    a batch of reports of them within two hours on each of two days (so a lesson is often
+    reported more than once a day), some sent twice."""
+    minutes = st.builds(
+        lambda day, minute: day * 24 * 60 + minute, st.integers(0, 1), st.integers(0, 119)
+    )
+    requires = [
+        draw(st.one_of(st.just(index - 1), st.none(), st.integers(0, index - 1)))
+        for index in range(1, 5)
+    ]
+    since = st.one_of(st.none(), st.none(), minutes)  # None: long before the reports
+    lesson_since = [draw(since) for _ in requires]
+    course_since = draw(st.one_of(st.just("none"), since))
+    reports = draw(st.lists(st.tuples(st.integers(0, 4), minutes), max_size=12))
+    repeats = draw(st.lists(st.integers(0, max(len(reports) - 1, 0)), max_size=3))
+    order = draw(st.permutations([*range(len(reports)), *(r for r in repeats if reports)]))
+    return requires, lesson_since, course_since, reports, order
+
+
+def requirement_dated(minutes):
+    return LONG_AGO if minutes is None else T0 + timedelta(minutes=minutes, seconds=30)
+
+
+def one_by_one(user, events, now):
+    """Each event sent alone, the batch read in order again and again until a reading applies
+    nothing: the answers, in the batch's order."""
+    answers = [None] * len(events)
+    waiting = list(range(len(events)))
+    while waiting:
+        still = []
+        for index in waiting:
+            result = services.progress_sync(user=user, events=[events[index]], now=now).results[0]
+            if result.reason == services.LOCKED:
+                still.append(index)
+            else:
+                answers[index] = (result.status, result.reason)
+        if len(still) == len(waiting):
+            break
+        waiting = still
+    for index in waiting:
+        answers[index] = (services.REJECTED, services.LOCKED)
+    return answers
+
+
+def recorded(user):
+    """The learner's log and completions, in the order they were written."""
+    log = CompletionEvent.objects.filter(learner=user).order_by("pk")
+    completions = LessonCompletion.objects.filter(learner=user).order_by("pk")
+    return (
+        list(log.values_list("lesson_id", "event_id", "completed_at")),
+        list(completions.values_list("lesson_id", "completed_at")),
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(plan=paths_and_batches())
+def test_a_batch_answers_as_its_events_sent_alone_over_and_over_in_its_order(db, plan):
+    # given a path of lessons and a batch of reports in some order
+    requires, lesson_since, course_since, reports, order = plan
+    first, second = CourseFactory(), CourseFactory()
+    lessons = [LessonFactory(course=first if index < 3 else second) for index in range(5)]
+    for index, (required, minutes) in enumerate(zip(requires, lesson_since, strict=True)):
+        if required is not None:
+            LessonRequirement.objects.create(
+                lesson=lessons[index + 1],
+                required_lesson=lessons[required],
+                created_at=requirement_dated(minutes),
+            )
+    if course_since != "none":
+        CourseRequirement.objects.create(
+            course=second, required_course=first, created_at=requirement_dated(course_since)
+        )
+    events = [
+        {
+            "id": str(uuid.UUID(int=index + 1)),
+            "type": "lesson_completed",
+            "lesson": lessons[reports[index][0]].pk,
+            "at": (T0 + timedelta(minutes=reports[index][1])).isoformat(),
+        }
+        for index in order
+    ]
+    now = T0 + timedelta(days=3)
+    batch, alone = UserFactory(), UserFactory()
+
+    # when one learner's browser sends it in one batch and another's sends its events one by one,
+    # the batch over and over until nothing more applies
+    answers = services.progress_sync(user=batch, events=events, now=now).results
+
+    # then the batch answers each event as the reading one by one does, and records the same
+    # reports and completions in the same order
+    assert [(r.status, r.reason) for r in answers] == one_by_one(alone, events, now)
+    assert recorded(batch) == recorded(alone)
