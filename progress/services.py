@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import logging
 import operator
 import uuid
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -59,7 +61,14 @@ from .models import (
     XPEntry,
     time_zone_names,
 )
-from .rules import History, award_times, lesson_locked, local_date, requirements_unmet
+from .rules import (
+    History,
+    award_times,
+    lesson_locked,
+    lessons_still_required,
+    local_date,
+    requirements_unmet,
+)
 from .selectors import (
     LearnerState,
     LessonFact,
@@ -734,36 +743,98 @@ def progress_sync(
 def _events_apply(events, parsed, *, progress, hidden, now, conflicts) -> list[EventResult]:
     """Each event's answer, in order. Events for locked lessons wait until the batch's other
     events have unlocked them (so the batch's order does not matter); what stays locked is
-    ``rejected`` as ``locked``."""
+    ``rejected`` as ``locked``.
+
+    The batch is read in order, again and again until a reading applies nothing, and an event
+    is applied when a reading reaches it unlocked: that order decides which of a lesson's
+    reports on a day is kept, and the order completions are written in. Reading the whole batch
+    again costs O(n²) for a path of n lessons reported last first (each reading unlocks one
+    more), so a locked event is set aside with what it waits for (:class:`_Waiting`) and read
+    again once that is done, where the readings would reach it: later in this reading if it
+    comes after the event that unlocked it, in the next one if before."""
     needs_of = requirement_facts().by_lesson if parsed else {}
     results: list[EventResult | None] = [None] * len(events)
-    waiting = list(enumerate(zip(events, parsed, strict=True)))
-    while waiting:
-        locked = []
-        for index, (raw, event) in waiting:
-            if _event_locked(event, progress=progress, hidden=hidden, now=now, needs_of=needs_of):
-                locked.append((index, (raw, event)))
-            else:
-                results[index] = _event_apply(
-                    raw, event, progress=progress, hidden=hidden, now=now, conflicts=conflicts
-                )
-        if len(locked) == len(waiting):
-            break
-        waiting = locked
-    for index, (_raw, event) in waiting:
-        results[index] = EventResult(event.raw_id, REJECTED, LOCKED)
+    waiting = _Waiting()
+    unlocked: list[tuple[int, int]] = []  # (reading, index): a heap, in the readings' order
+
+    def read(reading: int, index: int) -> None:
+        event = parsed[index]
+        lacks = _event_lacks(event, progress=progress, hidden=hidden, now=now, needs_of=needs_of)
+        if lacks:
+            waiting.add(index, event, lacks)
+            return
+        results[index] = _event_apply(
+            events[index], event, progress=progress, hidden=hidden, now=now, conflicts=conflicts
+        )
+        for woken in waiting.unlocked_by(event, progress=progress):
+            heapq.heappush(unlocked, (reading if woken > index else reading + 1, woken))
+
+    for index in range(len(events)):
+        read(1, index)
+    while unlocked:
+        read(*heapq.heappop(unlocked))
+    for index in waiting.left():
+        results[index] = EventResult(parsed[index].raw_id, REJECTED, LOCKED)
     return results
 
 
-def _event_locked(event, *, progress, hidden, now, needs_of) -> bool:
-    """Whether ``event`` would apply but for its lesson's unmet prerequisites."""
+class _Waiting:
+    """A batch's locked events, each with what unlocks it: every lesson it lacks completed, or
+    else its own lesson completed or its id recorded by another of the batch's events (it is
+    then a duplicate or a conflict, answered as such)."""
+
+    def __init__(self):
+        self.lacks: dict[int, set[tuple]] = {}  # an event's index → the keys it lacks
+        self.own: dict[int, tuple[tuple, tuple]] = {}  # → the keys of its lesson and its id
+        self.watchers: dict[tuple, list[int]] = defaultdict(list)  # a key → indices on it
+
+    def add(self, index: int, event: ClientEvent, lessons) -> None:
+        self.lacks[index] = {("lesson", lesson) for lesson in lessons}
+        self.own[index] = (("lesson", event.lesson_id), ("event", event.id))
+        for key in (*self.lacks[index], *self.own[index]):
+            self.watchers[key].append(index)
+
+    def unlocked_by(self, event, *, progress) -> list[int]:
+        """The waiting events that ``event``, just answered, unlocked: by completing its lesson
+        or recording its id."""
+        if not isinstance(event, ClientEvent):
+            return []
+        keys = []
+        if event.lesson_id in progress.completions:
+            keys.append(("lesson", event.lesson_id))
+        if event.id in progress.seen:
+            keys.append(("event", event.id))
+        woken = []
+        for key in keys:
+            for index in self.watchers.pop(key, ()):
+                lacks = self.lacks.get(index)
+                if lacks is None:
+                    continue  # unlocked already
+                lacks.discard(key)
+                if not lacks or key in self.own[index]:
+                    del self.lacks[index]
+                    woken.append(index)
+        return woken
+
+    def left(self) -> list[int]:
+        return sorted(self.lacks)
+
+
+def _event_lacks(event, *, progress, hidden, now, needs_of) -> set[int]:
+    """The lessons ``event``'s lesson still requires, if it would apply but for them; empty
+    when it is not locked."""
     if not isinstance(event, ClientEvent) or event.id in progress.seen:
-        return False
+        return set()
     needs = needs_of.get(event.lesson_id)
     lesson = progress.lessons.get(event.lesson_id)
     if not needs or lesson is None or not lesson.published or event.lesson_id in hidden:
-        return False
-    return bool(completion_unmet(progress, lesson=lesson, at=event.at, needs=needs, now=now))
+        return set()
+    in_force = requirements_in_force(needs, at=event.at, lesson=lesson, now=now)
+    return lessons_still_required(
+        lesson_id=lesson.id,
+        requirements=[need.fact() for need in in_force],
+        completed=progress.completions,
+    )
 
 
 def _event_apply(raw, event, *, progress, hidden, now, conflicts: list) -> EventResult:

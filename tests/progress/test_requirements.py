@@ -16,7 +16,7 @@ from django.utils import timezone
 from lessons.adapter import adapter_overrides
 from lessons.models import CourseRequirement, LessonRequirement
 from lessons.versions import content_changed
-from progress import services
+from progress import rules, services
 from progress.models import CompletionEvent, LessonCompletion
 from tests.factories import CourseFactory, LessonFactory, two_courses_three_lessons
 
@@ -234,6 +234,27 @@ def test_a_path_reported_backwards_with_a_gap_applies_up_to_the_gap(learner, cha
     answers = [(r.status, r.reason) for r in reversed(result.results)]
     assert answers == [("applied", "")] * gap + [("rejected", "locked")] * (CHAIN - gap - 1)
     assert completed_in_order(learner) == [lesson.pk for lesson in chain[:gap]]
+
+
+def test_a_long_path_reported_backwards_judges_each_lock_at_most_twice(learner, chain, monkeypatch):
+    # given the lock rule, counted
+    judged = []
+    lesson_locked = rules.lesson_locked
+
+    def counted(**kwargs):
+        judged.append(kwargs["lesson_id"])
+        return lesson_locked(**kwargs)
+
+    for module in (rules, services):
+        monkeypatch.setattr(module, "lesson_locked", counted, raising=False)
+
+    # when the 200 lessons of the path are reported last first
+    services.progress_sync(user=learner, events=[event(lesson) for lesson in reversed(chain)])
+
+    # then each locked lesson is judged when it is read and once more when the lesson before it
+    # is completed: twice per lesson, not once per lesson completed before it (20,000 times)
+    assert len(judged) == 2 * (CHAIN - 1)
+    assert set(judged) == {lesson.pk for lesson in chain[1:]}
 
 
 # --- The service and the form without JavaScript -----------------------------------------------

@@ -10,6 +10,7 @@ from progress.rules import (
     History,
     Rule,
     award_times,
+    lessons_still_required,
     rule_describe,
     rule_params_clean,
     streak_current,
@@ -153,3 +154,15 @@ def test_the_current_streak_ends_today_or_yesterday():
     assert streak_current(activity=activity[:3], time_zone=SEOUL, now=T0 + 4 * DAY) == 0
     assert streak_current(activity=activity, time_zone=SEOUL, now=T0 + 4 * DAY) == 1
     assert streak_current(activity=[], time_zone=SEOUL, now=T0) == 0
+
+
+def test_a_locked_lesson_waits_for_every_lesson_its_unmet_requirements_lack():
+    needs = [{"lesson": 1}, {"course": 7, "lessons": [2, 3, 4]}, {"lesson": 5}]
+
+    def still(completed, lesson_id=9):
+        return lessons_still_required(lesson_id=lesson_id, requirements=needs, completed=completed)
+
+    assert still(set()) == {1, 2, 3, 4, 5}
+    assert still({1, 3}) == {2, 4, 5}
+    assert still({1, 2, 3, 4, 5}) == set()  # unlocked
+    assert still({9}) == set()  # a completed lesson is never locked
