@@ -29,6 +29,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from .models import Course, CourseRequirement, Lesson, LessonRequirement, Status
+from .translations import (
+    active_language,
+    related_translations_annotate,
+    related_translations_attach,
+)
 from .versions import Version, site_memo
 
 LESSON, COURSE = "lesson", "course"
@@ -214,7 +219,7 @@ def _facts_compute() -> RequirementFacts:
             return Need(
                 LESSON,
                 lesson.pk,
-                lesson.title,
+                lesson.title_in(),
                 lesson.slug,
                 course_slug=lesson.course.slug,
                 since=row.created_at,
@@ -224,7 +229,7 @@ def _facts_compute() -> RequirementFacts:
         return Need(
             COURSE,
             course.pk,
-            course.title,
+            course.title_in(),
             course.slug,
             lessons=tuple(course_lessons[course.pk]),
             since=row.created_at,
@@ -235,7 +240,13 @@ def _facts_compute() -> RequirementFacts:
         rows = model.objects.select_related("required_lesson__course", "required_course").order_by(
             owner, "position", "id"
         )
+        # What is required is named in the active language, in the same query.
+        for through in ("required_lesson", "required_course"):
+            rows = related_translations_annotate(rows, through, fields=("title",))
         for row in rows:
+            related_translations_attach(
+                row, "required_lesson" if row.required_lesson_id else "required_course"
+            )
             item = need(row)
             if item is not None:
                 found[getattr(row, owner)].append(item)
@@ -261,10 +272,17 @@ def _facts_compute() -> RequirementFacts:
 
 
 def requirement_facts(*, version: Version | None = None) -> RequirementFacts:
-    """Every published lesson's and course's requirements, kept under the site's content
-    version (``versions.site_memo``; requirement rows bump it): no query on a hit when
-    ``version`` is given (1 without), 3 on a miss, whatever the catalogue's size."""
-    return site_memo(name="lessons:requirements", compute=_facts_compute, version=version)
+    """Every published lesson's and course's requirements, what they require named in the
+    active language (a lesson's variant's title, a course's translated title), kept under the
+    site's content version and that language (``versions.site_memo``; requirement rows bump
+    it): no query on a hit when ``version`` is given (1 without), 3 on a miss, whatever the
+    catalogue's size."""
+    return site_memo(
+        name="lessons:requirements",
+        parts=(active_language(),),
+        compute=_facts_compute,
+        version=version,
+    )
 
 
 # --- Whether a viewer met them (progress fills this) ------------------------------------------

@@ -38,16 +38,16 @@ def event(lesson, at=T0, **extra):
 
 def catalogue_cached(language=None):
     """Put what a sync reads of the catalogue in the page cache, as any earlier request does:
-    a page in the language the answer is in (the figures name the levels in it; the active
-    one unless given)."""
+    a page in the language the answer is in (the figures name the levels in it, the
+    requirements what they require; the active one unless given)."""
     from lessons.requirements import requirement_facts
     from progress.models import Achievement
     from progress.selectors import course_lesson_ids, rules_cached, site_figures
 
     with translation.override(language or translation.get_language()):
         site_figures()
+        requirement_facts()
     course_lesson_ids()
-    requirement_facts()
     rules_cached(Achievement.objects.filter(active=True).order_by("position", "id"))
 
 

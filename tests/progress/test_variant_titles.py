@@ -11,8 +11,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from lessons.models import CourseTranslation, LessonRequirement
 from progress import services
-from tests.factories import LessonVariantFactory
+from tests.factories import CourseFactory, LessonFactory, LessonVariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +91,24 @@ def test_the_titles_cost_no_query(signed_in, lessons):
     # then they cost the same: the variants' titles come in the lessons' query
     after = (queries(Client(), "/en/progress/facts.json"), queries(signed_in, complete))
     assert after == before
+
+
+def test_requirements_are_named_in_the_pages_language(signed_in, lessons):
+    # given "b2" requiring a lesson with an English variant and "b3" a course with an English
+    # title
+    prep = CourseFactory(slug="prep", title="준비 과정")
+    CourseTranslation.objects.create(course=prep, language="en", title="Getting ready")
+    first = LessonFactory(course=prep, slug="p1", title="준비 운동")
+    LessonVariantFactory(lesson=first, title="Warming up")
+    LessonRequirement.objects.create(lesson=lessons[1], required_lesson=first)
+    LessonRequirement.objects.create(lesson=lessons[2], required_course=prep)
+
+    # then the lesson page says what it builds on in its language
+    english_page = signed_in.get("/en/courses/basics/b2/").content.decode()
+    korean = signed_in.get("/courses/basics/b2/").content.decode()
+    assert "Lesson “Warming up”" in english_page and "준비 운동" not in english_page
+    assert "준비 운동" in korean and "Warming up" not in korean
+    # and the locked lesson's "Mark as complete" page what unlocks it
+    locked = signed_in.get(f"/en/me/progress/lessons/{lessons[2].pk}/complete/")
+    assert locked.status_code == 200
+    assert "Every lesson of the course “Getting ready”" in locked.content.decode()
