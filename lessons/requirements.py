@@ -287,15 +287,22 @@ def requirement_facts(*, version: Version | None = None) -> RequirementFacts:
 
 # --- Whether a viewer met them (progress fills this) ------------------------------------------
 
-# (user, needs) -> the needs that user has not met. Without progress installed nobody
-# completes anything, and requirements lock nothing.
+# (user, needs) -> the needs that user has not met; (user, facts) -> the lessons locked for
+# that user. Without progress installed nobody completes anything, and requirements lock
+# nothing.
 _unmet_reader: list[Callable[..., list[Need]]] = []
+_locked_reader: list[Callable[..., set[int]]] = []
 
 
-def requirements_unmet_register(reader: Callable[..., list[Need]]) -> None:
+def requirements_unmet_register(
+    reader: Callable[..., list[Need]], *, locked: Callable[..., set[int]] | None = None
+) -> None:
     """Name the function that says which of a lesson's needs a user has not met, called as
-    ``reader(user=..., lesson_id=..., needs=...)``. Progress registers its own in ``ready()``."""
+    ``reader(user=..., lesson_id=..., needs=...)``, and the one that says which lessons are
+    locked for a user, ``locked(user=..., facts=...)`` (a :class:`RequirementFacts`), in a
+    constant number of queries. Progress registers its own in ``ready()``."""
     _unmet_reader[:] = [reader]
+    _locked_reader[:] = [locked] if locked is not None else []
 
 
 def requirements_unmet(*, user, lesson_id: int, needs: Sequence[Need]) -> list[Need]:
@@ -304,3 +311,11 @@ def requirements_unmet(*, user, lesson_id: int, needs: Sequence[Need]) -> list[N
     if not needs or not _unmet_reader:
         return []
     return _unmet_reader[0](user=user, lesson_id=lesson_id, needs=needs)
+
+
+def lessons_locked(*, user, facts: RequirementFacts) -> set[int]:
+    """The published lessons ``user`` has not met the requirements of (``facts``); none when
+    nothing reads progress."""
+    if not facts.by_lesson or not _locked_reader:
+        return set()
+    return _locked_reader[0](user=user, facts=facts)

@@ -42,6 +42,7 @@ first. :func:`search_lessons` keeps its signature.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import unicodedata
@@ -53,26 +54,34 @@ from operator import or_
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import (
+    BooleanField,
     Case,
     ExpressionWrapper,
-    F,
     FloatField,
-    Func,
     IntegerField,
+    OuterRef,
     Q,
-    TextField,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .conf import lessons_settings
 from .models import Lesson
+from .requirements import lessons_locked, requirement_facts
 from .selectors import lessons_visible
-from .translations import related_translations_annotate, related_translations_attach
+from .translations import (
+    active_language,
+    content_languages,
+    related_translations_annotate,
+    related_translations_attach,
+    translations_annotate,
+)
 
 # --- The text a lesson is searched by --------------------------------------------------------
 
@@ -211,10 +220,19 @@ def snippet_html(text: str, terms, *, length: int | None = None) -> SafeString:
 # --- The indexes -----------------------------------------------------------------------------
 
 FTS_TABLE = "stream_lessons_search"
+VARIANT_FTS_TABLE = "stream_lessons_variant_search"
 
 
 def _quote(connection, name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _searched_models():
+    """The models whose rows are search documents, with their SQLite FTS table: lessons (their
+    original text) and their language variants."""
+    from .models import LessonVariant
+
+    return ((Lesson, FTS_TABLE), (LessonVariant, VARIANT_FTS_TABLE))
 
 
 @cache
@@ -228,11 +246,11 @@ def sqlite_fts_available() -> bool:
     return True
 
 
-def _sqlite_index_statements(connection) -> list[tuple[str, str]]:
-    """(name, SQL) of the FTS table and of the triggers that keep it in step. Only table names
-    are formatted in."""
-    fts = _quote(connection, FTS_TABLE)
-    lessons = _quote(connection, Lesson._meta.db_table)
+def _sqlite_index_statements(connection, model, fts_name: str) -> list[tuple[str, str]]:
+    """(name, SQL) of ``model``'s FTS table and of the triggers that keep it in step. Only
+    table names are formatted in."""
+    fts = _quote(connection, fts_name)
+    table = _quote(connection, model._meta.db_table)
     insert = (
         f"INSERT INTO {fts}(rowid, title, search_text)"  # noqa: S608
         " VALUES (new.id, new.title, new.search_text);"
@@ -243,94 +261,218 @@ def _sqlite_index_statements(connection) -> list[tuple[str, str]]:
     )
     return [
         (
-            FTS_TABLE,
+            fts_name,
             f"CREATE VIRTUAL TABLE {fts} USING fts5(title, search_text,"
-            f" content={lessons}, content_rowid='id', tokenize='trigram')",
+            f" content={table}, content_rowid='id', tokenize='trigram')",
         ),
         (
-            f"{FTS_TABLE}_ai",
-            f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON {lessons} BEGIN {insert} END",
+            f"{fts_name}_ai",
+            f"CREATE TRIGGER {fts_name}_ai AFTER INSERT ON {table} BEGIN {insert} END",
         ),
         (
-            f"{FTS_TABLE}_ad",
-            f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON {lessons} BEGIN {delete} END",
+            f"{fts_name}_ad",
+            f"CREATE TRIGGER {fts_name}_ad AFTER DELETE ON {table} BEGIN {delete} END",
         ),
         (
-            f"{FTS_TABLE}_au",
+            f"{fts_name}_au",
             # Only when the text changed: publishing changes who may see, not the index.
-            f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF title, search_text ON {lessons}"
+            f"CREATE TRIGGER {fts_name}_au AFTER UPDATE OF title, search_text ON {table}"
             " WHEN old.title IS NOT new.title OR old.search_text IS NOT new.search_text"
             f" BEGIN {delete} {insert} END",
         ),
     ]
 
 
-def sqlite_index_ensure(connection) -> bool:
-    """Create what is missing of the SQLite index (the FTS table, its triggers) and, if anything
-    was, fill it from the lesson table. Run by the migration that adds search and after every
-    ``migrate`` (Django rebuilds a SQLite table to alter it, which drops its triggers). Answers
-    whether the index is there; nothing happens on other databases or without FTS5."""
+def sqlite_index_ensure(connection, *, variants: bool = True) -> bool:
+    """Create what is missing of the SQLite index (the FTS tables of lessons and, with
+    ``variants``, of their language variants, and their triggers) and fill each table that
+    was. Run by the migrations that add search and variants' search, and after every
+    ``migrate`` (Django rebuilds a SQLite table to alter it, which drops its triggers).
+    Answers whether the index is there; nothing happens on other databases or without FTS5."""
     if connection.vendor != "sqlite" or not sqlite_fts_available():
         return False
-    statements = _sqlite_index_statements(connection)
+    searched = _searched_models() if variants else _searched_models()[:1]
     with connection.cursor() as cursor:
-        names = [name for name, _sql in statements]
-        marks = ", ".join(["%s"] * len(names))
-        cursor.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", names)  # noqa: S608
-        present = {row[0] for row in cursor.fetchall()}
-        missing = [sql for name, sql in statements if name not in present]
-        for sql in missing:
-            cursor.execute(sql)
-        if missing:
-            fts = _quote(connection, FTS_TABLE)
-            cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
+        for model, fts_name in searched:
+            statements = _sqlite_index_statements(connection, model, fts_name)
+            names = [name for name, _sql in statements]
+            marks = ", ".join(["%s"] * len(names))
+            cursor.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", names)  # noqa: S608
+            present = {row[0] for row in cursor.fetchall()}
+            missing = [sql for name, sql in statements if name not in present]
+            for sql in missing:
+                cursor.execute(sql)
+            if missing:
+                fts = _quote(connection, fts_name)
+                cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
     return True
 
 
 def search_index_after_migrate(sender, *, using, **kwargs) -> None:
     """``post_migrate``: put back the SQLite index's triggers if a migration rebuilt the lesson
-    table (see :func:`sqlite_index_ensure`)."""
+    or variant table (see :func:`sqlite_index_ensure`); on PostgreSQL, make the full-text
+    indexes the settings call for (:func:`postgres_stem_indexes_ensure`)."""
     connection = connections[using]
-    table = Lesson._meta.db_table
-    if connection.vendor != "sqlite" or table not in connection.introspection.table_names():
+    if connection.vendor not in {"sqlite", "postgresql"}:
         return
+    tables = connection.introspection.table_names()
+    searched = []
     with connection.cursor() as cursor:
-        columns = {
-            column.name for column in connection.introspection.get_table_description(cursor, table)
-        }
-    if "search_text" in columns:  # migrated back before search: nothing to keep in step
-        sqlite_index_ensure(connection)
+        for model, _fts in _searched_models():
+            table = model._meta.db_table
+            columns = (
+                {c.name for c in connection.introspection.get_table_description(cursor, table)}
+                if table in tables
+                else set()
+            )
+            searched.append("search_text" in columns)
+    if not searched[0]:  # migrated back before search: nothing to keep in step
+        return
+    if connection.vendor == "sqlite":
+        sqlite_index_ensure(connection, variants=searched[1])
+    elif all(searched):
+        postgres_stem_indexes_ensure(connection)
 
 
-def sqlite_index_drop(connection) -> None:
-    """Drop the SQLite index (the migration's reverse)."""
+def sqlite_index_drop(connection, *, lessons: bool = True) -> None:
+    """Drop the SQLite index of variants and, with ``lessons``, of lessons (the migrations'
+    reverses)."""
     if connection.vendor != "sqlite":
         return
+    searched = _searched_models() if lessons else _searched_models()[1:]
     with connection.cursor() as cursor:
-        for name, _sql in reversed(_sqlite_index_statements(connection)):
-            kind = "TABLE" if name == FTS_TABLE else "TRIGGER"
-            cursor.execute(f"DROP {kind} IF EXISTS {_quote(connection, name)}")
+        for model, fts_name in searched:
+            for name, _sql in reversed(_sqlite_index_statements(connection, model, fts_name)):
+                kind = "TABLE" if name == fts_name else "TRIGGER"
+                cursor.execute(f"DROP {kind} IF EXISTS {_quote(connection, name)}")
+
+
+# PostgreSQL: an index of words. A document's words are its title and text lower-cased and
+# split at spaces, each word once; a long word is kept as overlapping pieces of WORD_PIECE
+# characters, every WORD_STEP, so that any part of it up to WORD_STEP + 1 characters is inside
+# one piece (and index keys stay far below GIN's limit of a third of a page).
+WORD_PIECE, WORD_STEP = 64, 32
+WORDS_FUNCTION = "stream_search_words"
+WORDS_TABLE = "stream_lessons_search_word"
+WORDS_TRIGGER_FUNCTION = "stream_search_words_keep"
+
+
+def _postgres_words_statements(connection) -> tuple[list[str], list[str]]:
+    """(create, drop) SQL of the word index: the function that cuts a document into words, the
+    table of every word seen (with a trigram index: the terms' parts are looked up there), the
+    triggers that add a lesson's or variant's words to it on every insert and change of title
+    or text, whoever writes, and a GIN index of each table's words. Only names are formatted."""
+    words = _quote(connection, WORDS_TABLE)
+    create = [
+        f"CREATE OR REPLACE FUNCTION {WORDS_FUNCTION}(document text) RETURNS text[]"  # noqa: S608
+        # COST: cutting a text is dear, so the planner reads the index rather than cut each row.
+        " LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 10000 AS $$"
+        f" SELECT coalesce(array_agg(DISTINCT substr(word, piece, {WORD_PIECE})), '{{}}')"
+        " FROM regexp_split_to_table(lower(document), '\\s+') AS word,"
+        f" generate_series(1, greatest(length(word) - {WORD_STEP}, 1), {WORD_STEP}) AS piece"
+        " WHERE word <> '' $$",
+        # to_tsvector with a cost that tells the planner to prefer its index (plpgsql: never
+        # inlined, so the cost stays).
+        f"CREATE OR REPLACE FUNCTION {STEMS_FUNCTION}(config regconfig, document text)"
+        " RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 10000 AS $$"
+        " BEGIN RETURN to_tsvector(config, document); END $$",
+        f"CREATE TABLE IF NOT EXISTS {words} (word text PRIMARY KEY)",
+        # fastupdate off: GIN's list of pending entries, until a vacuum, is read on every search
+        # and makes the planner shun the index; writes of lessons are rare.
+        f"CREATE INDEX IF NOT EXISTS {WORDS_TABLE}_trgm ON {words}"
+        " USING gin (word gin_trgm_ops) WITH (fastupdate = off)",
+        # Sorted, so that two writers add shared words in the same order (no deadlock).
+        f"CREATE OR REPLACE FUNCTION {WORDS_TRIGGER_FUNCTION}() RETURNS trigger"  # noqa: S608
+        " LANGUAGE plpgsql AS $$ BEGIN"
+        f" INSERT INTO {words} (word) SELECT word FROM"
+        f" unnest({WORDS_FUNCTION}(NEW.title || ' ' || NEW.search_text)) AS word"
+        " ORDER BY word ON CONFLICT DO NOTHING; RETURN NULL; END $$",
+    ]
+    drop = [
+        f"DROP TABLE IF EXISTS {words}",
+        f"DROP FUNCTION IF EXISTS {WORDS_TRIGGER_FUNCTION}() CASCADE",
+    ]
+    for model, _fts in _searched_models():
+        table = _quote(connection, model._meta.db_table)
+        name = f"{model._meta.db_table}_words"
+        create += [
+            f"CREATE OR REPLACE TRIGGER {name} AFTER INSERT OR UPDATE OF title, search_text"
+            f" ON {table} FOR EACH ROW EXECUTE FUNCTION {WORDS_TRIGGER_FUNCTION}()",
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table}"
+            f" USING gin ({WORDS_FUNCTION}(title || ' ' || search_text)) WITH (fastupdate = off)",
+            f"INSERT INTO {words} (word) SELECT DISTINCT unnest("  # noqa: S608
+            f"{WORDS_FUNCTION}(title || ' ' || search_text)) FROM {table} ON CONFLICT DO NOTHING",
+        ]
+        drop.insert(0, f"DROP INDEX IF EXISTS {name}")
+    drop.append(f"DROP FUNCTION IF EXISTS {WORDS_FUNCTION}(text)")
+    drop.append(f"DROP FUNCTION IF EXISTS {STEMS_FUNCTION}(regconfig, text) CASCADE")
+    return create, drop
+
+
+def postgres_words_create(connection) -> None:
+    """Create the word index (``pg_trgm`` must exist) and fill it; run by a migration."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for sql in _postgres_words_statements(connection)[0]:
+                cursor.execute(sql)
+
+
+def postgres_words_drop(connection) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for sql in _postgres_words_statements(connection)[1]:
+                cursor.execute(sql)
+
+
+STEM_INDEX_PREFIX = "stream_search_stem_"
+STEMS_FUNCTION = "stream_search_stems"
+
+
+def _postgres_stem_indexes(connection) -> dict[str, str]:
+    """Name → SQL of the full-text index of each searched table for each stemming
+    configuration of the site's languages (partial: the rows in those languages). The name
+    ends in a digest of the SQL, so an index whose settings changed is a new one."""
+    wanted = {}
+    for config, languages in _stemming_configs():
+        for model, _fts in _searched_models():
+            sql = (
+                f" ON {_quote(connection, model._meta.db_table)} USING gin"
+                f" ({STEMS_FUNCTION}({config}, title || ' ' || search_text))"
+                f" WITH (fastupdate = off) WHERE language IN ({languages})"
+            )
+            digest = hashlib.sha256(sql.encode()).hexdigest()[:10]
+            name = f"{STEM_INDEX_PREFIX}{model._meta.model_name}_{digest}"
+            wanted[name] = f"CREATE INDEX IF NOT EXISTS {_quote(connection, name)}{sql}"
+    return wanted
+
+
+def postgres_stem_indexes_ensure(connection) -> None:
+    """Create the full-text indexes that stemming searches (``SEARCH_POSTGRES_CONFIGS`` for the
+    site's languages) and drop those of configurations no longer named: run after every
+    ``migrate``, since the settings, not a migration, say which there are."""
+    wanted = _postgres_stem_indexes(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure(%s)", [f"{STEMS_FUNCTION}(regconfig, text)"])
+        if cursor.fetchone()[0] is None:  # migrated back before the word index
+            return
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s",
+            [connection.ops.prep_for_like_query(STEM_INDEX_PREFIX) + "%"],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        for name in sorted(present - wanted.keys()):
+            cursor.execute(f"DROP INDEX IF EXISTS {_quote(connection, name)}")
+        for name, sql in wanted.items():
+            if name not in present:
+                cursor.execute(sql)
 
 
 POSTGRES_INDEX = "stream_lesson_search_trgm"
 
 
-def search_document():
-    """A lesson's title and text in one value (a term has no spaces, so it never spans the
-    space between them): what PostgreSQL matches terms in, with one trigram index on it. Both
-    columns are NOT NULL, so the SQL is plain concatenation, the same in the index."""
-    return Func(
-        F("title"),
-        F("search_text"),
-        template="(%(expressions)s)",
-        arg_joiner=" || ' ' || ",
-        output_field=TextField(),
-    )
-
-
 def postgres_index_create(connection) -> None:
-    """The trigram index PostgreSQL's matching uses (``pg_trgm`` must exist): on the very
-    expression ``icontains`` compares, UPPER(document) LIKE UPPER('%term%')."""
+    """The trigram index on lessons' ``UPPER(title || ' ' || search_text)`` that search used
+    before the word index (migration 0008 makes it, 0011 drops it)."""
     if connection.vendor != "postgresql":
         return
     lessons = _quote(connection, Lesson._meta.db_table)
@@ -354,17 +496,33 @@ def _contains(term: str) -> Q:
     return Q(title__icontains=term) | Q(search_text__icontains=term)
 
 
+def _variants():
+    from .models import LessonVariant
+
+    return LessonVariant.objects.all()
+
+
 class BasicSearch:
     """``icontains`` on title and text: any database, no index."""
 
     name = "basic"
 
-    def matching(self, lessons, terms):
-        """``lessons`` narrowed to those containing every term, with ``search_rank`` (higher is
-        better) annotated."""
+    def found(self, lessons, terms) -> Q:
+        """Lessons with a document (their original text, or a language variant) whose title
+        and text contain every term."""
+        return Q(pk__in=self.documents(Lesson.objects.all(), terms).values("pk")) | Q(
+            pk__in=self.documents(_variants(), terms).values("lesson_id")
+        )
+
+    def documents(self, rows, terms):
+        """``rows`` (lessons or variants) whose title and text contain every term."""
         for term in terms:
-            lessons = lessons.filter(_contains(term))
-        return lessons.annotate(search_rank=Value(0.0, output_field=FloatField()))
+            rows = rows.filter(_contains(term))
+        return rows
+
+    def rank(self, lessons, terms):
+        """``search_rank``: higher is better."""
+        return Value(0.0, output_field=FloatField())
 
 
 class SqliteSearch(BasicSearch):
@@ -372,40 +530,143 @@ class SqliteSearch(BasicSearch):
 
     name = "sqlite"
 
-    def matching(self, lessons, terms):
-        short = [term for term in terms if len(term) < 3]
-        indexed = [term for term in terms if len(term) >= 3]
-        lessons = super().matching(lessons, short)
-        if not indexed:
-            return lessons
-        connection = connections[lessons.db]
-        fts = _quote(connection, FTS_TABLE)
-        table = _quote(connection, Lesson._meta.db_table)
+    @staticmethod
+    def _match(terms) -> str:
         # Each term a phrase ("" escapes a quote inside one): never an FTS5 syntax error.
-        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in indexed)
+        return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+    def documents(self, rows, terms):
+        indexed = [term for term in terms if len(term) >= 3]
+        # Terms under three characters: a trigram index cannot look them up.
+        rows = super().documents(rows, [term for term in terms if len(term) < 3])
+        if not indexed:
+            return rows
+        connection = connections[rows.db]
+        fts = _quote(connection, dict(_searched_models())[rows.model])
         # Only table names are formatted in; the query is a parameter.
-        ids = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])  # noqa: S608, S611
-        # Every hit's bm25 in one pass over the index: the scores are materialised once
-        # (SQLite indexes them itself) and each hit looks its own up. Looked up with
-        # "MATCH ... AND rowid = id", FTS5 read the term's whole list again for every hit
-        # (4 s for a term in 3,200 lessons, against 10 ms).
+        ids = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [self._match(indexed)])  # noqa: S608, S611
+        return rows.filter(pk__in=ids)
+
+    def rank(self, lessons, terms):
+        """The better ``bm25`` of the lesson's original and of its variants (titles weighted 10
+        to 1), 0 for a document found by short terms alone. Every hit's score comes from one
+        pass over each index: the scores are materialised once (SQLite indexes them itself)
+        and each hit looks its own up. Looked up with "MATCH ... AND rowid = id", FTS5 read the
+        term's whole list again for every hit (4 s for a term in 3,200 lessons, against 10 ms).
+        """
+        indexed = [term for term in terms if len(term) >= 3]
+        if not indexed:
+            return super().rank(lessons, terms)
+        connection = connections[lessons.db]
+        table = _quote(connection, Lesson._meta.db_table)
         materialized = "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
-        rank = RawSQL(  # noqa: S611
-            f"WITH scores AS {materialized}(SELECT rowid AS id, -bm25({fts}, 10.0, 1.0)"  # noqa: S608
-            f" AS score FROM {fts} WHERE {fts} MATCH %s)"
-            f" SELECT score FROM scores WHERE scores.id = {table}.id",
-            [match],
-            output_field=FloatField(),
-        )
-        return lessons.filter(pk__in=ids).annotate(search_rank=rank)
+        scores = []
+        for model, fts_name in _searched_models():
+            fts = _quote(connection, fts_name)
+            scored = (
+                f"SELECT rowid AS id, -bm25({fts}, 10.0, 1.0) AS score"  # noqa: S608
+                f" FROM {fts} WHERE {fts} MATCH %s"
+            )
+            if model is not Lesson:  # a lesson's best variant
+                variants = _quote(connection, model._meta.db_table)
+                # LIMIT -1: SQLite must not flatten the subquery into the join, where bm25
+                # cannot run.
+                scored = (
+                    f"SELECT v.lesson_id AS id, max(s.score) AS score FROM ({scored} LIMIT -1)"  # noqa: S608
+                    f" AS s JOIN {variants} AS v ON v.id = s.id GROUP BY v.lesson_id"
+                )
+            score = RawSQL(  # noqa: S611
+                f"WITH scores AS {materialized}({scored})"  # noqa: S608
+                f" SELECT score FROM scores WHERE scores.id = {table}.id",
+                [self._match(indexed)],
+                output_field=FloatField(),
+            )
+            scores.append(Coalesce(score, 0.0))
+        return Greatest(*scores)
 
 
 class PostgresSearch(BasicSearch):
-    """Full-text search with trigram matching (see the module's docstring)."""
+    """A word index, full-text search for stemming languages, and the title's relevance (see
+    the module's docstring)."""
 
     name = "postgresql"
 
-    def matching(self, lessons, terms):
+    def found(self, lessons, terms) -> Q:
+        """Lessons with a document that has every term: their ids in one array, which the
+        lesson table's primary key reads (a bitmap scan of the hits, no join per hit). A
+        single term is tested on the lesson table itself, ORed with the ids its variants
+        found: one bitmap scan of the hits, without collecting their ids first."""
+        connection = connections[lessons.db]
+        table = _quote(connection, Lesson._meta.db_table)
+        variants, params = self._documents_sql(connection, _variants().model, terms)
+        in_variants = f"{table}.id = ANY(ARRAY({variants}))"
+        if len(terms) == 1 and len(terms[0]) <= WORD_STEP:
+            arms = self._term_arms(connection, table, terms[0])
+            sql = " OR ".join([*(f"({arm})" for arm, _values in arms), in_variants])
+            params = [*(value for _arm, values in arms for value in values), *params]
+        else:
+            lessons_sql, lessons_params = self._documents_sql(connection, Lesson, terms)
+            sql = f"{table}.id = ANY(ARRAY(({lessons_sql}) UNION ({variants})))"
+            params = [*lessons_params, *params]
+        return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
+
+    def documents(self, rows, terms):
+        connection = connections[rows.db]
+        sql, params = self._documents_sql(connection, rows.model, terms, key="id")
+        return rows.filter(pk__in=RawSQL(sql, params))  # noqa: S611
+
+    @staticmethod
+    def _term_arms(connection, alias: str, term: str) -> list[tuple[str, list]]:
+        """Conditions (SQL, parameters) on the rows of ``alias`` (lessons or variants), one of
+        which holds when a row's title or text contains ``term``: one of its words contains it
+        (the word index; such words come from the table of words, through its trigram index),
+        or the full-text search of its language finds it (its index,
+        ``SEARCH_POSTGRES_CONFIGS``). Each has one indexed test."""
+        words = _quote(connection, WORDS_TABLE)
+        document = f"{alias}.title || ' ' || {alias}.search_text"
+        part = term[:WORD_STEP]
+        arm = (
+            f"{WORDS_FUNCTION}({document})"  # noqa: S608
+            f" && ARRAY(SELECT word FROM {words} WHERE word LIKE lower(%s))"
+        )
+        values = [f"%{connection.ops.prep_for_like_query(part)}%"]
+        if part != term:  # longer than a word piece is sure to hold: check the document
+            arm += f" AND UPPER({document}) LIKE UPPER(%s)"
+            values.append(f"%{connection.ops.prep_for_like_query(term)}%")
+        arms = [(arm, values)]
+        for config, languages in _stemming_configs():
+            arms.append(
+                (
+                    f"{alias}.language IN ({languages}) AND {STEMS_FUNCTION}({config},"
+                    f" {document}) @@ plainto_tsquery({config}, %s)",
+                    [term],
+                )
+            )
+        return arms
+
+    @classmethod
+    def _documents_sql(cls, connection, model, terms, key: str | None = None) -> tuple[str, list]:
+        """SQL (and its parameters) of the lesson ids (or ``key``) of ``model``'s rows (lessons
+        or variants) whose title and text contain every term: per term, the rows each of its
+        conditions finds (:meth:`_term_arms`); then the rows every term found. Each SELECT
+        has one condition: ANDed on one row, the planner may test one on each row the other
+        found, cutting every hit's text into words (seconds)."""
+        table = _quote(connection, model._meta.db_table)
+        key = key or ("id" if model is Lesson else "lesson_id")
+        per_term, params = [], []
+        for term in terms:
+            selects = []
+            for arm, values in cls._term_arms(connection, table, term):
+                selects.append(f"SELECT {key} FROM {table} WHERE {arm}")  # noqa: S608
+                params += values
+            per_term.append("(" + " UNION ".join(selects) + ")")
+        return " INTERSECT ".join(per_term), params
+
+    def rank(self, lessons, terms):
+        """The title's relevance, for hits with a term in a title (``search_in_title``), which
+        it orders; text-only hits follow in catalogue order. Ranking by the text too built
+        every hit's text vector at query time (seconds at 1,000s of hits), and even the title's
+        costs per hit."""
         from django.contrib.postgres.search import (
             SearchQuery,
             SearchRank,
@@ -414,33 +675,40 @@ class PostgresSearch(BasicSearch):
         )
 
         config = postgres_config()
-        lessons = lessons.alias(
-            search_vector=SearchVector("title", weight="A", config=config)
-            + SearchVector("search_text", weight="B", config=config),
-            search_document=search_document(),
-        )
         queries = [SearchQuery(term, config=config, search_type="plain") for term in terms]
-        for term, query in zip(terms, queries, strict=True):
-            # Without stemming ("simple") a full-text match is a substring match already, and
-            # leaving it out lets the trigram index answer the ILIKEs alone.
-            stemmed = Q(search_vector=query) if config != "simple" else Q()
-            lessons = lessons.filter(stemmed | Q(search_document__icontains=term))
-        # Relevance from the title alone: cheap whatever the number of hits. Ranking by the
-        # text too built every hit's text vector at query time (seconds at 1,000s of hits).
         title_vector = SearchVector("title", weight="A", config=config)
         rank = SearchRank(title_vector, reduce(or_, queries)) + TrigramWordSimilarity(
             " ".join(terms), "title"
         )
-        return lessons.annotate(search_rank=rank)
+        return Case(When(search_in_title__gt=0, then=rank), default=0.0, output_field=FloatField())
 
 
 def postgres_config(language: str | None = None) -> str:
-    """The text-search configuration for ``language`` (the lessons' language,
-    ``LANGUAGE_CODE``, by default): ``SEARCH_POSTGRES_CONFIGS`` by code, then by its primary
-    subtag (``en-us`` → ``en``), else ``simple`` (no stemming, as for Korean)."""
+    """The text-search configuration for ``language`` (``LANGUAGE_CODE`` by default):
+    ``SEARCH_POSTGRES_CONFIGS`` by code, then by its primary subtag (``en-us`` → ``en``), else
+    ``simple`` (no stemming, as for Korean)."""
     language = (language or settings.LANGUAGE_CODE).lower()
     configs = lessons_settings.SEARCH_POSTGRES_CONFIGS
     return configs.get(language) or configs.get(language.split("-")[0]) or "simple"
+
+
+def _stemming_configs() -> list[tuple[str, str]]:
+    """The configurations other than ``simple`` of the site's languages, each with the
+    languages it is for, as SQL literals (``'english'::regconfig``, ``'en', 'en-gb'``): documents
+    in those languages are also searched by full text. Written into the SQL of indexes and
+    queries alike, so that the planner matches them; a name that is not a plain identifier, or
+    a language code that is not letters, digits and dashes, is left out."""
+    languages = {settings.LANGUAGE_CODE, *(code for code, _name in content_languages())}
+    by_config: dict[str, list[str]] = {}
+    for language in sorted(languages):
+        config = postgres_config(language)
+        plain = re.fullmatch(r"[A-Za-z_][\w.]*", config) and re.fullmatch(r"[\w-]+", language)
+        if config != "simple" and plain:
+            by_config.setdefault(config, []).append(language)
+    return [
+        (f"'{config}'::regconfig", ", ".join(f"'{code}'" for code in codes))
+        for config, codes in sorted(by_config.items())
+    ]
 
 
 def search_backend(using: str | None = None) -> BasicSearch:
@@ -458,28 +726,74 @@ def search_backend(using: str | None = None) -> BasicSearch:
 
 @dataclass
 class SearchHit:
-    """One lesson found: the lesson (its ``course`` loaded), its title and a snippet of its text
-    with the terms in ``<mark>`` (escaped HTML)."""
+    """One lesson found: the lesson (its ``course`` loaded; its ``title`` the one shown), its
+    title and a snippet of its text with the terms in ``<mark>`` (escaped HTML), ``language``:
+    the language of that title and text when it is not the page's (else ``""``), and
+    ``locked``: its text is kept from this viewer (``REQUIREMENTS_HIDE_LOCKED``), so the
+    snippet is a note saying so."""
 
     lesson: Lesson
     title_html: SafeString
     snippet_html: SafeString
+    language: str = ""
+    locked: bool = False
 
     @property
     def course(self):
         return self.lesson.course
 
 
+def _contains_every(text: str, terms) -> bool:
+    folded = text.casefold()
+    return all(term.casefold() in folded for term in terms)
+
+
+def _shown_text(lesson, terms) -> tuple[str, str, str]:
+    """(language, title, text) of the document a hit shows: the page's language's (its variant,
+    or the original) when it contains every term, else the original when it does, else a
+    variant that does (the page query reads one), else the page's language's (found by a
+    stemmed word)."""
+    page = (lesson.language, lesson.title, lesson.search_text)
+    original = page
+    if lesson.__dict__.get("translated_title") is not None:
+        page = (lesson.translation_language, lesson.translated_title, lesson.translated_search_text)
+    for language, title, text in (page, original):
+        if _contains_every(f"{title} {text}", terms):
+            return language, title, text
+    if lesson.found_language is not None:
+        return lesson.found_language, lesson.found_title, lesson.found_text
+    return page
+
+
+LOCKED_NOTE = _("This lesson opens once you have completed what it builds on.")
+
+
 class LessonSearch:
     """The lessons a search found, in rank order, for Django's ``Paginator`` and DRF's
     pagination: ``count()`` is 1 query, a slice is 1 query and gives :class:`SearchHit`\\ s."""
 
-    def __init__(self, lessons, terms: tuple[str, ...]):
+    def __init__(self, lessons, terms: tuple[str, ...], *, variants, locked=frozenset()):
         self.lessons = lessons
         self.terms = terms
+        self.variants = variants  # the variants that contain every term
+        self.locked = locked
+        self.counted: int | None = None
+
+    # Hits counted at most: beyond, the page says "more than 1,000" and offers no more pages.
+    count_limit = 1000
 
     def count(self) -> int:
-        return self.lessons.count()
+        """How many lessons were found, up to ``count_limit`` (``more`` says whether there were
+        more): the count stops there, so a term in most lessons costs no more to count than a
+        thousand hits, and pages beyond are not offered."""
+        if self.counted is None:
+            self.counted = self.lessons.order_by()[: self.count_limit + 1].count()
+        return min(self.counted, self.count_limit)
+
+    @property
+    def more(self) -> bool:
+        """Whether more than ``count_limit`` lessons were found."""
+        return self.count() < self.counted
 
     def __len__(self) -> int:
         return self.count()
@@ -487,17 +801,36 @@ class LessonSearch:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        # The course's title in the page's language comes in the same query.
-        lessons = related_translations_annotate(self.lessons, "course")[index]
+        # The course's title in the page's language comes in the same query, and a variant
+        # that has every term, for a lesson found through it alone (e.g. in English, on the
+        # Korean page). Read only for the page's rows.
+        found = self.variants.filter(lesson=OuterRef("pk")).order_by("language")
+        lessons = related_translations_annotate(self.lessons, "course").annotate(
+            **{
+                f"found_{name}": Subquery(found.values(field)[:1])
+                for name, field in (
+                    ("language", "language"),
+                    ("title", "title"),
+                    ("text", "search_text"),
+                )
+            }
+        )[index]
         return [
-            SearchHit(
-                lesson=lesson,
-                title_html=title_html(lesson.title, self.terms),
-                snippet_html=snippet_html(lesson.search_text, self.terms),
-            )
-            for lesson in lessons
-            if related_translations_attach(lesson, "course")
+            self._hit(lesson) for lesson in lessons if related_translations_attach(lesson, "course")
         ]
+
+    def _hit(self, lesson) -> SearchHit:
+        language, title, text = _shown_text(lesson, self.terms)
+        lesson.title = title
+        lesson.shown_language = language  # a lesson showing a variant refuses to be saved
+        locked = lesson.pk in self.locked
+        return SearchHit(
+            lesson=lesson,
+            title_html=title_html(title, self.terms),
+            snippet_html=escape(LOCKED_NOTE) if locked else snippet_html(text, self.terms),
+            language="" if language == active_language() else language,
+            locked=locked,
+        )
 
 
 _HIT_FIELDS = (
@@ -505,6 +838,7 @@ _HIT_FIELDS = (
     "uuid",
     "slug",
     "title",
+    "language",
     "status",
     "position",
     "search_text",
@@ -518,26 +852,64 @@ _HIT_FIELDS = (
 )
 
 
+def _in_a_title(terms) -> Q:
+    """Lessons with every term in one of their titles (the original's or a variant's)."""
+    variants = _variants()
+    in_title = Q()
+    for term in terms:
+        in_title &= Q(title__icontains=term)
+        variants = variants.filter(title__icontains=term)
+    return in_title | Q(pk__in=variants.values("lesson_id"))
+
+
+def _locked_for(user) -> frozenset[int]:
+    """The lessons whose text is kept from ``user`` (``REQUIREMENTS_HIDE_LOCKED``; none when
+    it is off)."""
+    if not lessons_settings.REQUIREMENTS_HIDE_LOCKED:
+        return frozenset()
+    return frozenset(lessons_locked(user=user, facts=requirement_facts()))
+
+
 def search_lessons(*, query: str, user) -> LessonSearch:
     """The lessons ``user`` may open (``selectors.lessons_visible``: published lessons of
-    published courses, the adapter's ``lessons_for_user``; staff find drafts too) whose title
-    or text contains every term of ``query``, best first (see the module's docstring).
+    published courses, the adapter's ``lessons_for_user``; staff find drafts too) with a
+    document, their original text or a language variant, whose title or text contains every
+    term of ``query``; best first (see the module's docstring). A lesson whose text is kept from
+    ``user`` (``REQUIREMENTS_HIDE_LOCKED``) is found by its titles alone.
 
     Raises :class:`SearchQueryError` for an empty or too long query. Counting the hits is 1
-    query and reading a page of them 1 more, whatever the number of lessons or terms.
+    query and reading a page of them 1 more, whatever the number of lessons or terms (with
+    ``REQUIREMENTS_HIDE_LOCKED``, reading who is locked out adds the site version and a
+    learner's completions).
     """
     terms = search_query_terms(query)
     lessons = lessons_visible(user=user)
-    lessons = search_backend(lessons.db).matching(lessons, terms)
+    backend = search_backend(lessons.db)
+    found = backend.found(lessons, terms)
+    locked = _locked_for(user)
+    if locked:
+        found = (found & ~Q(pk__in=locked)) | (Q(pk__in=locked) & _in_a_title(terms))
+    # The variant in the page's language: its title counts as a title, and hits show it.
+    lessons = translations_annotate(lessons.filter(found), fields=("title", "search_text"))
     in_title = sum(
-        (Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in terms),
+        (
+            Case(
+                When(Q(title__icontains=term) | Q(translated_title__icontains=term), then=1),
+                default=0,
+            )
+            for term in terms
+        ),
         start=Value(0),
     )
     lessons = (
         lessons.annotate(search_in_title=ExpressionWrapper(in_title, output_field=IntegerField()))
+        .annotate(search_rank=backend.rank(lessons, terms))
         .only(*_HIT_FIELDS)
         .order_by(
             "-search_in_title", "-search_rank", "course__position", "course_id", "position", "id"
         )
     )
-    return LessonSearch(lessons, terms)
+    variants = backend.documents(_variants(), terms)
+    if locked:
+        variants = variants.exclude(lesson__in=locked)
+    return LessonSearch(lessons, terms, variants=variants, locked=locked)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.views.decorators.http import require_safe
 
 from . import selectors
@@ -163,7 +164,13 @@ def search(request):
             status = 400 if problem.code == "too_long" else 200
         else:
             paginator = Paginator(found, lessons_settings.SEARCH_RESULTS_PER_PAGE)
-            context.update(terms=found.terms, page=paginator.get_page(request.GET.get("page")))
+            page = paginator.get_page(request.GET.get("page"))
+            context.update(
+                terms=found.terms,
+                page=page,
+                more=found.more,
+                count_limit=number_format(found.count_limit, force_grouping=True),
+            )
     response = render_page(
         request, "stream/lessons/search.html", context, page_path=request.path, shared=False
     )

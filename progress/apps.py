@@ -65,9 +65,9 @@ class ProgressConfig(AppConfig):
         # Whether a viewer met a lesson's prerequisites (lessons.requirements asks).
         from lessons.requirements import requirements_unmet_register
 
-        from .selectors import requirements_unmet_for
+        from .selectors import lessons_locked_for, requirements_unmet_for
 
-        requirements_unmet_register(requirements_unmet_for)
+        requirements_unmet_register(requirements_unmet_for, locked=lessons_locked_for)
 
         from . import learner_data
 

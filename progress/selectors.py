@@ -752,6 +752,20 @@ def requirements_unmet_for(*, user, lesson_id: int, needs=None) -> list:
     return [need for need, fact in zip(needs, facts, strict=True) if fact in unmet]
 
 
+def lessons_locked_for(*, user, facts) -> set[int]:
+    """The lessons of ``facts`` (``lessons.requirements.RequirementFacts``) locked for ``user``
+    now, as :func:`requirements_unmet_for` judges each. 1 query for a learner (their
+    completions), none for a visitor, whatever the number of lessons."""
+    completed = published_completions(user=user) if is_learner(user) else {}
+    return {
+        lesson_id
+        for lesson_id, needs in facts.by_lesson.items()
+        if lesson_locked(
+            lesson_id=lesson_id, requirements=[need.fact() for need in needs], completed=completed
+        )
+    }
+
+
 # --- Learner pages and the admin ---------------------------------------------------------------
 
 

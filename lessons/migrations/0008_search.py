@@ -27,7 +27,7 @@ def fill_search_text(apps, schema_editor):
 def index_create(apps, schema_editor):
     from lessons.search import postgres_index_create, sqlite_index_ensure
 
-    sqlite_index_ensure(schema_editor.connection)
+    sqlite_index_ensure(schema_editor.connection, variants=False)
     postgres_index_create(schema_editor.connection)
 
 
