@@ -34,14 +34,12 @@ class CommentsConfig(AppConfig):
 
         from .models import Comment, CommentSettings
         from .selectors import comment_page_count
-        from .viewer import comments_rows, comments_values, comments_viewer_part
+        from .viewer import comments_rows, comments_viewer_part
 
         bump_on_save(Comment, lesson_of=lambda comment: comment.lesson_id)
         bump_on_save(CommentSettings, lesson_of=lambda row: row.lesson_id)
         page_param_register("comments_page", pages=comment_page_count)
-        viewer_part_register(
-            "comments", comments_viewer_part, values=comments_values, rows=comments_rows
-        )
+        viewer_part_register("comments", comments_viewer_part, rows=comments_rows)
 
         from . import learner_data
 

@@ -99,8 +99,19 @@ def _shown_top_q(user) -> Q:
     return _visible_q(user) | Q(Exists(readable_reply))
 
 
+def comments_open_pick(*, lesson: bool | None, course: bool | None) -> bool:
+    """Whether comments are open, from the lesson's own ``CommentSettings`` row and its
+    course's (``None``: no row): the lesson's wins; with neither, they are open. (The same rule
+    as :func:`_comments_open_subquery`, for rows read apart.)"""
+    for value in (lesson, course):
+        if value is not None:
+            return bool(value)
+    return True
+
+
 def _comments_open_subquery(lesson_ref="pk", course_ref="course_id"):
-    # The lesson's own row wins over its course's row; with neither, comments are open.
+    # The lesson's own row wins over its course's row; with neither, comments are open (the
+    # same rule as comments_open_pick).
     rows = CommentSettings.objects.filter(
         Q(lesson=OuterRef(lesson_ref)) | Q(course=OuterRef(course_ref))
     ).order_by(F("lesson_id").asc(nulls_last=True))

@@ -1,49 +1,56 @@
 """The comments part of the viewer endpoint (``lessons.viewer``): what the shared lesson page
 cannot show about its viewer."""
 
-from django.db.models import CharField, DateTimeField, Exists, F, Subquery, Value
+from django.db.models import Count, F, IntegerField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lessons.models import Lesson
-from lessons.viewer import nav_item
+from lessons.viewer import nav_item, viewer_row
 
 from . import rules, selectors
-from .models import Comment, CommentFlag, CommentStatus, Notification, ReplySubscription
-from .selectors import _comments_open_subquery, _count_subquery, _notifications_visible_q
+from .models import (
+    Comment,
+    CommentFlag,
+    CommentSettings,
+    CommentStatus,
+    Notification,
+    ReplySubscription,
+)
+from .selectors import _notifications_visible_q
 from .threads import articles_html, thread_item
 
 
-def comments_values(*, user, lesson_id) -> dict:
-    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).filter(
-        _notifications_visible_q(user)
+def comments_rows(*, user, lesson):
+    """The viewer's unread notifications (a count); with ``lesson``: their 🔔 on it, the
+    comment settings of the lesson and its course, their own comments (id, status, time) and
+    the ones they flagged."""
+    unread = (
+        Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+        .filter(_notifications_visible_q(user))
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
     )
-    values = {"comments_unread": _count_subquery(unread, by="recipient")}
-    if lesson_id is not None:
-        subscription = ReplySubscription.objects.filter(
-            lesson_id=lesson_id, user_id=user.pk, active=True
-        )
-        is_open = Lesson.objects.filter(pk=lesson_id).annotate(o=_comments_open_subquery())
-        values["comments_subscribed"] = Exists(subscription)
-        values["comments_open"] = Subquery(is_open.values("o")[:1])
-    return values
-
-
-def comments_rows(*, user, lesson_id):
-    """The viewer's own comments on the lesson (id, status, time) and the ones they flagged."""
-    if lesson_id is None:
-        return []
-    own = Comment.objects.filter(lesson_id=lesson_id, author_id=user.pk).values_list(
-        Value("comments:own", output_field=CharField()), F("pk"), F("status"), F("created_at")
-    )
-    flagged = CommentFlag.objects.filter(user_id=user.pk, comment__lesson_id=lesson_id).values_list(
-        Value("comments:flag", output_field=CharField()),
-        F("comment_id"),
-        Value("", output_field=CharField()),
-        Value(None, output_field=DateTimeField()),
-    )
-    return [own, flagged]
+    rows = [viewer_row(unread, "comments:unread", F("n"))]
+    if lesson is None:
+        return rows
+    subscription = ReplySubscription.objects.filter(lesson=lesson, user_id=user.pk, active=True)
+    is_open = Cast(F("comments_open"), IntegerField())
+    own = Comment.objects.filter(lesson=lesson, author_id=user.pk)
+    flagged = CommentFlag.objects.filter(user_id=user.pk, comment__lesson=lesson)
+    return [
+        *rows,
+        viewer_row(subscription, "comments:subscribed", F("pk")),
+        viewer_row(CommentSettings.objects.filter(lesson=lesson), "comments:lesson_open", is_open),
+        viewer_row(
+            CommentSettings.objects.filter(course_id=lesson.course_id),
+            "comments:course_open",
+            is_open,
+        ),
+        viewer_row(own, "comments:own", F("pk"), text=F("status"), at=F("created_at")),
+        viewer_row(flagged, "comments:flag", F("comment_id")),
+    ]
 
 
 def _nav(unread: int) -> list[dict]:
@@ -57,16 +64,22 @@ def _nav(unread: int) -> list[dict]:
     ]
 
 
-def comments_viewer_part(*, request, lesson, page, values, rows) -> dict:
+def _first(rows, kind):
+    return next((ref for row_kind, ref, _, _ in rows if row_kind == kind), None)
+
+
+def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     """The header's notifications link and unread count; with ``lesson``: the 🔔, whether the
     viewer may comment, their own comments' controls, the comments they flagged and their own
     comments awaiting moderation (rendered: 1 query more, only when there are some)."""
     user = request.user
-    unread = values["comments_unread"] or 0
+    unread = _first(rows, "comments:unread") or 0
     part = {"nav": _nav(unread), "unread": unread, "lesson": None}
     if lesson is None:
         return part
-    comments_open = bool(values["comments_open"])
+    comments_open = selectors.comments_open_pick(
+        lesson=_first(rows, "comments:lesson_open"), course=_first(rows, "comments:course_open")
+    )
     own = [
         Comment(pk=ref, lesson_id=lesson.pk, author_id=user.pk, status=text, created_at=at)
         for kind, ref, text, at in rows
@@ -75,7 +88,7 @@ def comments_viewer_part(*, request, lesson, page, values, rows) -> dict:
     pending_ids = [comment.pk for comment in own if comment.status == CommentStatus.PENDING]
     return part | {
         "lesson": lesson.pk,
-        "subscribed": bool(values["comments_subscribed"]),
+        "subscribed": _first(rows, "comments:subscribed") is not None,
         "comments_open": comments_open,
         "may_comment": comments_open and selectors.user_may_comment(user=user, lesson=lesson),
         "moderator": rules.comment_can_moderate(user),

@@ -27,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connections, router, transaction
-from django.db.models import F, Subquery
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 from django.utils import timezone
@@ -126,18 +126,6 @@ def read_versions(*scopes: int) -> tuple[Version, ...]:
 def site_version() -> Version:
     """The site's version. 1 query."""
     return read_versions(SITE)[0]
-
-
-def site_version_annotations() -> dict:
-    """Annotations that read the site's version along with any row (``site_version``,
-    ``site_changed_at``), saving a query of its own."""
-    from .models import ContentVersion
-
-    site = ContentVersion.objects.filter(scope=SITE)
-    return {
-        "site_version": Subquery(site.values("version")[:1]),
-        "site_changed_at": Subquery(site.values("changed_at")[:1]),
-    }
 
 
 # --- The release ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.db.models import CharField, DateTimeField, F, Value
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -38,14 +38,14 @@ from .api_base import (
 from .conf import lessons_settings
 from .ids import id_parse
 from .middleware import viewer_cookie_sync
+from .models import ContentVersion
 from .selectors import lessons_visible, user_is_staff
-from .versions import Version, site_version_annotations
+from .versions import NO_VERSION, SITE, read_version
 
 
 @dataclass(frozen=True)
 class ViewerPart:
     build: Callable
-    values: Callable | None = None
     rows: Callable | None = None
 
 
@@ -54,23 +54,36 @@ _parts: dict[str, ViewerPart] = {}
 ROW_FIELDS = ("kind", "ref", "text", "at")
 
 
-def viewer_part_register(name: str, build: Callable, *, values=None, rows=None) -> None:
+def viewer_part_register(name: str, build: Callable, *, rows: Callable | None = None) -> None:
     """Add ``name`` to the viewer endpoint's answer (each app, in ``ready()``).
 
     So that the answer costs the same few queries whatever the apps add, a part does not query
-    on its own: it names what it needs and builds from the answers.
+    on its own: it names the rows it needs, and every part's rows are read in one query.
 
-    - ``values(user=..., lesson_id=...)`` returns query expressions (subqueries on constants)
-      by name; all parts' values are read in one query.
-    - ``rows(user=..., lesson_id=...)`` returns querysets of ``values_list`` rows shaped
-      ``(kind, ref, text, at)`` (a string starting ``"<name>:"``, an integer, a string, a
-      time; text and time may be null); all parts' rows are read in one ``UNION ALL`` query.
-    - ``build(request=..., lesson=..., page=..., values=..., rows=...)`` returns the part's
-      JSON-ready value; ``lesson`` is the page's lesson, checked visible to the viewer, or
-      ``None``; ``rows`` are the part's own rows. A ``"nav"`` key in the value (a list of
-      :func:`nav_item`) is moved into the header's list.
+    - ``rows(user=..., lesson=...)`` returns querysets of ``values_list`` rows shaped
+      ``(kind, ref, text, at)``: a string starting ``"<name>:"``, an integer, a string, a time
+      (text and time may be null); ``lesson`` is the page's lesson, checked visible to the
+      viewer, or ``None``. A single value is a row too (a count: an aggregate grouped by a
+      column that holds one value, so one row or none). All parts' rows are read in one
+      ``UNION ALL`` query: keep each queryset plain (filters on constants, no subqueries of
+      the outer row), which is what keeps the endpoint cheap to build.
+    - ``build(request=..., lesson=..., page=..., site_version=..., rows=...)`` returns the
+      part's JSON-ready value; ``rows`` are the part's own rows and ``site_version`` the
+      site's content version (``lessons.versions``), read with them. A ``"nav"`` key in the
+      value (a list of :func:`nav_item`) is moved into the header's list.
     """
-    _parts[name] = ViewerPart(build=build, values=values, rows=rows)
+    _parts[name] = ViewerPart(build=build, rows=rows)
+
+
+def viewer_row(queryset, kind: str, ref, *, text=None, at=None):
+    """``queryset`` as viewer rows ``(kind, ref, text, at)``: ``ref`` an integer expression,
+    ``text`` a string one and ``at`` a time one (empty and null when not given)."""
+    return queryset.order_by().values_list(
+        Value(kind, output_field=CharField()),
+        ref,
+        Value("", output_field=CharField()) if text is None else text,
+        Value(None, output_field=DateTimeField()) if at is None else at,
+    )
 
 
 def nav_item(*, url: str, label: str, badge: str | None = None) -> dict:
@@ -119,53 +132,43 @@ def _display_name(user) -> str:
 
 
 def _read(user, lesson_id) -> tuple:
-    """The page's lesson (``None`` unless the viewer may open it), every part's values and
-    every part's rows: 2 queries (3 when the lesson is not the viewer's to open)."""
-    annotations = site_version_annotations()
-    for part in _parts.values():
-        if part.values is not None:
-            annotations |= part.values(user=user, lesson_id=lesson_id)
+    """The page's lesson (``None`` unless the viewer may open it), the site's version and every
+    part's rows: 2 queries (1 without a lesson)."""
     lesson = None
     if lesson_id is not None:
-        lesson = lessons_visible(user=user).filter(pk=lesson_id).annotate(**annotations).first()
-    if lesson is not None:
-        values = {name: getattr(lesson, name) for name in annotations}
-    else:
-        values = (
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .annotate(**annotations)
-            .values(*annotations)
-            .first()
-        ) or {name: None for name in annotations}
-    queries = [
-        query.order_by()  # a compound statement's parts take no ORDER BY
+        lesson = lessons_visible(user=user).filter(pk=lesson_id).first()
+    site = viewer_row(
+        ContentVersion.objects.filter(scope=SITE), "site", F("version"), at=F("changed_at")
+    )
+    queries = [site] + [
+        query
         for part in _parts.values()
         if part.rows is not None
-        for query in part.rows(user=user, lesson_id=lesson.pk if lesson is not None else None)
+        for query in part.rows(user=user, lesson=lesson)
     ]
-    rows = list(queries[0].union(*queries[1:], all=True).order_by()) if queries else []
-    return lesson, values, rows
+    rows = list(queries[0].union(*queries[1:], all=True))
+    version = next((read_version(ref, at) for kind, ref, _, at in rows if kind == "site"), None)
+    return lesson, version or NO_VERSION, rows
 
 
 def viewer_payload(request, *, lesson_id=None, page: int = 1) -> dict:
     """The viewer endpoint's answer for ``request``'s user: no query for a visitor (but the
-    session's), 2 more for a signed-in viewer (see :func:`viewer_part_register`)."""
+    session's), 2 more for a signed-in viewer on a lesson's page (see
+    :func:`viewer_part_register`)."""
     user = request.user
     payload = {"user": None, "csrf_token": get_token(request), "logout_url": None, "nav": []}
     if not user.is_authenticated:
         return payload | {name: None for name in _parts}
     payload["user"] = {"id": user.pk, "name": _display_name(user), "is_staff": user.is_staff}
     payload["logout_url"] = reverse_or_none("account_logout") or reverse_or_none("logout")
-    lesson, values, rows = _read(user, lesson_id)
-    values["site_version"] = Version(values["site_version"] or 0, values["site_changed_at"])
+    lesson, version, rows = _read(user, lesson_id)
     nav = []
     for name, part in _parts.items():
         value = part.build(
             request=request,
             lesson=lesson,
             page=page,
-            values=values,
+            site_version=version,
             rows=[row for row in rows if row[0].startswith(f"{name}:")],
         )
         if isinstance(value, dict) and "nav" in value:

@@ -55,13 +55,11 @@ class ProgressConfig(AppConfig):
         from lessons.viewer import viewer_part_register
 
         from .models import Achievement, AchievementTranslation, Level, LevelTranslation
-        from .viewer import progress_rows, progress_values, progress_viewer_part
+        from .viewer import progress_rows, progress_viewer_part
 
         for model in (Level, LevelTranslation, Achievement, AchievementTranslation):
             bump_on_save(model)
-        viewer_part_register(
-            "progress", progress_viewer_part, values=progress_values, rows=progress_rows
-        )
+        viewer_part_register("progress", progress_viewer_part, rows=progress_rows)
         # Whether a viewer met a lesson's prerequisites (lessons.requirements asks).
         from lessons.requirements import requirements_unmet_register
 

@@ -4,49 +4,45 @@ and "continue" links are drawn from it), whether the page's lesson is locked for
 (``locked``: its unmet prerequisites, as ``rules.js`` reads them), and the header's link to
 their progress page."""
 
-from django.db.models import CharField, F, Subquery, Value
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from lessons.models import Status
 from lessons.requirements import requirement_facts
-from lessons.viewer import nav_item
+from lessons.viewer import nav_item, viewer_row
 
 from .models import AchievementAward, LearnerProfile, LessonCompletion
 from .rules import lesson_locked, requirements_unmet
 from .selectors import learner_state_build, site_figures
 
 
-def progress_values(*, user, lesson_id) -> dict:
-    profile = LearnerProfile.objects.filter(user_id=user.pk)
-    return {"progress_xp": Subquery(profile.values("xp")[:1])}
-
-
-def progress_rows(*, user, lesson_id):
-    """Completions of published lessons and awards, as viewer rows."""
+def progress_rows(*, user, lesson):
+    """The learner's XP, their completions of published lessons and their awards, as viewer
+    rows."""
     completions = LessonCompletion.objects.filter(
         learner_id=user.pk,
         lesson__status=Status.PUBLISHED,
         lesson__course__status=Status.PUBLISHED,
-    ).values_list(
-        Value("progress:completion", output_field=CharField()),
-        F("lesson_id"),
-        Value("", output_field=CharField()),
-        F("completed_at"),
     )
-    awards = AchievementAward.objects.filter(learner_id=user.pk).values_list(
-        Value("progress:award", output_field=CharField()),
-        F("achievement_id"),
-        F("achievement__slug"),
-        F("awarded_at"),
-    )
-    return [completions, awards]
+    return [
+        viewer_row(LearnerProfile.objects.filter(user_id=user.pk), "progress:xp", F("xp")),
+        viewer_row(completions, "progress:completion", F("lesson_id"), at=F("completed_at")),
+        viewer_row(
+            AchievementAward.objects.filter(learner_id=user.pk),
+            "progress:award",
+            F("achievement_id"),
+            text=F("achievement__slug"),
+            at=F("awarded_at"),
+        ),
+    ]
 
 
-def progress_viewer_part(*, request, lesson, page, values, rows) -> dict:
-    figures = site_figures(version=values["site_version"])
+def progress_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
+    figures = site_figures(version=site_version)
+    xp = next((ref for kind, ref, _, _ in rows if kind == "progress:xp"), 0)
     state = learner_state_build(
-        xp=values["progress_xp"] or 0,
+        xp=xp,
         levels=figures.levels,
         completions={ref: at for kind, ref, _, at in rows if kind == "progress:completion"},
         total_lessons=figures.lessons,
@@ -56,7 +52,7 @@ def progress_viewer_part(*, request, lesson, page, values, rows) -> dict:
     # The page's lesson, locked for this learner: what it still needs (``[]``: not locked).
     locked = []
     if lesson is not None:
-        needs = requirement_facts(version=values["site_version"]).for_lesson(lesson.pk)
+        needs = requirement_facts(version=site_version).for_lesson(lesson.pk)
         facts = [need.fact() for need in needs]
         if lesson_locked(lesson_id=lesson.pk, requirements=facts, completed=state.completed):
             locked = requirements_unmet(facts, state.completed)
