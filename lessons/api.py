@@ -240,7 +240,15 @@ class SearchHitSerializer(serializers.Serializer):
     )
     snippet_html = serializers.CharField(
         help_text="A piece of the lesson's text around the first word found, escaped, with the "
-        "words in <mark>; “…” where it was cut."
+        "words in <mark>; “…” where it was cut. For a locked lesson, a note saying so."
+    )
+    language = serializers.CharField(
+        help_text="The language of the title and snippet when it is not the answer's (a "
+        "variant in another language, or the original, had the words); empty otherwise."
+    )
+    locked = serializers.BooleanField(
+        help_text="The lesson's text is kept from the requester until they complete what it "
+        "requires (REQUIREMENTS_HIDE_LOCKED): found by its titles only, no snippet of it."
     )
 
 

@@ -6,38 +6,39 @@ The text rather than the Markdown source, so that link addresses, image paths, c
 markers and emphasis marks neither match nor show in a snippet: a learner finds what the page
 shows, and the snippet reads like the page.
 
-A query is split into terms at spaces; a lesson matches when it contains every term, as a
+A query is split into terms at spaces; a document matches when it contains every term, as a
 substring, in its title or text (case-insensitive): two Hangul syllables inside a word find
-it, since Korean has no stemmer to cut words for us. Ranking: the more terms a title contains,
-the higher (an English word in a title beats one in a body only), then the database's own
-relevance, then catalogue order. Three implementations share that contract:
+it, since Korean has no stemmer to cut words for us. A lesson's documents are its original and
+each of its language variants (``LessonVariant``, whose ``search_text`` is derived the same
+way); a lesson is found when one of them matches, once, and the hit shows the page's
+language's text when that one has the terms, else the original's, else a variant's. Ranking:
+the more terms a title contains (the original's, or the page's language's variant's), the
+higher, then the database's own relevance, then catalogue order. The count stops at
+``LessonSearch.count_limit``. With ``REQUIREMENTS_HIDE_LOCKED``, a lesson whose text is kept
+from the viewer matches by its titles only and shows a note instead of a snippet. Three
+implementations share that contract:
 
-- **PostgreSQL**: full-text search (``SearchVector`` over title, weight A, and text, weight B,
-  in the text-search configuration of the content's language, ``SEARCH_POSTGRES_CONFIGS``;
-  ``SearchQuery``), so an English query stems (``running`` finds ``runs``); substring
-  containment through ``ILIKE``, served by a ``pg_trgm`` trigram index. The rank is the
-  title's alone (``SearchRank`` of its vector plus the trigram word similarity of the query to
-  it, ``TrigramWordSimilarity``): cheap per hit, where ranking the text built every hit's
-  vector at query time.
+- **PostgreSQL**: an index of words (see "The indexes"): a term is looked up in the table of
+  every word seen (trigram index), then the documents with one of those words (GIN index of
+  each table's words) — exact, so no hit's text is read again. Documents in a language whose
+  configuration stems (``SEARCH_POSTGRES_CONFIGS``) also match by full text (``running``
+  finds ``runs``), through a partial index per configuration. The rank is the title's alone
+  (``SearchRank`` of its vector plus ``TrigramWordSimilarity``), for hits with a term in a
+  title; text-only hits follow in catalogue order.
   ``SearchHeadline`` is not used: ``ts_headline`` drops anything shaped like a tag from the text
   and only marks whole words of its configuration, so it cannot mark a Korean substring.
-- **SQLite**: an FTS5 table with the trigram tokenizer (``stream_lessons_search``, external
-  content: it indexes the lesson table's ``title`` and ``search_text`` and stores no copy),
-  ranked by ``bm25`` with titles weighted 10 to 1. Triggers on the lesson table keep it in step
-  with every insert, update and delete, whoever writes (``save()``, ``update()``,
-  ``bulk_create``, ``import_lessons``, raw SQL). Terms under three characters (a trigram
-  index cannot look them up) match by ``LIKE`` on the lesson table.
+- **SQLite**: FTS5 tables with the trigram tokenizer (``stream_lessons_search`` for lessons,
+  ``stream_lessons_variant_search`` for variants; external content: they index the tables'
+  ``title`` and ``search_text`` and store no copy), ranked by ``bm25`` with titles weighted 10
+  to 1. Triggers on each table keep its index in step with every insert, update and delete,
+  whoever writes (``save()``, ``update()``, ``bulk_create``, ``import_lessons``, raw SQL).
+  Terms under three characters (a trigram index cannot look them up) match by ``LIKE``.
 - **Basic** (SQLite without FTS5's trigram tokenizer, or another database): ``icontains`` on
   title and text, ranked by title matches and catalogue order; system check
   ``stream_lessons.W006`` says so.
 
 Snippets are cut here, in Python, from the text of the page's hits (:func:`snippet_html`): the
 same on every database, and escaped piece by piece so that ``<mark>`` is the only markup.
-
-Language variants of a lesson, when they come, are documents of their own: each variant's
-title and text indexed with its language (its PostgreSQL configuration, its row in the FTS
-table), and the selector answering one hit per lesson, the variant in the page's language
-first. :func:`search_lessons` keeps its signature.
 """
 
 from __future__ import annotations

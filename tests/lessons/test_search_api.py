@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from lessons.models import Status
-from tests.factories import CourseFactory, LessonFactory
+from lessons.models import LessonRequirement, Status
+from tests.factories import CourseFactory, LessonFactory, LessonVariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,8 @@ def test_hits_carry_the_lesson_its_course_and_marked_snippets(api):
                 },
                 "title_html": "라마 &lt;이야기&gt;",
                 "snippet_html": "라<mark>마들</mark>은 초원에 산다.",
+                "language": "",
+                "locked": False,
             }
         ],
     }
@@ -122,3 +124,26 @@ def test_query_count_is_constant(api, django_assert_num_queries, lessons):
 def test_lessons_of_a_draft_course_are_not_found(api):
     LessonFactory(title="Hidden llama", course=CourseFactory(status=Status.DRAFT))
     assert api.get(SEARCH, {"q": "llama"}).json()["count"] == 0
+
+
+def test_a_lesson_found_through_its_english_variant_is_named_in_it(api):
+    lesson = LessonFactory(title="라마", body="라마는 콧노래를 부른다.")
+    LessonVariantFactory(lesson=lesson, title="Llamas", body="Llamas hum.")
+
+    [hit] = api.get(SEARCH, {"q": "hum"}).json()["results"]
+
+    assert (hit["lesson"]["title"], hit["language"]) == ("Llamas", "en")
+    assert hit["snippet_html"] == "Llamas <mark>hum</mark>."
+
+
+def test_a_locked_lesson_is_found_by_its_title_with_a_note(api, settings):
+    settings.STREAM = {**settings.STREAM, "REQUIREMENTS_HIDE_LOCKED": True}
+    first = LessonFactory(title="Basics", body="Grass.")
+    locked = LessonFactory(course=first.course, title="Llama secrets", body="The answer is 42.")
+    LessonRequirement.objects.create(lesson=locked, required_lesson=first)
+
+    by_text = api.get(SEARCH, {"q": "answer"}).json()
+    [hit] = api.get(SEARCH, {"q": "secrets"}, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+
+    assert by_text["count"] == 0
+    assert hit["locked"] is True and "answer" not in hit["snippet_html"]
