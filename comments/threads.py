@@ -117,6 +117,12 @@ def _context_key(*, comments_open: bool, version: Version) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
+def _row_key(comment) -> str:
+    """A comment row as a key part: its id and revision, and its posting time, so that an id
+    a rebuilt database gives again never meets what was kept before."""
+    return f"{comment.pk}.{comment.revision}.{comment.created_at.timestamp():.6f}"
+
+
 def _kept(keys: dict, make) -> dict:
     """``{name: value}`` for ``keys`` (``{name: cache key}``): what the page cache holds, and
     ``make(missing names)`` for the rest, kept."""
@@ -146,7 +152,7 @@ def _threads_render(tops, *, lesson, comments_open: bool, context_key: str, requ
     nodes = {node.id: node for node in _all_nodes(threads)}
     articles = _kept(
         {
-            pk: f"stream:comment:{context_key}:{pk}:{node.comment.revision}"
+            pk: f"stream:comment:{context_key}:{_row_key(node.comment)}"
             for pk, node in nodes.items()
         },
         lambda missing: articles_html(
@@ -173,7 +179,7 @@ def thread_list_html(section, *, request, version: Version | None = None) -> str
     by_top = {top.pk: top for top in tops}
     threads = _kept(
         {
-            top.pk: f"stream:thread:{context_key}:{top.pk}:{top.revision}:{top.thread_size}:"
+            top.pk: f"stream:thread:{context_key}:{_row_key(top)}:{top.thread_size}:"
             f"{top.thread_last}:{top.thread_revisions}"
             for top in tops
         },
