@@ -784,7 +784,8 @@ class LessonSearch:
         more): the count stops there, so a term in most lessons costs no more to count than a
         thousand hits, and pages beyond are not offered."""
         if self.counted is None:
-            self.counted = self.lessons.order_by()[: self.count_limit + 1].count()
+            # Only the ids: the rank and title matches are not computed for rows only counted.
+            self.counted = self.lessons.order_by().values("pk")[: self.count_limit + 1].count()
         return min(self.counted, self.count_limit)
 
     @property
