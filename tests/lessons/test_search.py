@@ -16,7 +16,7 @@ from lessons import search
 from lessons.adapter import StreamAdapter
 from lessons.checks import check_search_index
 from lessons.lesson_files import lessons_export, lessons_import
-from lessons.models import Lesson, LessonRequirement, Status
+from lessons.models import Lesson, Status
 from lessons.search import (
     SearchQueryError,
     lesson_search_text,
@@ -26,8 +26,7 @@ from lessons.search import (
     text_from_html,
 )
 from lessons.services import courses_set_status
-from progress import services as progress_services
-from tests.factories import CourseFactory, LessonFactory, LessonVariantFactory
+from tests.factories import CourseFactory, LessonFactory
 from tests.xss_corpus import XSS_PAYLOADS
 
 pytestmark = pytest.mark.django_db
@@ -423,109 +422,6 @@ def test_on_postgresql_a_stemming_configuration_finds_other_forms_of_a_word(sett
     assert found("walking") == []
 
 
-# Language variants ------------------------------------------------------------------------------
-
-
-def test_a_lesson_is_found_by_its_variant_once_shown_in_the_variants_language_when_only_it_has_it():
-    # given a Korean lesson whose English variant alone has the word
-    lesson = LessonFactory(title="라마 이야기", body="라마는 콧노래를 부른다.")
-    LessonVariantFactory(lesson=lesson, title="About llamas", body="Llamas hum, softly.")
-
-    for language in ("ko", "en"):
-        with translation.override(language):
-            results = search_lessons(query="hum", user=ANONYMOUS)
-            hits = results[0 : results.count()]
-            urls = (lesson.get_absolute_url(), hits[0].lesson.get_absolute_url())
-
-        # then one hit, the variant's title and text, the link to the lesson in the page's
-        # language, and the variant's language named when it is not the page's
-        assert [hit.lesson.pk for hit in hits] == [lesson.pk]
-        [hit] = hits
-        assert hit.title_html == "About llamas"
-        assert hit.snippet_html == "Llamas <mark>hum</mark>, softly."
-        assert urls[0] == urls[1] and urls[0].startswith("/en/" if language == "en" else "/c")
-        assert hit.language == ("en" if language == "ko" else "")
-
-
-def test_when_the_original_and_the_variant_have_the_word_the_pages_language_is_shown():
-    lesson = LessonFactory(title="GPU 기초", body="GPU는 병렬로 계산한다.")
-    LessonVariantFactory(lesson=lesson, title="GPU basics", body="A GPU computes in parallel.")
-
-    with translation.override("en"):
-        [english] = search_lessons(query="gpu", user=ANONYMOUS)[0:5]
-    with translation.override("ko"):
-        [korean] = search_lessons(query="gpu", user=ANONYMOUS)[0:5]
-
-    assert english.title_html == "<mark>GPU</mark> basics"
-    assert english.snippet_html == "A <mark>GPU</mark> computes in parallel."
-    assert korean.title_html == "<mark>GPU</mark> 기초"
-    assert korean.snippet_html == "<mark>GPU</mark>는 병렬로 계산한다."
-    assert english.language == korean.language == ""
-
-
-def test_every_term_must_be_in_one_document_the_original_or_a_variant():
-    lesson = LessonFactory(title="라마", body="라마는 풀을 먹는다.")
-    LessonVariantFactory(lesson=lesson, title="Llama", body="Llamas eat grass.")
-
-    assert found("라마 풀을") == ["라마"]
-    assert found("llamas grass") == ["Llama"]  # shown in the variant that has them
-    assert found("풀을 grass") == []  # a term from each language: no document has both
-
-
-def test_the_variants_title_in_the_pages_language_ranks_as_a_title():
-    course = CourseFactory()
-    LessonFactory(course=course, position=1, title="산", body="Llama, llama, llama. " * 5)
-    titled = LessonFactory(course=course, position=2, title="동물", body="초원")
-    LessonVariantFactory(lesson=titled, title="The llama", body="Meadows and a llama.")
-
-    with translation.override("en"):
-        results = search_lessons(query="llama", user=ANONYMOUS)
-        titles = [hit.lesson.title for hit in results[0:5]]
-
-    assert titles == ["The llama", "산"]
-
-
-def test_the_search_page_shows_a_variant_found_in_another_language_with_its_language(client):
-    lesson = LessonFactory(title="라마 이야기", body="라마는 콧노래를 부른다.")
-    LessonVariantFactory(lesson=lesson, title="About llamas", body="Llamas hum, softly.")
-
-    page = client.get(reverse("stream_lessons:search"), {"q": "hum"}).content.decode()
-
-    assert f'href="{lesson.get_absolute_url()}" lang="en">About llamas</a>' in page
-    assert '<p class="search-result__snippet" lang="en">Llamas <mark>hum</mark>' in page
-
-
-def test_the_variant_index_follows_saves_updates_and_deletes():
-    variant = LessonVariantFactory(title="Alpaca", body="Meadow.")
-    assert len(found("meadow")) == 1
-
-    variant.body = "Pasture."
-    variant.save()
-    assert found("meadow") == [] and len(found("pasture")) == 1
-
-    type(variant).objects.filter(pk=variant.pk).update(title="Vicuña", search_text="Hills.")
-    assert found("pasture") == [] and len(found("vicuña hills")) == 1
-
-    variant.delete()
-    assert found("vicuña") == []
-    if ON_SQLITE and search.sqlite_fts_available():
-        assert sqlite_index_in_step("stream_lessons_variant_search")
-
-
-def test_counting_and_reading_a_page_with_variants_cost_one_query_each(django_assert_num_queries):
-    for number in range(6):
-        lesson = LessonFactory(title=f"라마 {number}", body="라마 wool " * 30)
-        LessonVariantFactory(lesson=lesson, title=f"Llama {number}", body="Llama wool " * 30)
-
-    with translation.override("en"), django_assert_num_queries(2):
-        results = search_lessons(query="wool", user=ANONYMOUS)
-        total = results.count()
-        texts = [(hit.title_html, hit.snippet_html, hit.course.title) for hit in results[0:10]]
-
-    assert total == 6 and len(texts) == 6
-    assert all(title.startswith("Llama") for title, _snippet, _course in texts)
-
-
 # Long words and big counts ----------------------------------------------------------------------
 
 
@@ -561,74 +457,3 @@ def test_the_count_stops_at_the_limit_and_no_page_beyond_it_is_offered(
     assert "More than 3 lessons contain “wool”." in last
     assert "Page 2 of 2" in last and 'rel="next"' not in last
     assert "레슨이 3개가 넘어요." in korean
-
-
-# Lessons locked for the viewer (REQUIREMENTS_HIDE_LOCKED) ---------------------------------------
-
-
-@pytest.fixture
-def locked_path(settings):
-    """A lesson B that requires A, its text kept from who has not completed A."""
-    settings.STREAM = {**settings.STREAM, "REQUIREMENTS_HIDE_LOCKED": True}
-    course = CourseFactory()
-    a = LessonFactory(course=course, position=1, title="Llama basics", body="Grass.")
-    b = LessonFactory(course=course, position=2, title="Llama secrets", body="The answer is 42.")
-    LessonVariantFactory(lesson=b, title="Secrets", body="The English answer is 42.")
-    LessonRequirement.objects.create(lesson=b, required_lesson=a)
-    return a, b
-
-
-def test_a_locked_lesson_is_found_by_its_title_alone_with_a_note_for_its_snippet(
-    locked_path, learner
-):
-    a, b = locked_path
-
-    # then a visitor does not find it by its hidden text, in any language, only by a title
-    assert found("answer") == [] and found("42") == []
-    with translation.override("en"):
-        results = search_lessons(query="secrets", user=ANONYMOUS)
-        [hit] = results[0:5]
-        assert hit.snippet_html == "This lesson opens once you have completed what it builds on."
-        assert hit.locked and "42" not in hit.snippet_html
-    [llama_a, llama_b] = search_lessons(query="llama", user=ANONYMOUS)[0:5]
-    assert (llama_a.lesson, llama_a.locked) == (a, False) and llama_a.snippet_html == "Grass."
-    assert (llama_b.lesson, llama_b.locked) == (b, True)
-
-    # and a learner who completed A finds it by its text, with a snippet of it
-    assert found("42", user=learner) == []
-    progress_services.completion_record(user=learner, lesson=a)
-    [unlocked] = search_lessons(query="42", user=learner)[0:5]
-    assert unlocked.lesson == b and not unlocked.locked
-    assert unlocked.snippet_html == "The answer is <mark>42</mark>."
-
-
-def test_without_hide_locked_a_locked_lessons_text_is_found_as_any(locked_path, settings):
-    settings.STREAM = {**settings.STREAM, "REQUIREMENTS_HIDE_LOCKED": False}
-    [hit] = search_lessons(query="42", user=ANONYMOUS)[0:5]
-    assert hit.snippet_html == "The answer is <mark>42</mark>." and not hit.locked
-
-
-def test_the_search_page_shows_the_note_for_a_locked_lesson(client, locked_path):
-    page = client.get(reverse("stream_lessons:search"), {"q": "secrets"}).content.decode()
-    assert "search-result__snippet--locked" in page
-    assert "선수 레슨을 마치면 이 레슨이 열립니다." in page
-    assert "answer is" not in page
-
-
-def test_with_hide_locked_a_learners_search_costs_a_constant_number_of_queries(
-    locked_path, learner, django_assert_num_queries
-):
-    # given more locked lessons
-    a, b = locked_path
-    for number in range(5):
-        more = LessonFactory(course=a.course, title=f"Llama {number}", body="42")
-        LessonRequirement.objects.create(lesson=more, required_lesson=a)
-    search_lessons(query="llama", user=learner).count()  # the site's requirements kept
-
-    # when a learner searches: the site version and their completions, then count and page
-    with django_assert_num_queries(4):
-        results = search_lessons(query="llama", user=learner)
-        total = results.count()
-        hits = results[0:10]
-
-    assert total == 7 and sum(hit.locked for hit in hits) == 6

@@ -21,7 +21,10 @@ with translation.override("en"):
 def results(response) -> list[str]:
     """The result titles on a search page, as text."""
     html = response.content.decode()
-    titles = re.findall(r'<h2 class="search-result__title"><a href="[^"]*">(.*?)</a></h2>', html)
+    # (a title in another language than the page's carries its lang attribute)
+    titles = re.findall(
+        r'<h2 class="search-result__title"><a href="[^"]*"[^>]*>(.*?)</a></h2>', html
+    )
     return [re.sub(r"</?mark>", "", title) for title in titles]
 
 
