@@ -16,10 +16,13 @@ from lessons import xapi
 from .models import Comment, CommentStatus
 
 
-def comment_statement(comment: Comment, config) -> dict:
+def comment_statement(comment: Comment, config, *, lesson=None) -> dict:
+    """The statement for ``comment``. ``lesson``: its lesson, read with its course and both's
+    titles in every language (``comment.lesson`` by default: read without them, they cost a
+    query each)."""
     return xapi.statement_comment_posted(
         user=comment.author,
-        lesson=comment.lesson,
+        lesson=lesson or comment.lesson,
         comment_id=comment.pk,
         text=comment.body,
         at=comment.created_at,
@@ -28,11 +31,14 @@ def comment_statement(comment: Comment, config) -> dict:
 
 
 def comment_statement_record(*, comment: Comment) -> None:
-    """Queue the statement for ``comment``, just published (nothing while xAPI is off)."""
+    """Queue the statement for ``comment``, just published (nothing while xAPI is off): 1
+    query for its lesson and course with their names in every language, 1 insert."""
     config = xapi.xapi_config()
     if config is None or comment.author_id is None:
         return
-    xapi.statements_record(user=comment.author, statements=[comment_statement(comment, config)])
+    lesson = xapi.lessons_with_names([comment.lesson_id])[comment.lesson_id]
+    statement = comment_statement(comment, config, lesson=lesson)
+    xapi.statements_record(user=comment.author, statements=[statement])
 
 
 def comment_statements_past(config) -> Iterator[tuple[object, list[dict]]]:
@@ -43,7 +49,8 @@ def comment_statements_past(config) -> Iterator[tuple[object, list[dict]]]:
     for user in learners.order_by("pk").iterator():
         comments = published.filter(author_id=user.pk).select_related("lesson__course")
         statements = []
-        for comment in comments.order_by("pk"):
+        for comment in xapi.lesson_titles_annotate(comments, through="lesson").order_by("pk"):
+            xapi.lesson_titles_attach(comment, through="lesson")
             comment.author = user
             statements.append(comment_statement(comment, config))
         yield user, statements

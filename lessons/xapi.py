@@ -32,12 +32,15 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from .background import enqueue_on_commit, task
 from .conf import lessons_settings
 from .models import Course, Lesson, XapiStatement
+from .translations import content_languages
 
 logger = logging.getLogger(__name__)
 
@@ -193,11 +196,117 @@ def achievement_activity_id(slug: str, config: XapiConfig) -> str:
     return f"{config.site_url}/xapi/achievements/{slug}"
 
 
-def _activity(activity_id: str, kind: str, name: str, *, more_info: str = "", description=""):
-    language = _language()
-    definition = {"type": kind, "name": {language: name}}
+# --- Names in every language --------------------------------------------------------------------
+#
+# An activity's name and description are language maps, {language tag: text}, which the xAPI
+# specification asks to be filled as fully as possible: an LRS keeps them per activity, and one
+# asked for the canonical format answers with the language its reader asks for. So an activity is
+# named in every language it has text in, each text under its own language: a lesson's original
+# under the lesson's language and each variant's title under the variant's; a course's or an
+# achievement's own text under the site's LANGUAGE_CODE (they have no language field: their text
+# is the site's default one) and each translation under its language. Never under the language
+# of the request that made the statement: that mislabels the original whenever they differ.
+
+TEXTS = "xapi_text"  # the columns texts_annotate adds: xapi_text_<field>_<language's index>
+
+
+def texts_annotate(queryset, *, fields=("title",), through: str = ""):
+    """``queryset`` with ``fields`` of its rows' translations in each of the site's languages
+    (:mod:`lessons.translations`; a lesson's variants) as columns of the same query, one
+    subquery per language and field on the translation's unique (parent, language) key. With
+    ``through`` (foreign keys, ``lesson__course``) they are the texts of the row it leads to;
+    hand each row read to :func:`texts_attach`. :func:`language_map` reads them."""
+    model = queryset.model
+    for name in filter(None, through.split(LOOKUP_SEP)):
+        model = model._meta.get_field(name).related_model
+    relation = model._meta.get_field("translations")
+    parent = OuterRef(f"{through}{LOOKUP_SEP}pk" if through else "pk")
+    rows = relation.related_model.objects
+    return queryset.annotate(
+        **{
+            f"{_prefix(through)}{TEXTS}_{field}_{index}": Subquery(
+                rows.filter(**{relation.field.name: parent, "language": code}).values(field)[:1]
+            )
+            for field in fields
+            for index, (code, _name) in enumerate(content_languages())
+        }
+    )
+
+
+def _prefix(through: str) -> str:
+    # Annotation names cannot hold "__": lesson__course's texts are lesson_course_xapi_text_...
+    return through.replace(LOOKUP_SEP, "_") + "_" if through else ""
+
+
+def texts_attach(row, through: str):
+    """Move what :func:`texts_annotate` read with ``through`` onto ``row.<through>``."""
+    related = row
+    for name in through.split(LOOKUP_SEP):
+        related = getattr(related, name)
+    prefix = _prefix(through)
+    for key in [key for key in row.__dict__ if key.startswith(prefix + TEXTS)]:
+        related.__dict__[key.removeprefix(prefix)] = row.__dict__.pop(key)
+    return related
+
+
+def language_map(obj, field: str, *, original_language: str) -> dict[str, str]:
+    """``obj``'s ``field`` as an xAPI language map: its own text under ``original_language``,
+    each translation's under its language, as a page in that language shows them (a translation
+    in the original's language wins, as on pages); empty texts are left out. No query when
+    ``obj`` was read through :func:`texts_annotate`; else its translations are read (1 query,
+    none with a prefetch)."""
+    codes = [code for code, _name in content_languages()]
+    keys = [f"{TEXTS}_{field}_{index}" for index in range(len(codes))]
+    if all(key in obj.__dict__ for key in keys):
+        translated = {code: obj.__dict__[key] for code, key in zip(codes, keys, strict=True)}
+    else:
+        rows = obj.translations_by_language()
+        translated = {code: getattr(rows[code], field) for code in codes if code in rows}
+    translated = {code: text for code, text in translated.items() if text}
+    names = {original_language: getattr(obj, field), **translated}
+    return {code: text for code, text in names.items() if text}
+
+
+def lesson_names(lesson: Lesson) -> dict[str, str]:
+    return language_map(lesson, "title", original_language=lesson.language)
+
+
+def course_names(course: Course) -> dict[str, str]:
+    return language_map(course, "title", original_language=settings.LANGUAGE_CODE)
+
+
+def lesson_titles_annotate(queryset, *, through: str = ""):
+    """``queryset`` with the titles in every language of its lessons (or of the lesson the
+    foreign keys ``through`` lead to) and of their courses, for :func:`language_map`; hand each
+    row read to :func:`lesson_titles_attach`. Still one query."""
+    course = f"{through}{LOOKUP_SEP}course" if through else "course"
+    return texts_annotate(texts_annotate(queryset, through=through), through=course)
+
+
+def lesson_titles_attach(row, *, through: str = ""):
+    """Move what :func:`lesson_titles_annotate` read onto the lesson and its course."""
+    if through:
+        texts_attach(row, through)
+    texts_attach(row, f"{through}{LOOKUP_SEP}course" if through else "course")
+
+
+def lessons_with_names(ids: Iterable[int]) -> dict[int, Lesson]:
+    """The lessons ``ids`` by id, with their courses and both's titles in every language, for
+    statements about them. 1 query."""
+    lessons = lesson_titles_annotate(Lesson.objects.select_related("course")).in_bulk(list(ids))
+    for lesson in lessons.values():
+        lesson_titles_attach(lesson)
+    return lessons
+
+
+# --- Activities ----------------------------------------------------------------------------------
+
+
+def _activity(activity_id: str, kind: str, name: dict, *, more_info: str = "", description=None):
+    """An activity named by the language maps ``name`` and ``description``."""
+    definition = {"type": kind, "name": name}
     if description:
-        definition["description"] = {language: description}
+        definition["description"] = description
     if more_info:
         definition["moreInfo"] = more_info
     return {"objectType": "Activity", "id": activity_id, "definition": definition}
@@ -207,7 +316,7 @@ def lesson_activity(lesson: Lesson, config: XapiConfig) -> dict:
     return _activity(
         lesson_activity_id(lesson, config),
         ACTIVITY_LESSON,
-        lesson.title,
+        lesson_names(lesson),
         more_info=_absolute(config, lesson.get_absolute_url()),
     )
 
@@ -216,7 +325,7 @@ def course_activity(course: Course, config: XapiConfig) -> dict:
     return _activity(
         course_activity_id(course, config),
         ACTIVITY_COURSE,
-        course.title,
+        course_names(course),
         more_info=_absolute(config, course.get_absolute_url()),
     )
 
@@ -272,9 +381,10 @@ def statement_course_completed(*, user, course: Course, at: datetime, config) ->
 
 
 def statement_achievement_earned(
-    *, user, slug: str, name: str, description: str, at: datetime, config
+    *, user, slug: str, name: dict, description: dict, at: datetime, config
 ) -> dict:
-    """``user`` earned the achievement ``slug`` at ``at``."""
+    """``user`` earned the achievement ``slug`` at ``at``; ``name`` and ``description`` are
+    language maps (:func:`language_map`; an empty description map leaves it out)."""
     return _statement(
         user=user,
         verb=VERB_EARNED,

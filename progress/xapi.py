@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from lessons import xapi
-from lessons.models import Lesson
 
 from .models import AchievementAward, LessonCompletion
 from .selectors import course_lesson_ids
@@ -34,14 +34,20 @@ def _statements(*, user, config, completions, lessons, awards, course_ends) -> l
         xapi.statement_achievement_earned(
             user=user,
             slug=award.achievement.slug,
-            name=award.achievement.name,
-            description=award.achievement.description,
+            name=achievement_names(award.achievement, "name"),
+            description=achievement_names(award.achievement, "description"),
             at=award.awarded_at,
             config=config,
         )
         for award in awards
     ]
     return statements
+
+
+def achievement_names(achievement, field: str) -> dict[str, str]:
+    """An achievement's name or description as an xAPI language map: its own text is in the
+    site's default language, each translation in its own."""
+    return xapi.language_map(achievement, field, original_language=settings.LANGUAGE_CODE)
 
 
 def progress_statements_record(
@@ -55,12 +61,14 @@ def progress_statements_record(
     """Queue the statements for one write: the lessons it completed (``completions``, by
     lesson id), the courses it finished (``course_ids``; each finished when its last lesson
     was, read from ``all_completions``) and the awards it made. One query for the lessons and
-    their courses, one insert; none while xAPI is off."""
+    their courses (with their titles in every language), one for the awards' achievements'
+    names in every language when there are awards, one insert; none while xAPI is off."""
     config = xapi.xapi_config()
     if config is None or not (completions or awards):
         return
     course_lessons = course_lesson_ids() if course_ids else {}
-    lessons = Lesson.objects.select_related("course").in_bulk(list(completions))
+    lessons = xapi.lessons_with_names(list(completions))
+    prefetch_related_objects([award.achievement for award in awards], "translations")
     courses = {lesson.course_id: lesson.course for lesson in lessons.values()}
     course_ends = [
         (courses[course_id], max(all_completions[i] for i in course_lessons[course_id]))
@@ -82,7 +90,7 @@ def progress_statements_record(
 
 def progress_statements_past(config) -> Iterator[tuple[object, list[dict]]]:
     """Every learner's completions, finished courses and awards so far, as statements
-    (``manage.py xapi_backfill``). Two queries per learner."""
+    (``manage.py xapi_backfill``), named in every language. Two queries per learner."""
     course_lessons = course_lesson_ids()
     learners = get_user_model()._default_manager.filter(
         Q(pk__in=LessonCompletion.objects.values("learner_id"))
@@ -90,6 +98,9 @@ def progress_statements_past(config) -> Iterator[tuple[object, list[dict]]]:
     )
     for user in learners.order_by("pk").iterator():
         rows = LessonCompletion.objects.filter(learner_id=user.pk).select_related("lesson__course")
+        rows = list(xapi.lesson_titles_annotate(rows, through="lesson"))
+        for row in rows:
+            xapi.lesson_titles_attach(row, through="lesson")
         completions = {row.lesson_id: row.completed_at for row in rows}
         lessons = {row.lesson_id: row.lesson for row in rows}
         courses = {lesson.course_id: lesson.course for lesson in lessons.values()}
@@ -99,6 +110,11 @@ def progress_statements_past(config) -> Iterator[tuple[object, list[dict]]]:
             if ids and all(i in completions for i in ids)
         ]
         awards = AchievementAward.objects.filter(learner_id=user.pk).select_related("achievement")
+        awards = list(
+            xapi.texts_annotate(awards, fields=("name", "description"), through="achievement")
+        )
+        for award in awards:
+            xapi.texts_attach(award, "achievement")
         yield (
             user,
             _statements(
@@ -106,7 +122,7 @@ def progress_statements_past(config) -> Iterator[tuple[object, list[dict]]]:
                 config=config,
                 completions=completions,
                 lessons=lessons,
-                awards=list(awards),
+                awards=awards,
                 course_ends=course_ends,
             ),
         )

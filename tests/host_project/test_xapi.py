@@ -49,6 +49,8 @@ def test_a_members_completion_reaches_the_lrs_under_an_opaque_id(
     }
     assert member.email not in str(statement) and "Kim" not in str(statement)
     assert statement["object"]["definition"]["moreInfo"].startswith(f"{site}/learn/courses/")
+    # a site in one language: the lesson is written in it, LANGUAGE_CODE
+    assert statement["object"]["definition"]["name"] == {"en-us": "Ladders"}
     assert statement["context"]["language"] == "en-us"
     # the one-lesson course is finished too
     assert f"{site}/xapi/courses/{lesson.course.uuid}" in by_object

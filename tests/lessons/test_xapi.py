@@ -20,13 +20,15 @@ from django.utils import timezone, translation
 from comments import services as comment_services
 from lessons import xapi
 from lessons.learner_data import learner_data_erase, learner_data_export
-from lessons.models import XapiStatement
+from lessons.models import CourseTranslation, XapiStatement
 from progress import services
+from progress.models import AchievementTranslation
 from tests.factories import (
     AchievementFactory,
     CommentFactory,
     CourseFactory,
     LessonFactory,
+    LessonVariantFactory,
     StaffFactory,
     UserFactory,
 )
@@ -98,14 +100,16 @@ def test_a_completion_reaches_the_lrs_once_with_its_lesson_course_language_and_r
     assert str(learner.pk) != name and learner.email not in str(statement)
     assert statement["object"]["id"] == f"{site}/xapi/lessons/{lesson.uuid}"
     assert statement["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/lesson"
-    assert statement["object"]["definition"]["name"] == {"en": "Variables"}
+    # named under the language its title is written in (the lesson's, the site's default), not
+    # under the learner's: the lesson has no English title
+    assert statement["object"]["definition"]["name"] == {"ko": "Variables"}
     assert statement["object"]["definition"]["moreInfo"] == site + page
     context = statement["context"]
     assert context["language"] == "en"
     assert context["revision"] == "2"
     [parent] = context["contextActivities"]["parent"]
     assert parent["id"] == f"{site}/xapi/courses/{course.uuid}"
-    assert parent["definition"]["name"] == {"en": "Python basics"}
+    assert parent["definition"]["name"] == {"ko": "Python basics"}
     assert statement["result"] == {"completion": True}
     assert datetime.fromisoformat(statement["timestamp"]) == T0
     # the id is derived from the event, and the outbox says it was sent
@@ -113,6 +117,34 @@ def test_a_completion_reaches_the_lrs_once_with_its_lesson_course_language_and_r
     assert statement["id"] == str(row.statement_id)
     assert uuid.UUID(statement["id"]).version == 5
     assert (row.status, row.attempts, row.last_error) == (Delivery.SENT, 0, "")
+
+
+@pytest.fixture
+def course_in_two_languages():
+    """A Korean course and lesson, each with its English title (a variant, a translation)."""
+    course = CourseFactory(title="파이썬 기초")
+    CourseTranslation.objects.create(course=course, language="en", title="Python basics")
+    lesson = LessonFactory(course=course, title="변수", position=1)
+    LessonVariantFactory(lesson=lesson, language="en", title="Variables")
+    LessonFactory(course=course, title="반복문", position=2)
+    return course
+
+
+@pytest.mark.parametrize("page_language", ["ko", "en"])
+def test_a_lesson_with_an_english_variant_is_named_in_both_languages_each_under_its_own(
+    xapi_lrs, learner, course_in_two_languages, page_language, django_capture_on_commit_callbacks
+):
+    lesson = lessons_of(course_in_two_languages)[0]
+
+    with translation.override(page_language):
+        complete(learner, lesson, capture=django_capture_on_commit_callbacks)
+
+    # whichever language the learner read it in
+    [statement] = xapi_lrs.statements()
+    assert statement["object"]["definition"]["name"] == {"ko": "변수", "en": "Variables"}
+    [parent] = statement["context"]["contextActivities"]["parent"]
+    assert parent["definition"]["name"] == {"ko": "파이썬 기초", "en": "Python basics"}
+    assert statement["context"]["language"] == page_language
 
 
 def test_the_lrs_answers_with_the_xapi_version_and_refuses_requests_without_one(xapi_lrs):
@@ -138,14 +170,17 @@ def test_a_statement_sent_with_a_version_the_lrs_does_not_speak_fails_and_is_lis
 
 
 def test_finishing_a_course_through_the_sync_api_sends_lesson_course_and_award_statements(
-    xapi_lrs, learner, course, django_capture_on_commit_callbacks
+    xapi_lrs, learner, course_in_two_languages, django_capture_on_commit_callbacks
 ):
-    AchievementFactory(
+    course = course_in_two_languages
+    achievement = AchievementFactory(
         slug="course-done",
-        name="Finisher",
+        name="완주",
+        description="과정을 끝까지 마쳤습니다.",
         rule_kind="course_completed",
         rule_params={"course": course.slug},
     )
+    AchievementTranslation.objects.create(achievement=achievement, language="en", name="Finisher")
     first, second = lessons_of(course)
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(learner)
@@ -170,12 +205,19 @@ def test_finishing_a_course_through_the_sync_api_sends_lesson_course_and_award_s
     }
     course_statement = completed[f"{site}/xapi/courses/{course.uuid}"]
     assert course_statement["object"]["definition"]["type"] == xapi.ACTIVITY_COURSE
+    assert course_statement["object"]["definition"]["name"] == {
+        "ko": "파이썬 기초",
+        "en": "Python basics",
+    }
     assert datetime.fromisoformat(course_statement["timestamp"]) == datetime(
         2026, 3, 2, 2, tzinfo=UTC
     )
     [earned] = verbs[xapi.VERB_EARNED]
     assert earned["object"]["id"] == f"{site}/xapi/achievements/course-done"
-    assert earned["object"]["definition"]["name"] == {"en": "Finisher"}
+    # the achievement's own text is in the site's language; its English translation has a name
+    # but no description of its own
+    assert earned["object"]["definition"]["name"] == {"ko": "완주", "en": "Finisher"}
+    assert earned["object"]["definition"]["description"] == {"ko": "과정을 끝까지 마쳤습니다."}
 
     # the same events again (a browser retrying) send nothing new
     with django_capture_on_commit_callbacks(execute=True):
@@ -345,6 +387,20 @@ def test_a_published_comment_sends_commented_without_its_text(
     )
 
 
+def test_a_comment_names_its_lesson_in_every_language_it_is_written_in(
+    xapi_lrs, learner, course_in_two_languages, django_capture_on_commit_callbacks
+):
+    lesson = lessons_of(course_in_two_languages)[0]
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        comment_services.comment_post(lesson=lesson, author=learner, body="Nice one")
+
+    [statement] = xapi_lrs.statements()
+    assert statement["object"]["definition"]["name"] == {"ko": "변수", "en": "Variables"}
+    [parent] = statement["context"]["contextActivities"]["parent"]
+    assert parent["definition"]["name"] == {"ko": "파이썬 기초", "en": "Python basics"}
+
+
 def test_a_comment_awaiting_moderation_is_sent_when_approved_and_only_then(
     xapi_lrs, settings, learner, course, django_capture_on_commit_callbacks
 ):
@@ -369,11 +425,17 @@ def test_a_comment_awaiting_moderation_is_sent_when_approved_and_only_then(
 
 
 def test_backfill_sends_past_activity_once_however_often_it_runs(
-    settings, ralph, learner, course, django_capture_on_commit_callbacks
+    settings, ralph, learner, course_in_two_languages, django_capture_on_commit_callbacks
 ):
     # given activity from before xAPI was turned on
+    course = course_in_two_languages
     first, second = lessons_of(course)
-    AchievementFactory(slug="first-steps", rule_kind="lessons_completed", rule_params={"count": 1})
+    achievement = AchievementFactory(
+        slug="first-steps", name="첫걸음", rule_kind="lessons_completed", rule_params={"count": 1}
+    )
+    AchievementTranslation.objects.create(
+        achievement=achievement, language="en", name="First steps", description="One lesson."
+    )
     complete(learner, first, capture=django_capture_on_commit_callbacks)
     complete(learner, second, capture=django_capture_on_commit_callbacks)
     CommentFactory(lesson=first, author=learner)
@@ -408,6 +470,22 @@ def test_backfill_sends_past_activity_once_however_often_it_runs(
     assert "progress — queued: 0, already queued or sent: 4." in again.getvalue()
     assert "Delivered: 5 sent, 0 failed, 0 waiting to retry." in out.getvalue()
     assert XapiStatement.objects.filter(status=Delivery.SENT).count() == 5
+    # each named in every language it is written in, whatever language the command ran in
+    names = {s["object"]["id"]: s["object"]["definition"] for s in lrs.statements()}
+    site = lrs.site_url
+    assert names[f"{site}/xapi/lessons/{first.uuid}"]["name"] == {"ko": "변수", "en": "Variables"}
+    assert names[f"{site}/xapi/lessons/{second.uuid}"]["name"] == {"ko": "반복문"}
+    assert names[f"{site}/xapi/courses/{course.uuid}"]["name"] == {
+        "ko": "파이썬 기초",
+        "en": "Python basics",
+    }
+    assert names[f"{site}/xapi/achievements/first-steps"] == {
+        "type": xapi.ACTIVITY_BADGE,
+        "name": {"ko": "첫걸음", "en": "First steps"},
+        "description": {"en": "One lesson."},
+    }
+    [commented] = verbs[xapi.VERB_COMMENTED]
+    assert commented["object"]["definition"]["name"] == {"ko": "변수", "en": "Variables"}
 
 
 def test_backfill_without_an_lrs_says_so():
@@ -466,10 +544,10 @@ def test_a_learners_statements_are_in_their_export_and_gone_after_erasing(
 
 
 def test_statements_cost_one_read_and_one_write_more_than_a_completion_without(
-    xapi_lrs, learner, other_learner, course, django_assert_num_queries, settings
+    xapi_lrs, learner, other_learner, course_in_two_languages, django_assert_num_queries, settings
 ):
     # given the catalogue's figures in the page cache, as an earlier completion leaves them
-    lesson = lessons_of(course)[0]
+    lesson = lessons_of(course_in_two_languages)[0]
     on = settings.STREAM["XAPI"]
     settings.STREAM = {**settings.STREAM, "XAPI": None}
     services.completion_record(user=UserFactory(), lesson=lesson, at=T0)  # warms what it reads
@@ -478,9 +556,11 @@ def test_statements_cost_one_read_and_one_write_more_than_a_completion_without(
     settings.STREAM = {**settings.STREAM, "XAPI": on}  # a new release: the page cache's keys
     services.completion_record(user=UserFactory(), lesson=lesson, at=T0)  # change, warm again
 
-    # the lesson with its course, and the outbox's insert
+    # the lesson with its course and both's titles in every language, and the outbox's insert
     with django_assert_num_queries(len(without.captured_queries) + 2):
         services.completion_record(user=learner, lesson=lesson, at=T0)
+    statement = XapiStatement.objects.get(learner=learner).statement
+    assert statement["object"]["definition"]["name"] == {"ko": "변수", "en": "Variables"}
 
 
 # --- Through the task queue production uses ------------------------------------------------------
