@@ -22,6 +22,7 @@ from lessons.admin import StatusFilter, StatusLabels, ViewOnlyTitle
 from lessons.admin_translations import TranslationInline
 from lessons.models import Course, Lesson, Status, Tag
 
+from .badges import how_to_earn
 from .models import (
     Achievement,
     AchievementAward,
@@ -36,7 +37,7 @@ from .models import (
     RuleKind,
     XPEntry,
 )
-from .rules import RULE_PARAMS, course_reference_q, rule_describe, rule_params_clean
+from .rules import RULE_PARAMS, course_reference_q, rule_params_clean
 from .selectors import achievement_dry_run
 
 
@@ -299,14 +300,8 @@ class AchievementAdmin(TranslatedNames, admin.ModelAdmin):
 
     @admin.display(description=_("how to earn it"))
     def rule_summary(self, obj):
-        if not obj.rule_kind:
-            return "—"
-        subject = ""
-        params = obj.rule_params or {}
-        if obj.rule_kind == RuleKind.COURSE_COMPLETED and params.get("course"):
-            course = Course.objects.filter(course_reference_q(params["course"])).first()
-            subject = course.title if course else ""
-        return rule_describe(kind=obj.rule_kind, params=params, subject=subject)
+        # In the admin's language, its course or tag named in it too (as learners see them).
+        return how_to_earn(obj) if obj.rule_kind else "—"
 
     @admin.display(description=_("dry run"))
     def award_preview(self, obj):

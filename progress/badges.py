@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from lessons.conf import lessons_settings
+from lessons.translations import translations_annotate
 
 from .conf import progress_settings
 from .models import Achievement, AchievementAward, BadgeRevocation, RuleKind
@@ -148,25 +149,31 @@ def _absolute(request, url: str) -> str:
 
 
 def how_to_earn(achievement: Achievement) -> str:
-    """The rule in words, naming its course or tag (1 query for those rules, else none)."""
+    """The rule in words in the active language, naming its course or tag in that language too
+    (its translation, else its own title or name): 1 query for those rules, else none. The
+    BadgeClass and the admin's achievement page say it."""
+    from lessons.models import Course, Tag
+
     params = achievement.rule_params or {}
     subject = ""
     if achievement.rule_kind == RuleKind.COURSE_COMPLETED and params.get("course"):
-        from lessons.models import Course
-
-        course = Course.objects.filter(course_reference_q(str(params["course"]))).first()
-        subject = course.title if course else ""
+        courses = Course.objects.filter(course_reference_q(str(params["course"])))
+        course = translations_annotate(courses, fields=("title",)).first()
+        subject = course.title_in() if course else ""
     elif achievement.rule_kind == RuleKind.TAG_COMPLETED and params.get("tag"):
-        from lessons.models import Tag
-
-        tag = Tag.objects.filter(tag_reference_q(str(params["tag"]))).first()
-        subject = tag.name if tag else ""
+        tag = translations_annotate(Tag.objects.filter(tag_reference_q(str(params["tag"])))).first()
+        subject = tag.name_in() if tag else ""
     return rule_describe(kind=achievement.rule_kind, params=params, subject=subject)
 
 
 def badge_class_document(request, achievement: Achievement) -> dict:
     """The achievement as a BadgeClass: its name and description (or how to earn it) in the
     active language, its image, the rule as the criteria, and the issuer."""
+    # One language throughout, the one the view makes active: the site's default. A BadgeClass
+    # is one public document at one address for every backpack, verifier and reader (Open
+    # Badges 2.0 gives its name and criteria one text each), and a baked badge points to it for
+    # good; so the criteria name the rule's course or tag in the language the sentence around
+    # them and the badge's name are in, not in the course's original, which may be another.
     criteria = how_to_earn(achievement)
     return {
         "@context": OPEN_BADGES_CONTEXT,

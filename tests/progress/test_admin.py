@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
+from lessons.models import CourseTranslation, TagTranslation
 from progress import services
 from progress.models import Achievement, AchievementAward, LessonCompletion, Level
 from tests.factories import (
@@ -152,6 +153,35 @@ def test_the_change_page_shows_how_to_earn_it_and_the_dry_run_as_saved(admin, le
 
     assert "Complete 1 lesson." in html
     assert "As saved, the rule would award 1 learner now; 1 have it." in html
+
+
+def test_how_to_earn_it_names_the_course_and_tag_in_the_admins_language(admin, staff):
+    # given rules on a Korean course and tag, each with an English title
+    course = CourseFactory(title="파이썬 기초")
+    CourseTranslation.objects.create(course=course, language="en", title="Python basics")
+    tag = TagFactory(name="반복문")
+    TagTranslation.objects.create(tag=tag, language="en", name="loops")
+    by_course = AchievementFactory(
+        rule_kind="course_completed", rule_params={"course": course.slug}
+    )
+    by_tag = AchievementFactory(rule_kind="tag_completed", rule_params={"tag": tag.slug})
+
+    # then the list and each change page name them in the admin's language
+    listing = admin.get("/admin/stream_progress/achievement/").content.decode()
+    pages = [
+        admin.get(f"/admin/stream_progress/achievement/{a.pk}/change/").content.decode()
+        for a in (by_course, by_tag)
+    ]
+    for html in (listing, pages[0]):
+        assert "Complete every lesson of the course “Python basics”." in html
+    for html in (listing, pages[1]):
+        assert "Complete every lesson tagged “loops”." in html
+    # and in Korean, in Korean
+    korean = Client(headers={"Accept-Language": "ko"})
+    korean.force_login(staff)
+    html = korean.get("/admin/stream_progress/achievement/").content.decode()
+    assert "“파이썬 기초” 강좌의 레슨을 모두 완료하세요." in html
+    assert "“반복문” 태그가 붙은 레슨을 모두 완료하세요." in html
 
 
 def test_levels_must_rise_with_xp(admin):

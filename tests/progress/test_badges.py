@@ -28,10 +28,11 @@ from openbadges_bakery import unbake
 from PIL import Image
 
 from lessons.conf import lessons_settings
+from lessons.models import CourseTranslation, TagTranslation
 from progress import services
 from progress.badges import recipient_identity
 from progress.models import AchievementAward, AchievementTranslation, BadgeRevocation
-from tests.factories import AchievementFactory, UserFactory
+from tests.factories import AchievementFactory, CourseFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -325,6 +326,42 @@ def test_the_badge_class_speaks_the_sites_default_language(client, award):
     assert (document["name"], document["description"]) == (
         "Erste Schritte",
         "Jeder Kurs beginnt mit einer Lektion.",
+    )
+
+
+def test_the_criteria_name_the_rules_course_and_tag_in_the_sites_default_language(
+    client, django_assert_num_queries
+):
+    # given rules on a course and a tag whose own titles are in another language, each with a
+    # title in the site's default language and one in English
+    course = CourseFactory(title="Ursprünglicher Kurs")
+    tag = TagFactory(name="ursprung")
+    for language, title in ((settings.LANGUAGE_CODE, "Site course"), ("en", "English course")):
+        CourseTranslation.objects.create(course=course, language=language, title=title)
+    for language, name in ((settings.LANGUAGE_CODE, "site-tag"), ("en", "english-tag")):
+        TagTranslation.objects.create(tag=tag, language=language, name=name)
+    by_course = AchievementFactory(
+        rule_kind="course_completed", rule_params={"course": course.slug}
+    )
+    by_tag = AchievementFactory(rule_kind="tag_completed", rule_params={"tag": tag.slug})
+
+    # when their badge classes are asked for in English: the achievement with its rule's subject
+    with django_assert_num_queries(2):
+        response = client.get(at(f"achievements/{by_course.pk}.json"), HTTP_ACCEPT_LANGUAGE="en")
+    tagged = client.get(at(f"achievements/{by_tag.pk}.json"), HTTP_ACCEPT_LANGUAGE="en")
+
+    # then the criteria name them as the sentence around them is written: in the site's language
+    assert json.loads(response.content)["criteria"]["narrative"] == in_site_language(
+        {
+            "ko": "“Site course” 강좌의 레슨을 모두 완료하세요.",
+            "en": "Complete every lesson of the course “Site course”.",
+        }
+    )
+    assert json.loads(tagged.content)["criteria"]["narrative"] == in_site_language(
+        {
+            "ko": "“site-tag” 태그가 붙은 레슨을 모두 완료하세요.",
+            "en": "Complete every lesson tagged “site-tag”.",
+        }
     )
 
 
