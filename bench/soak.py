@@ -9,8 +9,10 @@ or each sync event's answer), and so is every refused one. Afterwards, in-proces
   that was refused or never acknowledged is;
 - each event a sync answered "applied" is in the learner's completion log exactly once, or
   moved its day's row to its earlier time (the log keeps one row per lesson and day), with a
-  completion for its lesson; a batch sent again was answered "duplicate" event by event; each
-  lesson completed with the page's form is completed; every completion has its XP row;
+  completion for its lesson; a batch sent again was answered "duplicate" for every event
+  applied or a duplicate before (a refused one is judged again, and counts as applied if it is
+  now); each lesson completed with the page's form is completed; every completion has its XP
+  row;
 - every learner's XP total equals the sum of their XP ledger;
 - every task the load queued (reply notifications and emails, with production's database
   queue and its worker running beside the server) ran and succeeded, and no reply left any of
@@ -69,7 +71,8 @@ class Ledger:
         self.refused_markers = []
         self.reports = []  # {"id", "marker"}
         self.events = []  # (learner_id, event_id, lesson_id, at) answered "applied"
-        self.batches = []  # (learner, [events]) acknowledged, for sending again
+        # (learner, [events], {event id: its last answer}) acknowledged, for sending again
+        self.batches = []
         self.form_completions = []  # (learner_id, lesson_id) the page's form acknowledged
         self.duplicate_mismatches = 0
         self.server_errors = []
@@ -191,7 +194,7 @@ class Client(threading.Thread):
                         self.ledger.events.append(
                             (learner["id"], event["id"], event["lesson"], event["at"])
                         )
-                self.ledger.batches.append((learner, events))
+                self.ledger.batches.append((learner, events, answers))
         return status
 
     def sync_again(self):
@@ -199,15 +202,26 @@ class Client(threading.Thread):
             batch = self.random.choice(self.ledger.batches) if self.ledger.batches else None
         if batch is None:
             return self.sync()
-        learner, events = batch
+        learner, events, answers = batch
         status, data = self.request(
             "POST", "/api/v1/progress/sync/", learner=learner, body={"events": events}
         )
         if status == 200:
-            answers = [item["status"] for item in json.loads(data)["results"]]
-            if any(answer != "duplicate" for answer in answers):
-                with self.ledger.lock:
+            again = {item["id"]: item["status"] for item in json.loads(data)["results"]}
+            with self.ledger.lock:
+                # What was applied or a duplicate is a duplicate now; a refused event was not
+                # kept, so it is judged again (a lesson locked then may be open now).
+                if any(
+                    answers[event["id"]] != "rejected" and again.get(event["id"]) != "duplicate"
+                    for event in events
+                ):
                     self.ledger.duplicate_mismatches += 1
+                for event in events:
+                    if answers[event["id"]] == "rejected" and again.get(event["id"]) == "applied":
+                        self.ledger.events.append(
+                            (learner["id"], event["id"], event["lesson"], event["at"])
+                        )
+                    answers[event["id"]] = again.get(event["id"], answers[event["id"]])
         return status
 
     def complete_form(self):
@@ -439,7 +453,8 @@ def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log
             "detail": "; ".join(ledger.server_errors[:5]) or "all answered",
         },
         {
-            "what": "batches sent again answered “duplicate” for every event",
+            "what": "batches sent again answered “duplicate” for every event applied or a "
+            "duplicate before (a refused one is judged again)",
             "ok": ledger.duplicate_mismatches == 0,
             "detail": f"{ledger.operations['sync_again']['acknowledged']:,} repeated batches, "
             f"{ledger.duplicate_mismatches} with another answer",
@@ -469,9 +484,23 @@ def soak_run(*, env, kind, workdir, duration, workers, manage, server_class, log
 # --- The checking half, in-process ---------------------------------------------------------------
 
 
+def _log_of(learner, event_id, lesson, at) -> str:
+    """An applied event that left no trace, with what the log holds of its lesson."""
+    from progress.models import CompletionEvent
+
+    rows = CompletionEvent.objects.filter(learner_id=learner, lesson_id=lesson).order_by("pk")
+    held = ", ".join(f"{row.event_id} at {row.completed_at.isoformat()}" for row in rows)
+    return f"learner {learner} event {event_id} lesson {lesson} at {at}: the log holds [{held}]"
+
+
 def _log_day_check(learners):
     """``holds(learner, lesson, at)``: whether ``learner``'s log has a row for ``lesson`` on
-    ``at``'s day (in their time zone) at ``at`` or earlier."""
+    ``at``'s day (in their time zone) at ``at`` or earlier, ``at`` moved as the server moves a
+    reported time: not before the lesson was first published (an event from before then
+    counts as completed at that moment, so it may have moved that day's row)."""
+    from django.db.models.functions import Coalesce
+
+    from lessons.models import Lesson
     from progress.models import CompletionEvent, LearnerProfile
     from progress.rules import local_date
     from progress.selectors import learner_time_zone
@@ -488,7 +517,15 @@ def _log_day_check(learners):
     for learner, lesson, moment in rows:
         days[(learner, lesson, local_date(moment, zones.get(learner, default)))] = moment
 
+    first_published = dict(
+        Lesson.objects.annotate(since=Coalesce("published_at", "created_at")).values_list(
+            "pk", "since"
+        )
+    )
+
     def holds(learner, lesson, at) -> bool:
+        since = first_published.get(lesson)
+        at = max(at, since) if since is not None else at
         held = days.get((learner, lesson, local_date(at, zones.get(learner, default))))
         return held is not None and held <= at
 
@@ -573,7 +610,7 @@ def database_check(ledger: dict) -> list[dict]:
     # already held moved that day's row to its time instead of adding a row of its own.
     day_row_holds = _log_day_check({learner for learner, _, _, _ in ledger["events"]})
     missing = [
-        (learner, event_id)
+        (learner, event_id, lesson, at)
         for learner, event_id, lesson, at in ledger["events"]
         if stored.get((learner, event_id)) != lesson
         and not day_row_holds(learner, lesson, datetime.fromisoformat(at))
@@ -582,7 +619,8 @@ def database_check(ledger: dict) -> list[dict]:
         "each event answered “applied” is in the completion log once",
         not missing and len(applied) == len(ledger["events"]),
         f"{len(ledger['events']):,} applied, {len(missing)} missing, "
-        f"{len(ledger['events']) - len(applied)} answered twice",
+        f"{len(ledger['events']) - len(applied)} answered twice"
+        + "".join(f"; e.g. {_log_of(*row)}" for row in missing[:3]),
     )
     # The data set's events were bulk-created first in a fresh database: every row with a
     # higher id was written during the soak, by a sync or by the page's form.

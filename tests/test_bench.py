@@ -388,6 +388,45 @@ def test_the_soak_counts_an_earlier_report_that_moved_a_days_row_as_kept():
     assert not checks["each event answered “applied” is in the completion log once"]["ok"]
 
 
+@pytest.mark.django_db
+def test_the_soak_counts_a_report_from_before_publication_that_moved_a_days_row_as_kept():
+    # A time before the lesson's first publication counts as that moment: a sync event from a
+    # week before moved the row the page's form had written later that day, under the form's
+    # id. The soak looked for a row on the event's own day (4 of 5,456 "missing").
+    import uuid
+    from datetime import UTC, datetime
+
+    from bench.soak import database_check
+    from progress import services
+    from tests.factories import LessonFactory, UserFactory
+
+    published = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
+    learner, lesson = UserFactory(), LessonFactory()
+    type(lesson).objects.filter(pk=lesson.pk).update(published_at=published)
+    lesson.refresh_from_db()
+    services.completion_record(
+        user=learner, lesson=lesson, at=datetime(2026, 11, 10, 5, 0, tzinfo=UTC)
+    )
+    event_id, at = str(uuid.uuid4()), "2026-11-03T09:00:00+09:00"
+    result = services.progress_sync(
+        user=learner,
+        events=[{"id": event_id, "type": "lesson_completed", "lesson": lesson.pk, "at": at}],
+    )
+    assert result.results[0].status == "applied"
+    ledger = {
+        "initial": {"comments": 0, "completions": 0, "completion_events": 0},
+        "events": [(learner.pk, event_id, lesson.pk, at)],
+        "comments": [],
+        "reports": [],
+        "refused_markers": [],
+        "form_completions": [(learner.pk, lesson.pk)],
+    }
+
+    checks = {check["what"]: check for check in database_check(ledger)}
+
+    assert checks["each event answered “applied” is in the completion log once"]["ok"], checks
+
+
 def test_comment_posting_is_reported_per_run_with_the_queue_or_without():
     from bench.report import comment_posts_markdown
 
