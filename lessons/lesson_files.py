@@ -638,6 +638,14 @@ def _is_whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _unknown_language(key: str, language: Any, codes: list[str]) -> str:
+    return _("%(key)s: “%(value)s” is not one of this site's languages (%(codes)s).") % {
+        "key": key,
+        "value": language,
+        "codes": ", ".join(codes),
+    }
+
+
 def _wrong_type(key: str, expected: str, value: Any) -> str:
     return _("%(key)s must be %(expected)s, not %(value)s.") % {
         "key": key,
@@ -714,8 +722,7 @@ def _course_translations_read(value: Any, relative: str, problems: _Problems):
         if language not in codes:
             problems.add(
                 relative,
-                _("%(key)s: “%(value)s” is not one of this site's languages (%(codes)s).")
-                % {"key": "translations", "value": language, "codes": ", ".join(codes)},
+                _unknown_language("translations", language, codes),
             )
             return None
         if not isinstance(texts, dict) or not _check_keys(

@@ -29,6 +29,7 @@ from .lesson_files import (
     _load_yaml_mapping,
     _Problems,
     _read_text,
+    _unknown_language,
     _validation_messages,
     _wrong_type,
     _yaml_entries,
@@ -99,8 +100,7 @@ def _labels_read(name: str, value: Any, codes: list[str], problems: _Problems) -
         if language not in codes:
             problems.add(
                 TAGS_FILE_NAME,
-                _("%(key)s: “%(value)s” is not one of this site's languages (%(codes)s).")
-                % {"key": name, "value": language, "codes": ", ".join(codes)},
+                _unknown_language(name, language, codes),
             )
             continue
         if not isinstance(label, str) or not label:
