@@ -12,9 +12,9 @@ change:
   the newest id, the sum of their revisions; see ``selectors.thread_tops``);
 - each comment's ``<article>``, by its id and revision (``Comment.revision``, moved on by every
   save);
-- both also by what the whole page shares (:func:`_context_key`): the site's content version
-  (authors' names, the lesson's own edits), whether replies are open, the language, time zone
-  and release.
+- both also by what the whole page shares, digested as a page's identity is
+  (``lessons.caching.page_identity``): the site's content version (authors' names, the
+  lesson's own edits), whether replies are open, the language, time zone and release.
 
 The page reads its top-level comments with their marks (1 query) and takes the threads the
 cache holds (one ``get_many``); a thread it does not hold is read (1 query more) and assembled
@@ -24,18 +24,15 @@ comment. Nothing here is invalidated: a changed thread or comment has a new key.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib.auth.models import AnonymousUser
 from django.template.context import make_context
 from django.template.loader import get_template
-from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from lessons.caching import page_cache
+from lessons.caching import page_cache, page_identity
 from lessons.conf import lessons_settings
-from lessons.versions import Version, release, site_version
+from lessons.versions import Version, site_version
 
 from .conf import comments_settings
 from .selectors import comment_node, thread_tops, threads_of
@@ -103,20 +100,6 @@ def _thread(node, articles) -> str:
     return thread_item(node.id, articles[node.id], replies)
 
 
-def _context_key(*, comments_open: bool, version: Version) -> str:
-    """What every kept thread and article of a page shares: the release, language and time
-    zone, the site's content version (authors' names, the lesson's edits) and whether replies
-    are open."""
-    parts = (
-        release(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        str(version),
-        comments_open,
-    )
-    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
-
-
 def _row_key(comment) -> str:
     """A comment row as a key part: its id and revision, and its posting time, so that an id
     a rebuilt database gives again never meets what was kept before."""
@@ -175,7 +158,10 @@ def thread_list_html(section, *, request, version: Version | None = None) -> str
         size=size,
         marked=True,
     )
-    context_key = _context_key(comments_open=comments_open, version=version or site_version())
+    # What every kept thread and article of the page shares, as a page's identity is made.
+    context_key = page_identity(
+        parts=("comments", comments_open), versions=(version or site_version(),)
+    )
     by_top = {top.pk: top for top in tops}
     threads = _kept(
         {

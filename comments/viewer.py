@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lessons.viewer import nav_item, viewer_row
+from lessons.viewer import nav_item, viewer_first, viewer_row
 
 from . import rules, selectors
 from .models import (
@@ -64,21 +64,18 @@ def _nav(unread: int) -> list[dict]:
     ]
 
 
-def _first(rows, kind):
-    return next((ref for row_kind, ref, _, _ in rows if row_kind == kind), None)
-
-
 def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     """The header's notifications link and unread count; with ``lesson``: the 🔔, whether the
     viewer may comment, their own comments' controls, the comments they flagged and their own
     comments awaiting moderation (rendered: 1 query more, only when there are some)."""
     user = request.user
-    unread = _first(rows, "comments:unread") or 0
+    unread = viewer_first(rows, "comments:unread") or 0
     part = {"nav": _nav(unread), "unread": unread, "lesson": None}
     if lesson is None:
         return part
     comments_open = selectors.comments_open_pick(
-        lesson=_first(rows, "comments:lesson_open"), course=_first(rows, "comments:course_open")
+        lesson=viewer_first(rows, "comments:lesson_open"),
+        course=viewer_first(rows, "comments:course_open"),
     )
     own = [
         Comment(pk=ref, lesson_id=lesson.pk, author_id=user.pk, status=text, created_at=at)
@@ -88,7 +85,7 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     pending_ids = [comment.pk for comment in own if comment.status == CommentStatus.PENDING]
     return part | {
         "lesson": lesson.pk,
-        "subscribed": _first(rows, "comments:subscribed") is not None,
+        "subscribed": viewer_first(rows, "comments:subscribed") is not None,
         "comments_open": comments_open,
         "may_comment": comments_open and selectors.user_may_comment(user=user, lesson=lesson),
         "moderator": rules.comment_can_moderate(user),

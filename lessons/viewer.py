@@ -51,8 +51,6 @@ class ViewerPart:
 
 _parts: dict[str, ViewerPart] = {}
 
-ROW_FIELDS = ("kind", "ref", "text", "at")
-
 
 def viewer_part_register(name: str, build: Callable, *, rows: Callable | None = None) -> None:
     """Add ``name`` to the viewer endpoint's answer (each app, in ``ready()``).
@@ -84,6 +82,12 @@ def viewer_row(queryset, kind: str, ref, *, text=None, at=None):
         Value("", output_field=CharField()) if text is None else text,
         Value(None, output_field=DateTimeField()) if at is None else at,
     )
+
+
+def viewer_first(rows, kind: str, default=None):
+    """The ``ref`` of the first of ``rows`` of ``kind`` (a single value's row), else
+    ``default``."""
+    return next((ref for row_kind, ref, _text, _at in rows if row_kind == kind), default)
 
 
 def nav_item(*, url: str, label: str, badge: str | None = None) -> dict:
@@ -147,8 +151,9 @@ def _read(user, lesson_id) -> tuple:
         for query in part.rows(user=user, lesson=lesson)
     ]
     rows = list(queries[0].union(*queries[1:], all=True))
-    version = next((read_version(ref, at) for kind, ref, _, at in rows if kind == "site"), None)
-    return lesson, version or NO_VERSION, rows
+    site_rows = [row for row in rows if row[0] == "site"]
+    version = read_version(site_rows[0][1], site_rows[0][3]) if site_rows else NO_VERSION
+    return lesson, version, rows
 
 
 def viewer_payload(request, *, lesson_id=None, page: int = 1) -> dict:

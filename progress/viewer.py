@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from lessons.models import Status
 from lessons.requirements import requirement_facts
-from lessons.viewer import nav_item, viewer_row
+from lessons.viewer import nav_item, viewer_first, viewer_row
 
 from .models import AchievementAward, LearnerProfile, LessonCompletion
 from .rules import lesson_locked, requirements_unmet
@@ -40,9 +40,8 @@ def progress_rows(*, user, lesson):
 
 def progress_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     figures = site_figures(version=site_version)
-    xp = next((ref for kind, ref, _, _ in rows if kind == "progress:xp"), 0)
     state = learner_state_build(
-        xp=xp,
+        xp=viewer_first(rows, "progress:xp", 0),
         levels=figures.levels,
         completions={ref: at for kind, ref, _, at in rows if kind == "progress:completion"},
         total_lessons=figures.lessons,
