@@ -123,16 +123,19 @@ if REDIS_URL:
         }
     }
 else:
-    # Room for the page cache's entries (whole pages, each learner's copies and figures, the
-    # segments of long pages, shared fragments): the default 300 would cull them all the time,
-    # and 5,000 did with 200 learners reading a 1,000-comment lesson. Entries live
-    # PAGE_CACHE_SECONDS, so what is kept follows the learners active in that window.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Shared pages, comment threads and articles (STREAM["PAGE_CACHE_ALIAS"]) in each worker's own
+# memory, apart from the rate-limit and sign-in-lock counters of "default": a flood of pages can
+# never cull a counter. Their keys name the content versions read from the database, so a
+# worker's copy is never stale, Redis or not, and reading it skips a Redis round trip (kept
+# pages answer 1.4-2 x as many requests: docs/benchmarks.md). Each worker renders a page once
+# per version; the bound is per worker (a lesson page is about 30 KB, the 1,000-comment one
+# 1 MB).
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "stream-pages",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -259,6 +262,7 @@ STREAM = {
     "SITE_NAME": "C.W.K.",
     "SECTION_NAME": "Stream",
     "BASE_TEMPLATE": "base.html",
+    "PAGE_CACHE_ALIAS": "pages",
 }
 
 # Content-Security-Policy (config/security.py): every script and style is a static file.

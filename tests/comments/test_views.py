@@ -6,7 +6,6 @@ from html import unescape
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -21,6 +20,7 @@ from comments.models import (
     ProblemReport,
     ReplySubscription,
 )
+from lessons.caching import page_cache
 from lessons.models import Status
 from tests.comments.helpers import comments_bulk_create
 from tests.factories import (
@@ -289,7 +289,7 @@ def test_lesson_page_query_count_is_the_same_for_any_number_of_comments(
     if viewer is not None:
         client.force_login(viewer)
         client.get("/")  # the first answer after signing in gives the browser its hint
-    cache.clear()
+    page_cache().clear()
 
     # when the page is opened, then it costs exactly, for anyone (the page is everyone's):
     #   the lesson's status and content versions (this first view is a miss);
@@ -324,7 +324,7 @@ def test_page_query_count_with_every_app_installed_does_not_grow(
     from django.test.utils import CaptureQueriesContext
 
     def count():
-        cache.clear()  # what rendering costs, not what the cache saves
+        page_cache().clear()  # what rendering costs, not what the cache saves
         with CaptureQueriesContext(connection) as queries:
             assert client.get(lesson.get_absolute_url()).status_code == 200
         return len(queries)

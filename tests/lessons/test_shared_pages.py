@@ -321,3 +321,35 @@ def test_an_erased_authors_replies_lose_their_name_on_the_next_view(settings, pa
 
     html = Client().get(lesson.get_absolute_url()).content.decode()
     assert "mine" not in html
+
+
+def test_the_demo_keeps_pages_apart_from_the_counters_in_default(
+    two_pages_of_comments, monkeypatch
+):
+    # given the demo's settings: shared pages in a cache alias of their own
+    from django.core.cache import caches
+
+    from lessons.caching import page_cache
+
+    written = {"default": [], "pages": []}
+    for name, cache in (("default", caches["default"]), ("pages", page_cache())):
+        for method in ("set", "set_many", "add"):
+            original = getattr(cache, method)
+
+            def recording(key, *args, _original=original, _into=written[name], **kwargs):
+                _into.extend(key if isinstance(key, dict) else [key])
+                return _original(key, *args, **kwargs)
+
+            monkeypatch.setattr(cache, method, recording)
+    page_cache().clear()
+    lesson = two_pages_of_comments
+
+    # when a visitor reads both comment pages of a lesson with threads
+    for url in (lesson.get_absolute_url(), f"{lesson.get_absolute_url()}?comments_page=2"):
+        assert Client().get(url).status_code == 200
+
+    # then the pages, their threads and articles went to the pages cache, and nothing a flood
+    # of pages could push a rate-limit counter out with went to default
+    kinds = {key.split(":")[1] for key in written["pages"]}
+    assert {"page", "thread", "comment"} <= kinds
+    assert written["default"] == []

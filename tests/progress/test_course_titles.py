@@ -2,10 +2,10 @@
 no-JavaScript "course complete" notice, the lesson's course-complete line, and their cost."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lessons.caching import page_cache
 from lessons.models import CourseTranslation, TagTranslation
 from lessons.services import lesson_set_tags
 from progress import services
@@ -66,13 +66,13 @@ def test_my_progress_costs_the_same_with_course_and_tag_texts(client, learner, c
     services.completion_record(user=learner, lesson=lessons[0])
     client.force_login(learner)
     client.get("/me/progress/")
-    cache.clear()
+    page_cache().clear()
     plain = _page_queries(client, "/me/progress/")
 
     for language in ("ko", "en"):
         CourseTranslation.objects.create(course=course, language=language, title=language)
         TagTranslation.objects.create(tag=tag, language=language, name=language)
-    cache.clear()
+    page_cache().clear()
 
     assert _page_queries(client, "/me/progress/") == plain
 

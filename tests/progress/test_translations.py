@@ -6,10 +6,10 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
+from lessons.caching import page_cache
 from progress import selectors, services
 from progress.models import Achievement, AchievementTranslation, Level, LevelTranslation
 from tests.factories import AchievementFactory
@@ -87,7 +87,7 @@ def test_my_progress_costs_the_same_with_texts_in_every_language(client, learner
     AchievementFactory.create_batch(3)
     client.force_login(learner)
     client.get("/me/progress/")
-    cache.clear()
+    page_cache().clear()
     plain_count = _page_queries(client, "/me/progress/")
 
     # when twenty more come with Korean and English texts
@@ -98,7 +98,7 @@ def test_my_progress_costs_the_same_with_texts_in_every_language(client, learner
             )
     for level in levels:
         LevelTranslation.objects.create(level=level, language="ko", name=f"레벨 {level.number}")
-    cache.clear()
+    page_cache().clear()
 
     # then the page costs the same queries
     assert _page_queries(client, "/me/progress/") == plain_count

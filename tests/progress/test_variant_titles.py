@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from lessons.caching import page_cache
 from lessons.models import CourseTranslation, LessonRequirement
 from progress import services
 from tests.factories import CourseFactory, LessonFactory, LessonVariantFactory
@@ -73,7 +73,7 @@ def test_my_progress_lists_completed_lessons_in_the_pages_language(signed_in, le
 
 
 def queries(client, url) -> int:
-    cache.clear()
+    page_cache().clear()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

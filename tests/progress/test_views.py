@@ -6,11 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from lessons.caching import page_cache
 from lessons.models import Status
 from progress import services
 from progress.models import LessonCompletion
@@ -195,7 +195,8 @@ def test_without_a_cache_that_keeps_anything_the_facts_are_right_and_kept_for_go
     client, course, lessons, settings
 ):
     # the version lives in the database, so the address still names one content
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    settings.CACHES = {"default": dummy, "pages": dummy}
 
     data = page_data(client.get(lessons[0].get_absolute_url()).content.decode())
     response = client.get(data["factsUrl"])
@@ -432,7 +433,7 @@ def test_lesson_page_query_count(
     if signed_in:
         client.force_login(learner)
         client.get("/")  # the first answer after signing in gives the browser its hint
-    cache.clear()
+    page_cache().clear()
 
     # given the lessons app's 1 + 9 (the lesson's status and versions, then its own queries,
     # see tests/lessons/test_views.py), progress adds, for anyone (the page is everyone's):
@@ -460,7 +461,7 @@ def test_catalogue_and_course_pages_add_one_query_for_every_card_and_row(
     services.completion_record(user=learner, lesson=lessons[0])
     client.force_login(learner)
     client.get("/")  # the first answer after signing in gives the browser its hint
-    cache.clear()
+    page_cache().clear()
 
     # the session and the user (staff see draft courses in the lists, so a browser with a
     # session is asked who it is), the site's version, the catalogue's courses, progress's
