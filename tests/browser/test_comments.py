@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments.models import Comment, CommentStatus, Notification
+from tests.browser.conftest import hover_everything
 from tests.factories import CommentFactory, LessonFactory, StaffFactory, UserFactory
 from tests.xss_corpus import XSS_PAYLOADS
 
@@ -331,11 +332,7 @@ def test_no_xss_payload_in_comments_runs_in_the_browser(page, dialogs, sign_in, 
     page.goto(lesson.get_absolute_url())
     viewer_arrived(page)
     # hover everything a handler could hang on, and open every reply form
-    for element in page.locator(".stream-comment__body *").all()[:150]:
-        try:
-            element.hover(timeout=200)
-        except Exception:  # noqa: BLE001, S112 - invisible elements cannot be hovered
-            continue
+    hover_everything(page, ".stream-comment__body *")
     for link in page.locator("#comments a[data-action=reply]").all()[:20]:
         link.click()
 

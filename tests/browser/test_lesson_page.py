@@ -6,6 +6,7 @@ import pytest
 
 from lessons.lesson_files import lessons_import
 from lessons.models import Lesson
+from tests.browser.conftest import hover_everything
 from tests.factories import LessonFactory
 from tests.xss_corpus import XSS_PAYLOADS
 
@@ -145,11 +146,7 @@ def test_no_xss_payload_runs_in_the_browser(page, dialogs, transactional_db, chu
         page.goto(lesson.get_absolute_url())
         page.wait_for_load_state("load")
         # Hover and click everything that could carry a handler.
-        for element in page.locator(".lesson-body *").all()[:40]:
-            try:
-                element.hover(timeout=200)
-            except Exception:  # noqa: BLE001, S112 - invisible elements cannot be hovered
-                continue
+        hover_everything(page, ".lesson-body *")
 
     assert dialogs == [], f"a payload opened a dialog: {dialogs}"
     assert Lesson.objects.count() == len(payloads)
