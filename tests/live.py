@@ -3,9 +3,10 @@
 
 :class:`Site` gives the demo a database of its own (a SQLite file, or a fresh PostgreSQL
 database when ``DATABASE_URL`` is set; the Redis of ``REDIS_URL`` under a key prefix of its
-own when that is set, else each worker's local memory), runs ``manage.py`` in subprocesses and
-gunicorn with two workers on 127.0.0.1. :class:`Browser` talks HTTP to it with one new
-connection per request (so each may reach either worker), keeps cookies and submits forms.
+own when that is set, with the shared pages there too, else each worker's local memory), runs
+``manage.py`` in subprocesses and gunicorn with two workers on 127.0.0.1. :class:`Browser`
+talks HTTP to it with one new connection per request (so each may reach either worker), keeps
+cookies and submits forms.
 Settings: ``tests/live_settings.py``.
 """
 
@@ -183,6 +184,10 @@ class Site:
 
     def __init__(self, tmp: Path, *, stream: dict | None = None):
         self.tmp = tmp
+        if os.environ.get("REDIS_URL"):
+            # The demo keeps pages in each worker's memory (its "pages" alias), which the
+            # SQLite runs cover; with Redis, pages go to Redis, shared by the workers.
+            stream = {"PAGE_CACHE_ALIAS": "default", **(stream or {})}
         self.port = free_port()
         self._pg_database = None
         self.env = {
@@ -206,7 +211,7 @@ class Site:
     @property
     def backends(self) -> str:
         database = "PostgreSQL" if self._pg_database else "SQLite"
-        cache = "Redis" if self.env.get("REDIS_URL") else "local memory per worker"
+        cache = "Redis, pages too" if self.env.get("REDIS_URL") else "local memory per worker"
         return f"{database}, {cache}"
 
     def _pg_create(self, url: str) -> str:
