@@ -430,6 +430,7 @@ def first_views_markdown(results: dict) -> list[str]:
             _num(run["first_views"]["cold_ms"]),
             _num(run["first_views"]["after_comment_ms"]),
             _after_reply(run["first_views"]),
+            _num(run["first_views"].get("after_site_change_ms")),
             _num(run["first_views"]["hit_ms"], 2),
             f"{run['first_views']['page_bytes']:,}",
         ]
@@ -444,8 +445,9 @@ def first_views_markdown(results: dict) -> list[str]:
         "A visitor's view through the test client, timed alone (medians of 3, 3, 3 and 5): the "
         "cold render with every cache emptied, the first view after a new comment (a thread of "
         "its own: every other thread's kept HTML reused), the first view after a reply in the "
-        "largest thread (that thread drawn again; its size in brackets), and a view of the "
-        "kept page.",
+        "largest thread (that thread drawn again; its size in brackets), the first view after "
+        "a change elsewhere on the site (another lesson renamed: every page is new, the "
+        "comments' articles are reused), and a view of the kept page.",
         "",
         *_table(
             [
@@ -454,6 +456,7 @@ def first_views_markdown(results: dict) -> list[str]:
                 "cold render",
                 "first view after a new comment",
                 "first view after a reply (thread)",
+                "first view after a change elsewhere",
                 "kept page",
                 "bytes",
             ],

@@ -578,6 +578,7 @@ def one_run(args, wrk, kind: str, scale: int, workdir: Path, profile: bool) -> d
             f"first view after a new comment {found['after_comment_ms']} ms, "
             f"after a reply in a thread of {found.get('after_reply_thread')} "
             f"{found.get('after_reply_ms')} ms, "
+            f"after a change elsewhere {found.get('after_site_change_ms')} ms, "
             f"kept {found['hit_ms']} ms"
         )
     return run

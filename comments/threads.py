@@ -9,12 +9,15 @@ comment changes one thread. So the page cache keeps, under keys made of what the
 change:
 
 - each thread's HTML, by its top comment's id and revision and its replies' marks (how many,
-  the newest id, the sum of their revisions; see ``selectors.thread_tops``);
+  the newest id, the sum of their revisions; see ``selectors.thread_tops``), and by what the
+  whole page shares, digested as a page's identity is (``lessons.caching.page_identity``):
+  the site's content version (authors' names, the lesson's own edits), whether replies are
+  open, the language, time zone and release;
 - each comment's ``<article>``, by its id and revision (``Comment.revision``, moved on by every
-  save);
-- both also by what the whole page shares, digested as a page's identity is
-  (``lessons.caching.page_identity``): the site's content version (authors' names, the
-  lesson's own edits), whether replies are open, the language, time zone and release.
+  save), the values it shows from other rows (its node: the author's name, picture and role,
+  whether it predates the lesson's last change, the links offered), the language, time zone
+  and release: not by the site's version, so an admin's edit elsewhere on the site costs the
+  next view a read of the threads and no render.
 
 The page reads its top-level comments with their marks (1 query) and takes the threads the
 cache holds (one ``get_many``); a thread it does not hold is read (1 query more) and assembled
@@ -23,6 +26,8 @@ comment. Nothing here is invalidated: a changed thread or comment has a new key.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from django.contrib.auth.models import AnonymousUser
 from django.template.context import make_context
@@ -106,6 +111,23 @@ def _row_key(comment) -> str:
     return f"{comment.pk}.{comment.revision}.{comment.created_at.timestamp():.6f}"
 
 
+def _article_key(node, context_key: str) -> str:
+    """An article's key: its row and what its node shows from other rows (the author's name,
+    picture and role, whether it predates the lesson's last change, the links offered), so
+    that an article outlives changes to the site that do not touch it."""
+    shown = (
+        node.placeholder,
+        node.author_name,
+        node.author_avatar,
+        node.is_instructor,
+        node.earlier_version,
+        node.can_reply,
+        node.can_flag,
+    )
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
+    return f"stream:comment:{context_key}:{_row_key(node.comment)}:{digest}"
+
+
 def _kept(keys: dict, make) -> dict:
     """``{name: value}`` for ``keys`` (``{name: cache key}``): what the page cache holds, and
     ``make(missing names)`` for the rest, kept."""
@@ -121,7 +143,7 @@ def _kept(keys: dict, make) -> dict:
     return values
 
 
-def _threads_render(tops, *, lesson, comments_open: bool, context_key: str, request):
+def _threads_render(tops, *, lesson, comments_open: bool, article_key: str, request):
     """The ``<li>`` of each of ``tops``' threads by top comment id ("" for a thread with
     nothing left to show), from each comment's kept article where the cache holds it. 1
     query."""
@@ -134,10 +156,7 @@ def _threads_render(tops, *, lesson, comments_open: bool, context_key: str, requ
     )
     nodes = {node.id: node for node in _all_nodes(threads)}
     articles = _kept(
-        {
-            pk: f"stream:comment:{context_key}:{_row_key(node.comment)}"
-            for pk, node in nodes.items()
-        },
+        {pk: _article_key(node, article_key) for pk, node in nodes.items()},
         lambda missing: articles_html(
             [nodes[pk] for pk in missing], lesson=lesson, request=request
         ),
@@ -158,7 +177,9 @@ def thread_list_html(section, *, request, version: Version | None = None) -> str
         size=size,
         marked=True,
     )
-    # What every kept thread and article of the page shares, as a page's identity is made.
+    # What every kept thread of the page shares, as a page's identity is made: its articles
+    # show other rows' values (authors' names), so the site's version; an article's own key
+    # names those values instead (_article_key).
     context_key = page_identity(
         parts=("comments", comments_open), versions=(version or site_version(),)
     )
@@ -173,7 +194,7 @@ def thread_list_html(section, *, request, version: Version | None = None) -> str
             [by_top[pk] for pk in missing],
             lesson=lesson,
             comments_open=comments_open,
-            context_key=context_key,
+            article_key=page_identity(parts=("comment",), versions=()),
             request=request,
         ),
     )

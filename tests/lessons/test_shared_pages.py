@@ -271,6 +271,57 @@ def test_a_reply_renders_that_reply_only(settings, page_entries, render_counts):
     assert html.index(f'id="comment-{parent.pk}"') < html.index(f'id="comment-{reply.pk}"')
 
 
+def test_a_change_elsewhere_on_the_site_renders_no_comment_again(
+    settings, page_entries, render_counts
+):
+    # given a kept page of 200 comments
+    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 500}
+    lesson = LessonFactory(status=Status.PUBLISHED)
+    comments_bulk_create(lesson=lesson, total=200, threads=40)
+    assert Client().get(lesson.get_absolute_url()).status_code == 200
+    render_counts.clear()
+
+    # when staff rename another lesson (the site's version moves: every page is new)
+    other = LessonFactory(status=Status.PUBLISHED, course=lesson.course)
+    other.title = "Renamed elsewhere"
+    other.save()
+
+    # then the page is assembled again from the kept articles, none drawn again
+    response = Client().get(lesson.get_absolute_url())
+    assert "Renamed elsewhere" in response.content.decode()
+    assert sum(render_counts) == 0
+
+
+def test_what_an_article_shows_from_other_rows_shows_on_the_next_view(settings, page_entries):
+    # given a kept page with a learner's comment written before the lesson's last change
+    lesson = LessonFactory(status=Status.PUBLISHED)
+    learner = UserFactory(first_name="Zelda")
+    comment = CommentFactory(lesson=lesson, author=learner, body="my words")
+
+    def article():
+        html = Client().get(lesson.get_absolute_url()).content.decode()
+        start = html.index(f'id="comment-{comment.pk}"')
+        return html[start : html.index("</article>", start)]
+
+    assert "Zelda" in article() and "badge--instructor" not in article()
+    assert "stream-comment__earlier" not in article()
+
+    # the author's new name
+    learner.first_name = "Zora"
+    learner.save()
+    assert "Zora" in article() and "Zelda" not in article()
+
+    # the author made an instructor
+    learner.is_staff = True
+    learner.save()
+    assert "badge--instructor" in article()
+
+    # the lesson's text changed after the comment was written
+    lesson.body = "A new explanation."
+    lesson.save()
+    assert "stream-comment__earlier" in article()
+
+
 def test_every_kind_of_write_to_a_reply_shows_on_the_next_view(settings, page_entries):
     # given a kept page whose thread has a published reply
     lesson = LessonFactory(status=Status.PUBLISHED)
