@@ -5,6 +5,7 @@ from bench.wrk import Endpoint
 NAMES = [
     "bare",
     "baseline",
+    "baseline_signed_in",
     "lesson_anon",
     "lesson_signed_in",
     "viewer",
@@ -37,6 +38,13 @@ def endpoints_for(manifest: dict, names: str | list[str] = "") -> list[Endpoint]
             "bare", "bare WSGI app, the lesson page's bytes", "GET", lesson["url"], server="bare"
         ),
         "baseline": Endpoint("baseline", "Django baseline view", "GET", "/bench/baseline/"),
+        "baseline_signed_in": Endpoint(
+            "baseline_signed_in",
+            "Django baseline view, signed in (session read, user loaded)",
+            "GET",
+            "/bench/baseline/signed-in/",
+            signed_in=True,
+        ),
         "lesson_anon": Endpoint("lesson_anon", "lesson page, anonymous", "GET", lesson["url"]),
         "lesson_signed_in": Endpoint(
             "lesson_signed_in", "lesson page HTML, signed in", "GET", lesson["url"], signed_in=True

@@ -491,7 +491,8 @@ def main():
         endpoints = [
             e
             for e in endpoints_for(manifest, args.endpoints)
-            if e.server == "django" and (e.name != "baseline" or args.mode == "queries")
+            if e.server == "django"
+            and (not e.name.startswith("baseline") or args.mode == "queries")
         ]
     if args.mode == "queries":
         result = count_queries(endpoints, manifest)

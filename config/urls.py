@@ -34,4 +34,11 @@ if settings.DEBUG:
 if getattr(settings, "STREAM_BENCH_ENDPOINTS", False):  # make bench only (bench/settings.py)
     from . import bench_views
 
-    urlpatterns.insert(0, path("bench/baseline/", bench_views.baseline, name="bench-baseline"))
+    urlpatterns[:0] = [
+        path("bench/baseline/", bench_views.baseline, name="bench-baseline"),
+        path(
+            "bench/baseline/signed-in/",
+            bench_views.baseline_signed_in,
+            name="bench-baseline-signed-in",
+        ),
+    ]
