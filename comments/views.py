@@ -79,12 +79,14 @@ def _count_label(lesson, count=None) -> str:
 
 
 def _refusal(request, lesson, error: CommentsError | str, *, status=403):
-    """A refused write: JSON for the script, otherwise a message on the lesson page."""
+    """A refused write: JSON for the script, otherwise a page of its own saying why, with a
+    link back (the shared lesson page shows no messages)."""
     message = error.message if isinstance(error, CommentsError) else str(error)
     if _wants_fragment(request):
         return JsonResponse({"ok": False, "errors": [message]}, status=status)
-    messages.error(request, message)
-    return redirect(_section_url(lesson))
+    response = done_page(request, title=message, back_url=_section_url(lesson))
+    response.status_code = status
+    return response
 
 
 def _sign_in_required(request, lesson):
@@ -318,7 +320,7 @@ def comment_edit(request, pk):
                 return JsonResponse(
                     {"ok": True, "id": comment.pk, "html": _comment_html(request, comment, lesson)}
                 )
-            messages.success(request, _("Your comment is updated."))
+            # The edited comment shows at its anchor (a message would wait for a later page).
             return redirect(_comment_url(comment, request.user))
     return _form_again(
         request,
@@ -370,7 +372,7 @@ def _moderation_view(operation, done_message):
                     "message": str(done_message),
                 }
             )
-        messages.success(request, done_message)
+        # The comment shows its new state at its anchor, or is gone from the section.
         if comment.status == CommentStatus.REMOVED:
             return redirect(_section_url(lesson))
         return redirect(_comment_url(comment, request.user))
@@ -463,8 +465,8 @@ def comment_flag(request, pk):
     )
     if _wants_fragment(request):
         return JsonResponse({"ok": True, "id": comment.pk, "message": message})
-    messages.success(request, message)
-    return redirect(_comment_url(comment, request.user))
+    # The shared page does not show who flagged what: the outcome is a page of its own.
+    return done_page(request, title=message, back_url=_comment_url(comment, request.user))
 
 
 @require_safe
@@ -499,8 +501,8 @@ def subscription_set(request, lesson_id):
     )
     if _wants_fragment(request):
         return JsonResponse({"ok": True, "subscribed": active, "message": message})
-    messages.success(request, message)
-    return redirect(_section_url(lesson))
+    # The shared page does not show the viewer's 🔔: the outcome is a page of its own.
+    return done_page(request, title=message, back_url=_section_url(lesson))
 
 
 # --- Problem reports -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.cache import get_conditional_response
@@ -123,8 +123,12 @@ def lesson_complete(request, lesson_id):
     except services.CompletionLocked as locked:
         return _complete_page(request, lesson, unmet=locked.unmet, status=409)
     except services.CompletionRefused:
-        messages.error(request, _("Only published lessons can be marked as complete."))
-        return redirect(back)
+        # Said here: the lesson page is everyone's and shows no messages.
+        response = done_page(
+            request, title=_("Only published lessons can be marked as complete."), back_url=back
+        )
+        response.status_code = 409
+        return response
     if result.awarded:
         names = ", ".join(award.achievement.name_in() for award in result.awarded)
         xp = sum(award.xp for award in result.awarded)

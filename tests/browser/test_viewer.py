@@ -238,13 +238,18 @@ def test_without_javascript_a_learner_comments_replies_flags_and_subscribes(no_j
     reason.select_option("off_topic")
     page.get_by_role("button", name="댓글 신고").click()
     assert CommentFlag.objects.get().reason == "off_topic"
+    # the lesson page is everyone's: a page of its own thanks them and leads back
+    assert page.locator("h1").inner_text() == "고마워요. 관리자가 살펴볼게요."
+    page.get_by_role("link", name="레슨으로 돌아가기").click()
     assert page.url.endswith(f"#comment-{other.pk}")
 
     # the 🔔 (on since the first comment): off
     page.get_by_role("link", name="답글 알림 설정").click()
     page.get_by_role("button", name="답글 알림 끄기").click()
-    assert page.url.endswith("#comments")
+    assert page.locator("h1").inner_text() == "이 레슨의 답글 알림을 껐어요."
     assert not ReplySubscription.objects.get(user=learner, lesson=lesson).active
+    page.get_by_role("link", name="레슨으로 돌아가기").click()
+    assert page.url.endswith("#comments")
 
 
 def test_without_javascript_a_learner_marks_the_lesson_complete(no_js, sign_in, lesson):

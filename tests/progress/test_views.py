@@ -291,6 +291,24 @@ def test_the_form_marks_complete_without_javascript_and_returns_to_progress(
     assert 'href="/en/courses/basics/b1/#progress"' in html
 
 
+def test_the_form_says_why_a_draft_cannot_be_completed_in_its_answer(client, staff, lessons):
+    # given staff, who can open a draft lesson, posting its form (an old tab, a typed address)
+    lessons[0].status = Status.DRAFT
+    lessons[0].save()
+    client.force_login(staff)
+
+    response = client.post(complete_url(lessons[0]))
+
+    # then the answer says why (the lesson page shows no messages), with the way back
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "공개된 레슨만 완료로 표시할 수 있어요." in html
+    assert f'href="{lessons[0].get_absolute_url()}#progress"' in html
+    assert not LessonCompletion.objects.exists()
+    later = client.get(complete_url(lessons[1])).content.decode()
+    assert "공개된 레슨만 완료로 표시할 수 있어요." not in later
+
+
 def test_finishing_a_course_by_form_shows_the_course_complete_moment(client, learner, lessons):
     client.force_login(learner)
     for lesson in lessons[:2]:
