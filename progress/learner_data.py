@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import pgettext_lazy
 
 from lessons.learner_data import lesson_titles_annotate, row_lesson_summary
+from lessons.translations import related_translations_annotate, related_translations_attach
 
 from .models import AchievementAward, CompletionEvent, LearnerProfile, LessonCompletion, XPEntry
 
@@ -24,7 +25,12 @@ def progress_data_export(user) -> dict:
         CompletionEvent.objects.filter(learner_id=user.pk).select_related("lesson__course")
     )
     ledger = XPEntry.objects.filter(learner_id=user.pk)
-    awards = AchievementAward.objects.filter(learner_id=user.pk).select_related("achievement")
+    # the achievement's name in the active language, as /me/progress/ shows it (same query)
+    awards = related_translations_annotate(
+        AchievementAward.objects.filter(learner_id=user.pk).select_related("achievement"),
+        "achievement",
+        fields=("name",),
+    )
     return {
         "profile": None
         if profile is None
@@ -61,7 +67,10 @@ def progress_data_export(user) -> dict:
         "awards": [
             {
                 "id": row.pk,
-                "achievement": {"slug": row.achievement.slug, "name": row.achievement.name},
+                "achievement": {
+                    "slug": row.achievement.slug,
+                    "name": related_translations_attach(row, "achievement").name_in(),
+                },
                 "awarded_at": row.awarded_at,
                 "xp": row.xp,
                 "recorded_at": row.recorded_at,

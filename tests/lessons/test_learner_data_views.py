@@ -256,3 +256,38 @@ def test_the_page_and_the_download_name_lessons_and_courses_in_the_pages_languag
         progress_data_export(people.ada)
     with django_assert_num_queries(6):
         comments_data_export(people.ada)
+
+
+def test_the_page_and_the_download_name_achievements_in_the_pages_language(
+    client, people, django_assert_num_queries
+):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from lessons.translations import content_languages
+    from progress.learner_data import progress_data_export
+    from progress.models import Achievement, AchievementTranslation
+
+    if not {"ko", "en"} <= {code for code, _name in content_languages()}:
+        pytest.skip("the site is not in Korean and English (the host project has one language)")
+    # given Ada's achievement named in Korean and in English
+    achievement = Achievement.objects.get(slug="first-steps")
+    AchievementTranslation.objects.create(achievement=achievement, language="ko", name="첫걸음")
+    AchievementTranslation.objects.create(
+        achievement=achievement, language="en", name="First steps, in English"
+    )
+    client.force_login(people.ada)
+
+    # when she reads her data on the Korean and the English page, and downloads it
+    korean_page = client.get(reverse(PAGE)).content.decode()
+    english_page = client.get(_url(PAGE)).content.decode()
+    english_data = json.loads(client.get(_url(DOWNLOAD)).content)
+
+    # then each names it as /me/progress/ does in that language
+    assert "첫걸음" in korean_page and "First steps" not in korean_page
+    assert "First steps, in English" in english_page
+    (award,) = english_data["parts"]["progress"]["awards"]
+    assert award["achievement"] == {"slug": "first-steps", "name": "First steps, in English"}
+    # in the part's own queries
+    with translation.override("ko"), django_assert_num_queries(5):
+        progress_data_export(people.ada)
