@@ -560,7 +560,6 @@ def report_file(request, lesson_id):
 def _report_thanks(request, lesson, message):
     if _wants_fragment(request):
         return JsonResponse({"ok": True, "message": message}, status=201)
-    messages.success(request, message)
     return done_page(request, title=message, back_url=lesson.get_absolute_url())
 
 

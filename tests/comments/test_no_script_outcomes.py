@@ -92,3 +92,15 @@ def test_edit_and_delete_leave_no_message_for_a_later_page(client, lesson, learn
     assert mine.body == "Better" and mine.status == CommentStatus.REMOVED
     later = later_page(client, lesson)
     assert "댓글을 수정했어요." not in later and "댓글을 삭제했어요." not in later
+
+
+def test_a_report_is_thanked_once(client, lesson):
+    response = client.post(
+        reverse("stream_comments:report", args=[lesson.pk]),
+        {"kind": "bug", "message": "A typo in the second heading", "website": ""},
+    )
+
+    # the thanks is the page's heading, not repeated by a message above it
+    assert response.status_code == 200
+    main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+    assert main.count("고마워요! 신고가 강사에게 전달됐어요.") == 1
