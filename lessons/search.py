@@ -24,7 +24,9 @@ implementations share that contract:
   configuration stems (``SEARCH_POSTGRES_CONFIGS``) also match by full text (``running``
   finds ``runs``), through a partial index per configuration. The rank is the title's alone
   (``SearchRank`` of its vector plus ``TrigramWordSimilarity``), for hits with a term in a
-  title; text-only hits follow in catalogue order.
+  title; text-only hits follow in catalogue order. A page that hits with a term in a title
+  fill (the count sees how many there are) is read from those alone, found for one term
+  through a GIN index of the words of titles, rather than by reading and sorting every hit.
   ``SearchHeadline`` is not used: ``ts_headline`` drops anything shaped like a tag from the text
   and only marks whole words of its configuration, so it cannot mark a Korean substring.
 - **SQLite**: FTS5 tables with the trigram tokenizer (``stream_lessons_search`` for lessons,
@@ -57,6 +59,7 @@ from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     ExpressionWrapper,
     FloatField,
     IntegerField,
@@ -67,7 +70,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, JSONObject, Lower, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -410,6 +414,37 @@ def _postgres_words_statements(connection) -> tuple[list[str], list[str]]:
     return create, drop
 
 
+def _postgres_title_words_statements(connection) -> tuple[list[str], list[str]]:
+    """(create, drop) SQL of the word index of titles: a GIN index of the words of each
+    table's titles, through which the hits with a term in a title are found without reading
+    every hit (``PostgresSearch.in_a_title``). Their words are in the table of words already."""
+    create, drop = [], []
+    for model, _fts in _searched_models():
+        table = _quote(connection, model._meta.db_table)
+        name = f"{model._meta.db_table}_title_words"
+        create.append(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table}"
+            f" USING gin ({WORDS_FUNCTION}(title)) WITH (fastupdate = off)"
+        )
+        drop.append(f"DROP INDEX IF EXISTS {name}")
+    return create, drop
+
+
+def postgres_title_words_create(connection) -> None:
+    """Create the word index of titles; run by a migration."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for sql in _postgres_title_words_statements(connection)[0]:
+                cursor.execute(sql)
+
+
+def postgres_title_words_drop(connection) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for sql in _postgres_title_words_statements(connection)[1]:
+                cursor.execute(sql)
+
+
 def postgres_words_create(connection) -> None:
     """Create the word index (``pg_trgm`` must exist) and fill it; run by a migration."""
     if connection.vendor == "postgresql":
@@ -507,6 +542,9 @@ class BasicSearch:
     """``icontains`` on title and text: any database, no index."""
 
     name = "basic"
+    # Whether a page that the hits with a term in a title fill is read from those alone
+    # (LessonSearch.__getitem__): when the database would otherwise read every hit to sort it.
+    titles_first = False
 
     def found(self, lessons, terms) -> Q:
         """Lessons with a document (their original text, or a language variant) whose title
@@ -592,6 +630,7 @@ class PostgresSearch(BasicSearch):
     the module's docstring)."""
 
     name = "postgresql"
+    titles_first = True
 
     def found(self, lessons, terms) -> Q:
         """Lessons with a document that has every term: their ids in one array, which the
@@ -611,6 +650,25 @@ class PostgresSearch(BasicSearch):
             sql = f"{table}.id = ANY(ARRAY(({lessons_sql}) UNION ({variants})))"
             params = [*lessons_params, *params]
         return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
+
+    def in_a_title(self, lessons, term: str) -> Q:
+        """Lessons with a word that contains ``term`` (at most ``WORD_STEP`` characters) in their
+        title or in their variant's title in the page's language: through the word indexes of
+        titles (not every hit's row), for :func:`search_lessons`, which also checks each title
+        found."""
+        connection = connections[lessons.db]
+        table = _quote(connection, Lesson._meta.db_table)
+        variants = _quote(connection, _variants().model._meta.db_table)
+        words = (
+            f"ARRAY(SELECT word FROM {_quote(connection, WORDS_TABLE)} WHERE word LIKE lower(%s))"  # noqa: S608
+        )
+        sql = (
+            f"{WORDS_FUNCTION}({table}.title) && {words} OR {table}.id = ANY(ARRAY("  # noqa: S608
+            f"SELECT lesson_id FROM {variants} WHERE {variants}.language = %s"
+            f" AND {WORDS_FUNCTION}({variants}.title) && {words}))"
+        )
+        part = f"%{connection.ops.prep_for_like_query(term)}%"
+        return Q(RawSQL(sql, [part, active_language(), part], output_field=BooleanField()))  # noqa: S611
 
     @staticmethod
     def _term_arms(connection, alias: str, term: str) -> list[tuple[str, list]]:
@@ -757,8 +815,8 @@ def _shown_text(lesson, terms) -> tuple[str, str, str]:
     for language, title, text in (page, original):
         if _contains_every(f"{title} {text}", terms):
             return language, title, text
-    if lesson.found_language is not None:
-        return lesson.found_language, lesson.found_title, lesson.found_text
+    if (found := lesson.found_variant) is not None:
+        return found["language"], found["title"], found["text"]
     return page
 
 
@@ -769,12 +827,26 @@ class LessonSearch:
     """The lessons a search found, in rank order, for Django's ``Paginator`` and DRF's
     pagination: ``count()`` is 1 query, a slice is 1 query and gives :class:`SearchHit`\\ s."""
 
-    def __init__(self, lessons, terms: tuple[str, ...], *, variants, locked=frozenset()):
+    def __init__(
+        self,
+        lessons,
+        terms: tuple[str, ...],
+        *,
+        variants,
+        locked=frozenset(),
+        titled=None,
+        titled_when=None,
+    ):
         self.lessons = lessons
         self.terms = terms
         self.variants = variants  # variants that contain every term (icontains)
         self.locked = locked
+        # A callable giving the hits with a term in a title (they come first), ranked as
+        # ``lessons``, when the database can find them without reading every hit; else None.
+        self.titled = titled
+        self.titled_when = titled_when  # the condition those rows meet (a Q)
         self.counted: int | None = None
+        self.titled_counted = 0  # how many of the hits counted have a term in a title
 
     # Hits counted at most: beyond, the page says "more than 1,000" and offers no more pages.
     count_limit = 1000
@@ -784,8 +856,18 @@ class LessonSearch:
         more): the count stops there, so a term in most lessons costs no more to count than a
         thousand hits, and pages beyond are not offered."""
         if self.counted is None:
-            # Only the ids: the rank and title matches are not computed for rows only counted.
-            self.counted = self.lessons.order_by().values("pk")[: self.count_limit + 1].count()
+            # Only the ids: the rank is not computed for rows only counted.
+            hits = self.lessons.order_by()
+            if self.titled is None:
+                self.counted = hits.values("pk")[: self.count_limit + 1].count()
+            else:  # and how many of them have a term in a title (see __getitem__)
+                titled = Case(When(self.titled_when, then=1), default=0)
+                numbers = (
+                    hits.annotate(search_titled=titled)
+                    .values("pk", "search_titled")[: self.count_limit + 1]
+                    .aggregate(hits=Count("pk"), titled=Count("pk", filter=Q(search_titled=1)))
+                )
+                self.counted, self.titled_counted = numbers["hits"], numbers["titled"]
         return min(self.counted, self.count_limit)
 
     @property
@@ -803,15 +885,17 @@ class LessonSearch:
         # that has every term, for a lesson found through it alone (e.g. in English, on the
         # Korean page). Read only for the page's rows.
         found = self.variants.filter(lesson=OuterRef("pk")).order_by("language")
-        lessons = related_translations_annotate(self.lessons, "course").annotate(
-            **{
-                f"found_{name}": Subquery(found.values(field)[:1])
-                for name, field in (
-                    ("language", "language"),
-                    ("title", "title"),
-                    ("text", "search_text"),
-                )
-            }
+        lessons = self.lessons
+        if self.titled is not None and index.stop is not None and index.stop <= self.titled_counted:
+            # The page is among the hits with a term in a title, which rank first: read those
+            # alone (not every hit, to sort them all), when the count saw enough of them.
+            lessons = self.titled()
+        # The variant's three fields in one subquery (one to compile and run, not three).
+        found = found.values(
+            found=JSONObject(language="language", title="title", text="search_text")
+        )
+        lessons = related_translations_annotate(lessons, "course").annotate(
+            found_variant=Subquery(found[:1])
         )[index]
         return [
             self._hit(lesson) for lesson in lessons if related_translations_attach(lesson, "course")
@@ -881,14 +965,15 @@ def search_lessons(*, query: str, user) -> LessonSearch:
     learner's completions).
     """
     terms = search_query_terms(query)
-    lessons = lessons_visible(user=user)
-    backend = search_backend(lessons.db)
-    found = backend.found(lessons, terms)
+    visible = lessons_visible(user=user)
+    backend = search_backend(visible.db)
+    found = backend.found(visible, terms)
     locked = _locked_for(user)
     if locked:
         found = (found & ~Q(pk__in=locked)) | (Q(pk__in=locked) & _in_a_title(terms))
     # The variant in the page's language: its title counts as a title, and hits show it.
-    lessons = translations_annotate(lessons.filter(found), fields=("title", "search_text"))
+    visible = translations_annotate(visible, fields=("title", "search_text"))
+    lessons = visible.filter(found)
     in_title = sum(
         (
             Case(
@@ -899,16 +984,55 @@ def search_lessons(*, query: str, user) -> LessonSearch:
         ),
         start=Value(0),
     )
-    lessons = (
-        lessons.annotate(search_in_title=ExpressionWrapper(in_title, output_field=IntegerField()))
-        .annotate(search_rank=backend.rank(lessons, terms))
-        .only(*_HIT_FIELDS)
-        .order_by(
-            "-search_in_title", "-search_rank", "course__position", "course_id", "position", "id"
+
+    def ranked(lessons):
+        return (
+            lessons.annotate(
+                search_in_title=ExpressionWrapper(in_title, output_field=IntegerField())
+            )
+            .annotate(search_rank=backend.rank(lessons, terms))
+            .only(*_HIT_FIELDS)
+            .order_by(
+                "-search_in_title",
+                "-search_rank",
+                "course__position",
+                "course_id",
+                "position",
+                "id",
+            )
         )
-    )
+
+    lessons = ranked(lessons)
+    titled = titled_when = None
+    if backend.titles_first:
+        titled_when = Q(search_in_title__gt=0)
+        if len(terms) == 1 and len(terms[0]) <= WORD_STEP:
+            # A title (the original's, or the variant's in the page's language) that has the
+            # term lower-cased has it in one of its words, and so has its document: the lesson
+            # is a hit (PostgresSearch.found). Such hits are found through the titles' word
+            # indexes, without reading every hit.
+            term = Lower(Value(terms[0]))
+            titled_when &= Q(GreaterThan(StrIndex(Lower("title"), term), 0)) | Q(
+                GreaterThan(StrIndex(Lower("translated_title"), term), 0)
+            )
+
+            def titled():
+                return ranked(visible).filter(backend.in_a_title(visible, terms[0]), titled_when)
+
+        else:
+
+            def titled():
+                return lessons.filter(titled_when)
+
     # For the page's rows only, and by plain containment: cheaper than an index's every hit.
     variants = BasicSearch().documents(_variants(), terms)
     if locked:
         variants = variants.exclude(lesson__in=locked)
-    return LessonSearch(lessons, terms, variants=variants, locked=locked)
+    return LessonSearch(
+        lessons,
+        terms,
+        variants=variants,
+        locked=locked,
+        titled=titled,
+        titled_when=titled_when,
+    )

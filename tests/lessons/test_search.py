@@ -180,6 +180,36 @@ def test_titles_with_more_of_the_terms_come_first():
     assert found("llama wool") == ["Llama wool", "Llama"]
 
 
+@pytest.mark.parametrize("count_first", [True, False])
+@pytest.mark.parametrize("query", ["llama", "llama wool"])
+def test_every_page_is_its_slice_of_the_whole_ranking(query, count_first):
+    # given hits with the terms in their titles and in their texts only, in several courses
+    # whose catalogue order is not their ids' (PostgreSQL reads a page in two parts: the hits
+    # with a term in a title, then the others)
+    courses = [CourseFactory(position=position) for position in (3, 1, 2)]
+    for number in range(27):
+        title = ["Llama wool", "Woolly llama", "A llama", "Mountains"][number % 4]
+        body = "llama and wool" if number % 3 else "wool and a llama, a llama"
+        LessonFactory(course=courses[number % 3], position=number, title=title, body=body)
+    LessonFactory(course=courses[0], title="Rivers", body="no such animal")
+    results = search_lessons(query=query, user=ANONYMOUS)
+    whole = [(hit.lesson.pk, hit.lesson.title) for hit in results[0:100]]
+
+    # when it is read a page at a time, the count first (as the pages do) or not
+    pages = search_lessons(query=query, user=ANONYMOUS)
+    if count_first:
+        assert pages.count() == 27
+    read = [
+        (hit.lesson.pk, hit.lesson.title)
+        for start in (0, 10, 20)
+        for hit in pages[start : start + 10]
+    ]
+
+    # then the pages are the whole ranking's slices, the titles' hits first
+    assert read == whole and len(whole) == 27
+    assert [title for _pk, title in whole[-6:]] == ["Mountains"] * 6
+
+
 @pytest.mark.skipif(
     not (ON_SQLITE and search.sqlite_fts_available()), reason="SQLite's FTS5 relevance (bm25)"
 )

@@ -83,6 +83,28 @@ def test_the_variants_title_in_the_pages_language_ranks_as_a_title():
     assert titles == ["The llama", "산"]
 
 
+def test_pages_of_title_hits_have_the_variants_titles_in_the_pages_language_among_them():
+    # given more hits with the term in a title than a page holds, half of them by their English
+    # variant's title (PostgreSQL reads such a page through the titles' word indexes alone)
+    course = CourseFactory()
+    for number in range(6):
+        LessonFactory(course=course, position=number, title=f"라마 llama {number}", body="초원")
+        animal = LessonFactory(course=course, position=10 + number, title=f"동물 {number}")
+        LessonVariantFactory(lesson=animal, title=f"The llama {number}", body="Meadows.")
+    LessonFactory(course=course, position=30, title="산", body="Llama, llama.")
+
+    with translation.override("en"):
+        whole = [hit.lesson.title for hit in search_lessons(query="llama", user=ANONYMOUS)[0:20]]
+        results = search_lessons(query="llama", user=ANONYMOUS)
+        total = results.count()
+        pages = [hit.lesson.title for start in (0, 5, 10) for hit in results[start : start + 5]]
+
+    # then each page is its slice of the whole ranking, the text-only hit last
+    assert total == 13 and pages == whole
+    assert {title[:-2] for title in pages[:12]} == {"라마 llama", "The llama"}
+    assert pages[-1] == "산"
+
+
 def test_the_search_page_shows_a_variant_found_in_another_language_with_its_language(client):
     lesson = LessonFactory(title="라마 이야기", body="라마는 콧노래를 부른다.")
     LessonVariantFactory(lesson=lesson, title="About llamas", body="Llamas hum, softly.")
