@@ -24,6 +24,7 @@ stream_lessons.E008   ``STREAM["XAPI"]`` is malformed (not a dict, an unknown ke
                       address, a bad number)
 stream_lessons.W006   lessons are on SQLite without FTS5's trigram tokenizer (or on a database
                       other than SQLite and PostgreSQL): search scans every lesson's text
+stream_lessons.E009   ``STREAM["PAGE_CACHE_ALIAS"]`` names no cache of ``CACHES``
 stream_progress.E010  progress installed without lessons
 stream_comments.E010  comments installed without lessons
 stream_comments.E011  the messages app or ``MessageMiddleware`` is missing (comments)
@@ -184,6 +185,24 @@ PER_PROCESS_CACHES = frozenset(
         "django.core.cache.backends.dummy.DummyCache",
     }
 )
+
+
+@register(Tags.caches)
+def check_page_cache_alias(app_configs=None, **kwargs):
+    """Shared pages are kept in the cache ``STREAM["PAGE_CACHE_ALIAS"]`` names: a name missing
+    from ``CACHES`` would fail every page's first view."""
+    alias = lessons_settings.PAGE_CACHE_ALIAS
+    if not lessons_settings.PAGE_CACHE_SECONDS or alias in settings.CACHES:
+        return []
+    return [
+        Error(
+            f'STREAM["PAGE_CACHE_ALIAS"] is {alias!r}, which is not a key of CACHES: shared '
+            "pages could not be kept.",
+            hint=f"Add a {alias!r} cache to CACHES, name one of {sorted(settings.CACHES)}, or set "
+            'STREAM["PAGE_CACHE_SECONDS"] to 0 to keep no page.',
+            id="stream_lessons.E009",
+        )
+    ]
 
 
 @register(Tags.caches)

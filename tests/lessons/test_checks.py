@@ -107,6 +107,16 @@ def test_required_contrib_apps(settings):
     assert ids(found) == ["stream_lessons.E005"]
 
 
+def test_the_page_cache_must_name_a_cache(settings):
+    settings.STREAM = {**settings.STREAM, "PAGE_CACHE_ALIAS": "nowhere"}
+    errors = [m for m in run(tags=[checks.Tags.caches]) if m.id == "stream_lessons.E009"]
+    assert len(errors) == 1 and "'nowhere'" in errors[0].msg
+
+    # keeping no page needs no cache
+    settings.STREAM = {**settings.STREAM, "PAGE_CACHE_SECONDS": 0}
+    assert "stream_lessons.E009" not in ids(run(tags=[checks.Tags.caches]))
+
+
 def test_pages_not_in_the_urlconf(settings):
     settings.ROOT_URLCONF = "tests.lessons.urls_without_stream"
     found = lesson_checks.check_pages_mounted()
