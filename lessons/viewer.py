@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.db.models import CharField, DateTimeField, F, Value
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
@@ -156,12 +157,25 @@ def _read(user, lesson_id) -> tuple:
     return lesson, version, rows
 
 
+def _messages(request) -> list[dict]:
+    """The messages waiting for the viewer (Django's messages framework: "signed in as ...",
+    "confirmation sent to ..."), read and so taken off: a shared page renders none, so the
+    page's script shows them; left waiting they surfaced on a later page of the viewer's own."""
+    return [{"level": message.tags, "text": str(message)} for message in get_messages(request)]
+
+
 def viewer_payload(request, *, lesson_id=None, page: int = 1) -> dict:
     """The viewer endpoint's answer for ``request``'s user: no query for a visitor (but the
     session's), 2 more for a signed-in viewer on a lesson's page (see
     :func:`viewer_part_register`)."""
     user = request.user
-    payload = {"user": None, "csrf_token": get_token(request), "logout_url": None, "nav": []}
+    payload = {
+        "user": None,
+        "csrf_token": get_token(request),
+        "logout_url": None,
+        "nav": [],
+        "messages": _messages(request),
+    }
     if not user.is_authenticated:
         return payload | {name: None for name in _parts}
     payload["user"] = {"id": user.pk, "name": _display_name(user), "is_staff": user.is_staff}
@@ -192,6 +206,11 @@ class NavItemSerializer(serializers.Serializer):
     badge = serializers.CharField(allow_null=True)
 
 
+class ViewerMessageSerializer(serializers.Serializer):
+    level = serializers.CharField(help_text="The message's tags, e.g. success or error.")
+    text = serializers.CharField()
+
+
 class ViewerUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -206,6 +225,7 @@ class ViewerSerializer(serializers.Serializer):
     csrf_token = serializers.CharField()
     logout_url = serializers.CharField(allow_null=True)
     nav = NavItemSerializer(many=True)
+    messages = ViewerMessageSerializer(many=True)
     progress = serializers.DictField(allow_null=True, required=False)
     comments = serializers.DictField(allow_null=True, required=False)
 

@@ -258,3 +258,23 @@ def test_email_addresses_are_managed_by_keyboard(page, sign_in, mailoutbox):
     assert page.is_checked("input[type=radio][value='ada.work@example.com']")
     tab_to(page, "button[name=action_send]")
     assert focus_is_visible(page)
+
+
+def test_signing_in_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(page, demo):
+    # The lesson page is everyone's and renders no messages: allauth's "signed in" waited in
+    # the session and surfaced on the next page of the learner's own (/me/progress/).
+    learner = learner_with_address()
+    page.goto(f"/accounts/login/?next={DEMO_LESSON}")
+    page.locator("#id_login").fill("ada@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+
+    page.wait_for_url(f"**{DEMO_LESSON}")
+    said = f"{learner.get_username()} 으로 로그인 되었습니다."
+    expect(page.locator("main .messages")).to_have_text(said)
+    assert page.locator("main .messages").get_attribute("role") == "status"
+
+    page.goto("/me/progress/")
+    expect(page.locator("h1")).to_have_text("내 진행 상황")
+    assert said not in page.locator("main").inner_text()
+    assert page.errors == []

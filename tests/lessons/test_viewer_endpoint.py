@@ -34,6 +34,7 @@ def test_an_anonymous_visitor_gets_a_token_and_nothing_else(lesson, django_asser
         "csrf_token": response.json()["csrf_token"],
         "logout_url": None,
         "nav": [],
+        "messages": [],
         "progress": None,
         "comments": None,
     }
@@ -146,3 +147,20 @@ def test_the_hint_cookie_follows_signing_in_and_out(lesson, learner):
     client.cookies["stream_viewer"] = "1"
     client.get(URL)
     assert client.cookies["stream_viewer"].value == ""
+
+
+def test_messages_waiting_for_the_viewer_are_answered_once(lesson, learner):
+    # given a message left for the learner by a form that redirected (as allauth's "signed in
+    # as ..." is left when signing in sends them back to a shared lesson page)
+    client = signed_in(learner)
+    client.post("/me/notifications/email/", {"email_replies": "0"})
+
+    # when the page's script asks for the viewer's part, twice
+    first = client.get(URL, {"lesson": lesson.pk}).json()
+    second = client.get(URL, {"lesson": lesson.pk}).json()
+
+    # then the first answer carries it and nothing shows it again
+    assert first["messages"] == [
+        {"level": "success", "text": "답글 이메일을 껐어요. 앱 안의 알림은 계속 와요."}
+    ]
+    assert second["messages"] == []

@@ -111,8 +111,32 @@ function fillHeader(viewer) {
   area.setAttribute("data-signed-in", "");
 }
 
+// Messages waiting for the viewer ("signed in as ...") that a shared page cannot render: in the
+// page's status list (the layout's, or one put at the top of <main>).
+function showMessages(messages) {
+  if (!messages || !messages.length) return;
+  let list = document.querySelector("[data-viewer-messages]");
+  if (!list) {
+    const main = document.querySelector("main");
+    if (!main) return;
+    list = document.createElement("ul");
+    list.className = "messages";
+    list.setAttribute("role", "status");
+    main.prepend(list);
+  }
+  for (const message of messages) {
+    const item = document.createElement("li");
+    item.className = `message message--${message.level}`;
+    item.textContent = message.text;
+    list.append(item);
+  }
+}
+
 window.streamViewer.then((viewer) => {
-  if (viewer) fillHeader(viewer);
+  if (viewer) {
+    fillHeader(viewer);
+    showMessages(viewer.messages);
+  }
 });
 
 // Plain forms of a shared page that post (the language switch) carry no token in the HTML:
