@@ -85,3 +85,16 @@ def test_pages_speak_korean_at_their_address_and_english_under_en():
 def test_reference_labels_read_as_on_the_reference_page_in_korean(msgid):
     with translation.override("ko"):
         assert translation.gettext(msgid) == msgid
+
+
+def test_korean_calls_a_course_by_one_word():
+    # the catalogue, breadcrumbs and achievements say 강좌; prerequisites said 코스 for the same
+    # thing ("이 코스 전에" under the breadcrumb "강좌")
+    said = [
+        (path.parts[-5], entry.msgid)
+        for path in CATALOGUES
+        if path.parts[-3] == "ko"
+        for entry in polib.pofile(str(path))
+        if "코스" in entry.msgstr or any("코스" in text for text in entry.msgstr_plural.values())
+    ]
+    assert not said, said
