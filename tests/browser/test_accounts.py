@@ -260,7 +260,9 @@ def test_email_addresses_are_managed_by_keyboard(page, sign_in, mailoutbox):
     assert focus_is_visible(page)
 
 
-def test_signing_in_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(page, demo):
+def test_signing_in_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(
+    page, demo, assert_accessible
+):
     # The lesson page is everyone's and renders no messages: allauth's "signed in" waited in
     # the session and surfaced on the next page of the learner's own (/me/progress/).
     learner = learner_with_address()
@@ -271,8 +273,8 @@ def test_signing_in_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(
 
     page.wait_for_url(f"**{DEMO_LESSON}")
     said = f"{learner.get_username()} 으로 로그인 되었습니다."
-    expect(page.locator("main .messages")).to_have_text(said)
-    assert page.locator("main .messages").get_attribute("role") == "status"
+    expect(page.locator("main [role=status] .messages")).to_have_text(said)
+    assert_accessible(page)  # a list of messages inside the status region, not a list as one
 
     page.goto("/me/progress/")
     expect(page.locator("h1")).to_have_text("내 진행 상황")

@@ -111,25 +111,27 @@ function fillHeader(viewer) {
   area.setAttribute("data-signed-in", "");
 }
 
-// Messages waiting for the viewer ("signed in as ...") that a shared page cannot render: in the
-// page's status list (the layout's, or one put at the top of <main>).
+// Messages waiting for the viewer ("signed in as ...") that a shared page cannot render: a list
+// in the page's status region (the layout's, or one put at the top of <main>).
 function showMessages(messages) {
   if (!messages || !messages.length) return;
-  let list = document.querySelector("[data-viewer-messages]");
-  if (!list) {
+  let region = document.querySelector("[data-viewer-messages]");
+  if (!region) {
     const main = document.querySelector("main");
     if (!main) return;
-    list = document.createElement("ul");
-    list.className = "messages";
-    list.setAttribute("role", "status");
-    main.prepend(list);
+    region = document.createElement("div");
+    region.setAttribute("role", "status");
+    main.prepend(region);
   }
+  const list = document.createElement("ul");
+  list.className = "messages";
   for (const message of messages) {
     const item = document.createElement("li");
     item.className = `message message--${message.level}`;
     item.textContent = message.text;
     list.append(item);
   }
+  region.append(list);
 }
 
 window.streamViewer.then((viewer) => {
