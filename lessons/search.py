@@ -1020,7 +1020,6 @@ def search_lessons(*, query: str, user) -> LessonSearch:
         found = (found & ~Q(pk__in=locked)) | (Q(pk__in=locked) & _in_a_title(terms))
     # The variant in the page's language: its title counts as a title, and hits show it.
     visible = translations_annotate(visible, fields=("title", "search_text"))
-    lessons = visible.filter(found)
     in_title = sum(
         (
             Case(
@@ -1031,25 +1030,15 @@ def search_lessons(*, query: str, user) -> LessonSearch:
         ),
         start=Value(0),
     )
-
-    def ranked(lessons):
-        return (
-            lessons.annotate(
-                search_in_title=ExpressionWrapper(in_title, output_field=IntegerField())
-            )
-            .annotate(search_rank=backend.rank(lessons, terms))
-            .only(*_HIT_FIELDS)
-            .order_by(
-                "-search_in_title",
-                "-search_rank",
-                "course__position",
-                "course_id",
-                "position",
-                "id",
-            )
+    visible = (
+        visible.annotate(search_in_title=ExpressionWrapper(in_title, output_field=IntegerField()))
+        .annotate(search_rank=backend.rank(visible, terms))
+        .only(*_HIT_FIELDS)
+        .order_by(
+            "-search_in_title", "-search_rank", "course__position", "course_id", "position", "id"
         )
-
-    lessons = ranked(lessons)
+    )
+    lessons = visible.filter(found)
     titled = titled_when = None
     if backend.titles_first:
         titled_when = Q(search_in_title__gt=0)
@@ -1064,7 +1053,7 @@ def search_lessons(*, query: str, user) -> LessonSearch:
             )
 
             def titled():
-                return ranked(visible).filter(backend.in_a_title(visible, terms[0]), titled_when)
+                return visible.filter(backend.in_a_title(visible, terms[0]), titled_when)
 
         else:
 
