@@ -608,6 +608,12 @@ class BasicSearch:
         variants = self.documents(_variants().order_by(), terms).values("lesson_id")
         return Q(pk__in=lessons.union(variants))
 
+    @staticmethod
+    def in_title(term: str) -> Q:
+        """Whether ``term`` is in a lesson's title or in its variant's in the page's language
+        (``translated_title``), for the ranking: ``icontains``."""
+        return Q(title__icontains=term) | Q(translated_title__icontains=term)
+
     def documents(self, rows, terms):
         """``rows`` (lessons or variants) whose title and text contain every term."""
         for term in terms:
@@ -704,6 +710,18 @@ class PostgresSearch(BasicSearch):
             sql = f"{table}.id = ANY(ARRAY(({lessons_sql}) UNION ({variants})))"
             params = [*lessons_params, *params]
         return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
+
+    @staticmethod
+    def in_title(term: str) -> Q:
+        """As :meth:`BasicSearch.in_title`, lower-cased rather than upper-cased: the comparison
+        the word index makes, so that the hits with a term in a title are exactly those the
+        titles' word indexes find (:meth:`in_a_title`). The two differ only for letters whose
+        cases do not map back (Turkish ``ı``, Greek final ``ς``): a title "ΛΌΓΟΣ" does not
+        have "λόγος" (whose words do not find it either)."""
+        term = Lower(Value(term))
+        return Q(GreaterThan(StrIndex(Lower("title"), term), 0)) | Q(
+            GreaterThan(StrIndex(Lower("translated_title"), term), 0)
+        )
 
     def in_a_title(self, lessons, term: str) -> Q:
         """Lessons with a word that contains ``term`` (at most ``WORD_STEP`` characters) in their
@@ -1021,13 +1039,7 @@ def search_lessons(*, query: str, user) -> LessonSearch:
     # The variant in the page's language: its title counts as a title, and hits show it.
     visible = translations_annotate(visible, fields=("title", "search_text"))
     in_title = sum(
-        (
-            Case(
-                When(Q(title__icontains=term) | Q(translated_title__icontains=term), then=1),
-                default=0,
-            )
-            for term in terms
-        ),
+        (Case(When(backend.in_title(term), then=1), default=0) for term in terms),
         start=Value(0),
     )
     visible = (
@@ -1044,13 +1056,9 @@ def search_lessons(*, query: str, user) -> LessonSearch:
         titled_when = Q(search_in_title__gt=0)
         if len(terms) == 1 and len(terms[0]) <= WORD_STEP:
             # A title (the original's, or the variant's in the page's language) that has the
-            # term lower-cased has it in one of its words, and so has its document: the lesson
-            # is a hit (PostgresSearch.found). Such hits are found through the titles' word
-            # indexes, without reading every hit.
-            term = Lower(Value(terms[0]))
-            titled_when &= Q(GreaterThan(StrIndex(Lower("title"), term), 0)) | Q(
-                GreaterThan(StrIndex(Lower("translated_title"), term), 0)
-            )
+            # term (lower-cased: PostgresSearch.in_title) has it in one of its words, and so
+            # has its document: the lesson is a hit (PostgresSearch.found). Such hits are found
+            # through the titles' word indexes, without reading every hit.
 
             def titled():
                 return visible.filter(backend.in_a_title(visible, terms[0]), titled_when)
