@@ -398,6 +398,25 @@ comment_unhide = _moderation_view(
 
 @_form_page
 @require_safe
+def comment_own_list(request, lesson_id):
+    """The viewer's own comments on a lesson, each with Edit and Delete: where a learner edits
+    or deletes them without JavaScript (the shared lesson page cannot tell whose comment is
+    whose, and comments.js adds those controls)."""
+    lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
+    own = [
+        {
+            "comment": comment,
+            "can_edit": rules.comment_can_edit(comment, request.user),
+            "can_delete": rules.comment_can_delete(comment, request.user),
+        }
+        for comment in selectors.comments_of_author(lesson=lesson, user=request.user)
+    ]
+    context = page_context(lesson=lesson, course=lesson.course, own=own)
+    return render(request, "stream/comments/own_comments_page.html", context)
+
+
+@_form_page
+@require_safe
 def comment_reply_page(request, pk):
     """The reply form on a page of its own: where "Reply" leads without JavaScript (the lesson
     page carries one shared reply form that its script moves under the comment instead)."""

@@ -104,3 +104,38 @@ def test_a_report_is_thanked_once(client, lesson):
     assert response.status_code == 200
     main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
     assert main.count("고마워요! 신고가 강사에게 전달됐어요.") == 1
+
+
+def test_without_a_script_a_learner_finds_edit_and_delete_for_their_own_comments(
+    client, lesson, learner, other_learner
+):
+    mine = CommentFactory(lesson=lesson, author=learner, body="Mine")
+    CommentFactory(lesson=lesson, author=other_learner, body="Theirs")
+    client.force_login(learner)
+    url = reverse("stream_comments:own_comments", args=[lesson.pk])
+
+    # the lesson page (everyone's: it cannot tell whose comment is whose) links, for browsers
+    # without a script, a page of the learner's own comments on the lesson
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert f'<noscript><p class="stream-comments__own-comments"><a href="{url}">' in page
+    mine_page = client.get(url)
+
+    # which lists theirs only, each with its edit page and a delete button with their token
+    html = mine_page.content.decode()
+    assert mine_page.status_code == 200 and "private" in mine_page["Cache-Control"]
+    assert "Mine" in html and "Theirs" not in html
+    assert f'href="{reverse("stream_comments:edit", args=[mine.pk])}"' in html
+    assert f'action="{reverse("stream_comments:delete", args=[mine.pk])}"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    client.post(reverse("stream_comments:delete", args=[mine.pk]))
+    mine.refresh_from_db()
+    assert mine.status == CommentStatus.REMOVED
+    assert "Mine" not in client.get(url).content.decode()
+
+
+def test_the_own_comments_page_sends_a_visitor_to_sign_in(client, lesson):
+    url = reverse("stream_comments:own_comments", args=[lesson.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302 and response["Location"] == f"/accounts/login/?next={url}"
