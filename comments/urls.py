@@ -7,7 +7,11 @@ app_name = "stream_comments"
 urlpatterns = [
     path("comments/lessons/<int:lesson_id>/", views.comment_post, name="post"),
     path("comments/lessons/<int:lesson_id>/write/", views.comment_write, name="write"),
-    path("comments/lessons/<int:lesson_id>/own-comments/", views.comment_own_list, name="own_comments"),
+    path(
+        "comments/lessons/<int:lesson_id>/own-comments/",
+        views.comment_own_list,
+        name="own_comments",
+    ),
     path(
         "comments/lessons/<int:lesson_id>/subscription/",
         views.subscription_set,
