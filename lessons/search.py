@@ -1058,10 +1058,14 @@ def search_lessons(*, query: str, user) -> LessonSearch:
             # A title (the original's, or the variant's in the page's language) that has the
             # term (lower-cased: PostgresSearch.in_title) has it in one of its words, and so
             # has its document: the lesson is a hit (PostgresSearch.found). Such hits are found
-            # through the titles' word indexes, without reading every hit.
+            # through the titles' word indexes, without reading every hit. A locked lesson is
+            # a hit by the rule of its own, which icontains decides (_in_a_title).
+            in_a_title = backend.in_a_title(visible, terms[0])
+            if locked:
+                in_a_title &= ~Q(pk__in=locked) | _in_a_title(terms)
 
             def titled():
-                return visible.filter(backend.in_a_title(visible, terms[0]), titled_when)
+                return visible.filter(in_a_title, titled_when)
 
         else:
 

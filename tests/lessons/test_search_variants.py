@@ -185,6 +185,25 @@ def test_a_locked_lesson_is_found_by_its_title_alone_with_a_note_for_its_snippet
     assert unlocked.snippet_html == "The answer is <mark>42</mark>."
 
 
+def test_a_locked_lesson_whose_title_has_the_term_only_lower_cased_is_not_found(locked_path):
+    # given more title hits than a page, and a locked lesson whose title has the term only as
+    # PostgreSQL lower-cases it ("İ" becomes "i"; upper-cased, "İZMIR" is not "IZMIR"), which
+    # the titles' word index finds
+    a, _b = locked_path
+    locked = LessonFactory(course=a.course, position=3, title="İzmir", body="izmir")
+    LessonRequirement.objects.create(lesson=locked, required_lesson=a)
+    for number in range(10):
+        LessonFactory(course=a.course, position=10 + number, title=f"izmir {number}")
+
+    results = search_lessons(query="izmir", user=ANONYMOUS)
+    total = results.count()
+    titles = [hit.lesson.title for hit in results[0:10]]
+
+    # then the page of title hits leaves it out, as the count does: a locked lesson is found
+    # by a title that has every term as icontains compares
+    assert total == 10 and "İzmir" not in titles
+
+
 def test_without_hide_locked_a_locked_lessons_text_is_found_as_any(locked_path, settings):
     settings.STREAM = {**settings.STREAM, "REQUIREMENTS_HIDE_LOCKED": False}
     [hit] = search_lessons(query="42", user=ANONYMOUS)[0:5]
