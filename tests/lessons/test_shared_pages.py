@@ -365,13 +365,13 @@ def test_an_erased_authors_replies_lose_their_name_on_the_next_view(settings, pa
     lesson = LessonFactory(status=Status.PUBLISHED)
     learner = UserFactory(first_name="Zelda")
     top = CommentFactory(lesson=lesson, body="the question")
-    CommentFactory(lesson=lesson, parent=top, root=top, depth=1, author=learner, body="mine")
-    assert "mine" in Client().get(lesson.get_absolute_url()).content.decode()
+    CommentFactory(lesson=lesson, parent=top, root=top, depth=1, author=learner, body="Zelda wrote this reply")
+    assert "Zelda wrote this reply" in Client().get(lesson.get_absolute_url()).content.decode()
 
     comments_data_erase(learner)
 
     html = Client().get(lesson.get_absolute_url()).content.decode()
-    assert "mine" not in html
+    assert "Zelda wrote this reply" not in html
 
 
 def test_the_demo_keeps_pages_apart_from_the_counters_in_default(
