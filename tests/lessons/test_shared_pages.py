@@ -365,7 +365,9 @@ def test_an_erased_authors_replies_lose_their_name_on_the_next_view(settings, pa
     lesson = LessonFactory(status=Status.PUBLISHED)
     learner = UserFactory(first_name="Zelda")
     top = CommentFactory(lesson=lesson, body="the question")
-    CommentFactory(lesson=lesson, parent=top, root=top, depth=1, author=learner, body="Zelda wrote this reply")
+    CommentFactory(
+        lesson=lesson, parent=top, root=top, depth=1, author=learner, body="Zelda wrote this reply"
+    )
     assert "Zelda wrote this reply" in Client().get(lesson.get_absolute_url()).content.decode()
 
     comments_data_erase(learner)
