@@ -21,11 +21,15 @@ from .models import (
 from .selectors import _notifications_visible_q
 from .threads import articles_html, thread_item
 
+# Comments learners do not see; moderators see the newest of them on the lesson page in full.
+HELD = (CommentStatus.HIDDEN, CommentStatus.PENDING)
+MODERATOR_HELD_SHOWN = 100
+
 
 def comments_rows(*, user, lesson):
     """The viewer's unread notifications (a count); with ``lesson``: their 🔔 on it, the
-    comment settings of the lesson and its course, their own comments (id, status, time) and
-    the ones they flagged."""
+    comment settings of the lesson and its course, their own comments (id, status, time), the
+    ones they flagged and, for moderators, the lesson's hidden and pending comments."""
     unread = (
         Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
         .filter(_notifications_visible_q(user))
@@ -39,6 +43,11 @@ def comments_rows(*, user, lesson):
     is_open = Cast(F("comments_open"), IntegerField())
     own = Comment.objects.filter(lesson=lesson, author_id=user.pk)
     flagged = CommentFlag.objects.filter(user_id=user.pk, comment__lesson=lesson)
+    if rules.comment_can_moderate(user):
+        # what moderators see in full and learners do not: comments hidden or awaiting
+        # moderation (the shared page shows them as placeholders, or not at all)
+        held = Comment.objects.filter(lesson=lesson, status__in=HELD)
+        rows.append(viewer_row(held, "comments:held", F("pk"), at=F("created_at")))
     return [
         *rows,
         viewer_row(subscription, "comments:subscribed", F("pk")),
@@ -67,7 +76,9 @@ def _nav(unread: int) -> list[dict]:
 def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     """The header's notifications link and unread count; with ``lesson``: the 🔔, whether the
     viewer may comment, their own comments' controls, the comments they flagged and their own
-    comments awaiting moderation (rendered: 1 query more, only when there are some)."""
+    comments awaiting moderation — for moderators, the newest ``MODERATOR_HELD_SHOWN`` hidden
+    or pending comments of the lesson too (rendered: 1 query more, only when there are
+    some)."""
     user = request.user
     unread = viewer_first(rows, "comments:unread") or 0
     part = {"nav": _nav(unread), "unread": unread, "lesson": None}
@@ -83,6 +94,10 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
         if kind == "comments:own"
     ]
     pending_ids = [comment.pk for comment in own if comment.status == CommentStatus.PENDING]
+    held = sorted(
+        ((at, ref) for kind, ref, _text, at in rows if kind == "comments:held"), reverse=True
+    )
+    pending_ids = sorted({*pending_ids, *(ref for _at, ref in held[:MODERATOR_HELD_SHOWN])})
     return part | {
         "lesson": lesson.pk,
         "subscribed": viewer_first(rows, "comments:subscribed") is not None,
@@ -103,7 +118,8 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
 
 
 def _pending(request, lesson, ids, comments_open) -> list[dict]:
-    """The viewer's comments awaiting moderation, rendered as they see them."""
+    """The viewer's comments awaiting moderation (for moderators, every comment held back),
+    rendered as they see them."""
     comments = list(Comment.objects.filter(pk__in=ids).select_related("author").order_by("pk"))
     nodes = []
     for comment in comments:

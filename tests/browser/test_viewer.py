@@ -145,6 +145,33 @@ def test_staff_get_hide_on_every_published_comment(page, sign_in, lesson):
     assert page.errors == []
 
 
+def test_staff_see_hidden_and_pending_comments_in_full_after_a_reload(
+    page, sign_in, lesson, screenshot
+):
+    # given a hidden comment with an answer (a placeholder for everyone else), a hidden reply
+    # and someone's comment awaiting moderation
+    rude = CommentFactory(lesson=lesson, body="무례한 말", status="hidden")
+    CommentFactory(lesson=lesson, parent=rude, body="그에 대한 답")
+    top = CommentFactory(lesson=lesson, body="질문")
+    spam = CommentFactory(lesson=lesson, parent=top, body="광고 글", status="hidden")
+    waiting = CommentFactory(lesson=lesson, body="기다리는 글", status="pending")
+    sign_in(page, StaffFactory(first_name="Staff"))
+
+    # when staff open the page
+    page.goto(lesson.get_absolute_url())
+    wait_for_viewer(page, "Staff")
+
+    # then each held comment shows in full, marked, where it belongs
+    expect(page.locator(f"#comment-{rude.pk}")).to_contain_text("무례한 말")
+    expect(page.locator(f"#comment-{rude.pk}")).to_contain_text("학습자에게 숨김")
+    expect(page.locator(f"[data-replies-for='{top.pk}'] #comment-{spam.pk}")).to_contain_text(
+        "광고 글"
+    )
+    expect(page.locator(f"#comment-{waiting.pk}")).to_contain_text("기다리는 글")
+    screenshot(page, "staff-held-comments")
+    assert page.errors == []
+
+
 def test_anonymous_visitors_ask_the_endpoint_only_to_send_a_report(page, lesson):
     asked = viewer_requests(page)
 

@@ -90,6 +90,43 @@ def test_staff_are_moderators_and_see_the_admin_link(lesson):
     assert "/admin/" in [item["url"] for item in body["nav"]]
 
 
+def test_moderators_get_the_comments_held_back_in_full_and_learners_do_not(lesson, learner):
+    # given a lesson with a published comment, a hidden reply under it, a hidden comment with
+    # a published reply (a placeholder on the shared page) and someone else's pending one
+    top = CommentFactory(lesson=lesson, body="Published words")
+    hidden = CommentFactory(lesson=lesson, parent=top, status=CommentStatus.HIDDEN, body="Spam")
+    hidden_top = CommentFactory(lesson=lesson, status=CommentStatus.HIDDEN, body="Rude words")
+    CommentFactory(lesson=lesson, parent=hidden_top, body="An answer to it")
+    pending = CommentFactory(lesson=lesson, status=CommentStatus.PENDING, body="Waiting words")
+    query = {"lesson": lesson.pk, "comments_page": 1}
+
+    # when staff ask for their part of the page
+    held = signed_in(StaffFactory()).get(URL, query).json()["comments"]["pending"]
+
+    # then they get each held comment rendered in full, marked, with where it goes
+    by_id = {item["id"]: item for item in held}
+    assert set(by_id) == {hidden.pk, hidden_top.pk, pending.pk}
+    assert "Spam" in by_id[hidden.pk]["html"] and by_id[hidden.pk]["parent"] == top.pk
+    assert "Rude words" in by_id[hidden_top.pk]["html"]
+    assert "badge--hidden" in by_id[hidden_top.pk]["html"]
+    assert "Waiting words" in by_id[pending.pk]["html"]
+    # and a learner gets none of them
+    assert signed_in(learner).get(URL, query).json()["comments"]["pending"] == []
+
+
+def test_a_moderators_part_costs_one_query_more_when_comments_are_held(
+    lesson, django_assert_num_queries
+):
+    client = signed_in(StaffFactory())
+    client.get(URL, {"lesson": lesson.pk})
+    with django_assert_num_queries(VIEWER_QUERIES):
+        assert client.get(URL, {"lesson": lesson.pk}).status_code == 200
+    CommentFactory.create_batch(3, lesson=lesson, status=CommentStatus.HIDDEN)
+    with django_assert_num_queries(VIEWER_QUERIES + 1):
+        body = client.get(URL, {"lesson": lesson.pk}).json()
+    assert len(body["comments"]["pending"]) == 3
+
+
 def test_a_lesson_the_viewer_may_not_open_gets_no_comment_part(learner):
     draft = LessonFactory(status=Status.DRAFT)
     body = signed_in(learner).get(URL, {"lesson": draft.pk}).json()

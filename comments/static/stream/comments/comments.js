@@ -193,8 +193,15 @@ function showViewer(section) {
     area.replaceChildren(toggle);
     showSubscribed(section, Boolean(comments.subscribed));
   }
+  // Comments held back (the viewer's own awaiting moderation; for moderators, every hidden or
+  // pending one): added where they belong, or in place of the placeholder the page shows.
   for (const item of comments.pending || []) {
-    if (!document.getElementById(`comment-${item.id}`)) insertThread(section, item.html, item.parent);
+    const shown = document.getElementById(`comment-${item.id}`);
+    if (!shown) insertThread(section, item.html, item.parent);
+    else if (shown.classList.contains("stream-comment--placeholder")) {
+      const article = fragment(item.html).querySelector("article");
+      if (article) shown.replaceWith(article);
+    }
   }
   decorateAll(section);
   relativeTimes(section);
