@@ -1,6 +1,8 @@
 """Stream's pages: the same HTML for every viewer (see ``lessons.caching``). Views stay thin:
 selectors read, templates show, ``caching`` answers with HTTP caching and the page cache."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
@@ -172,7 +174,22 @@ def search(request):
                 count_limit=number_format(found.count_limit, force_grouping=True),
             )
     response = render_page(
-        request, "stream/lessons/search.html", context, page_path=request.path, shared=False
+        request,
+        "stream/lessons/search.html",
+        context,
+        page_path=_search_address(request, query, context.get("page")),
+        shared=False,
     )
     response.status_code = status
     return private_response(response)
+
+
+def _search_address(request, query: str, page) -> str:
+    """This search's own address, for the language switch and the sign-in link to come back
+    to: the query (when it is one the page answers) and the page of results, nothing else."""
+    params = {}
+    if query and len(query) <= lessons_settings.SEARCH_QUERY_MAX_LENGTH:
+        params["q"] = query
+        if page is not None and page.number > 1:
+            params["page"] = page.number
+    return f"{request.path}?{urlencode(params)}" if params else request.path

@@ -501,3 +501,20 @@ def test_the_count_stops_at_the_limit_and_no_page_beyond_it_is_offered(
     assert "More than 3 lessons contain “wool”." in last
     assert "Page 2 of 2" in last and 'rel="next"' not in last
     assert "레슨이 3개가 넘어요." in korean
+
+
+def test_the_language_switch_and_sign_in_come_back_to_the_same_search(client, settings):
+    # given a search with two pages of results
+    settings.STREAM = {**settings.STREAM, "SEARCH_RESULTS_PER_PAGE": 1}
+    course = CourseFactory(status=Status.PUBLISHED)
+    LessonFactory.create_batch(2, course=course, status=Status.PUBLISHED, body="Llama wool")
+    url = reverse("stream_lessons:search")
+
+    page = client.get(url, {"q": "llama wool", "page": "2"}).content.decode()
+
+    # then the English link and the sign-in link keep the query and the page
+    assert 'href="/en/search/?q=llama+wool&amp;page=2"' in page
+    assert "next=%2Fsearch%2F%3Fq%3Dllama%2Bwool%26page%3D2" in page
+    # and a query the page refuses is not carried along
+    refused = client.get(url, {"q": "x" * 1000}).content.decode()
+    assert 'href="/en/search/"' in refused
