@@ -235,14 +235,22 @@ def render_counts(monkeypatch):
     return rendered
 
 
-def test_the_first_view_after_a_new_comment_renders_that_comment_only(
-    settings, page_entries, render_counts
-):
+@pytest.fixture
+def kept_page_of_200_comments(settings, page_entries, render_counts):
+    """A lesson of 200 comments in 40 threads on one page, viewed once (so kept), the renders
+    counted from then on."""
     settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 500}
     lesson = LessonFactory(status=Status.PUBLISHED)
     comments_bulk_create(lesson=lesson, total=200, threads=40)
-    assert Client().get(lesson.get_absolute_url()).status_code == 200
+    lesson.kept_html = Client().get(lesson.get_absolute_url()).content.decode()
     render_counts.clear()
+    return lesson
+
+
+def test_the_first_view_after_a_new_comment_renders_that_comment_only(
+    kept_page_of_200_comments, render_counts
+):
+    lesson = kept_page_of_200_comments
 
     CommentFactory(lesson=lesson, body="one more")
 
@@ -251,12 +259,9 @@ def test_the_first_view_after_a_new_comment_renders_that_comment_only(
     assert render_counts == [1]
 
 
-def test_a_reply_renders_that_reply_only(settings, page_entries, render_counts):
-    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 500}
-    lesson = LessonFactory(status=Status.PUBLISHED)
-    comments_bulk_create(lesson=lesson, total=200, threads=40)
-    before = Client().get(lesson.get_absolute_url()).content.decode()
-    render_counts.clear()
+def test_a_reply_renders_that_reply_only(kept_page_of_200_comments, render_counts):
+    lesson = kept_page_of_200_comments
+    before = lesson.kept_html
     parent = Comment.objects.filter(lesson=lesson, depth=1, status=CommentStatus.PUBLISHED)[0]
 
     reply = CommentFactory(lesson=lesson, parent=parent, root=parent.root, depth=2, body="a reply")
@@ -272,14 +277,10 @@ def test_a_reply_renders_that_reply_only(settings, page_entries, render_counts):
 
 
 def test_a_change_elsewhere_on_the_site_renders_no_comment_again(
-    settings, page_entries, render_counts
+    kept_page_of_200_comments, render_counts
 ):
     # given a kept page of 200 comments
-    settings.STREAM = {**settings.STREAM, "COMMENTS_PER_PAGE": 500}
-    lesson = LessonFactory(status=Status.PUBLISHED)
-    comments_bulk_create(lesson=lesson, total=200, threads=40)
-    assert Client().get(lesson.get_absolute_url()).status_code == 200
-    render_counts.clear()
+    lesson = kept_page_of_200_comments
 
     # when staff rename another lesson (the site's version moves: every page is new)
     other = LessonFactory(status=Status.PUBLISHED, course=lesson.course)
