@@ -169,6 +169,14 @@ def test_staff_see_hidden_and_pending_comments_in_full_after_a_reload(
     )
     expect(page.locator(f"#comment-{waiting.pk}")).to_contain_text("기다리는 글")
     screenshot(page, "staff-held-comments")
+
+    # and they release them from the page: Unhide a hidden one, Approve a pending one
+    page.locator(f"#comment-{rude.pk}").get_by_role("button", name="다시 보이기").click()
+    expect(page.locator(f"#comment-{rude.pk}")).not_to_contain_text("학습자에게 숨김")
+    page.locator(f"#comment-{waiting.pk}").get_by_role("button", name="승인").click()
+    expect(page.locator(f"#comment-{waiting.pk}")).not_to_contain_text("검토 대기 중")
+    assert Comment.objects.get(pk=rude.pk).status == "published"
+    assert Comment.objects.get(pk=waiting.pk).status == "published"
     assert page.errors == []
 
 

@@ -4,8 +4,9 @@
 // The section's HTML is the same for every viewer (the anonymous visitor's); what this viewer
 // may do comes from the viewer endpoint (window.streamViewer, lessons/viewer.js): the comment
 // form or the refusal, the 🔔 toggle, edit and delete on their own comments, "Flagged for
-// moderation", Hide for moderators and their own comments still awaiting moderation, all
-// copied from the <template>s at the end of the section. Without JavaScript every action
+// moderation", Hide for moderators, Unhide and Approve on the comments held back that
+// moderators see in full, and their own comments still awaiting moderation, all copied from
+// the <template>s at the end of the section. Without JavaScript every action
 // leads to a page of its own carrying its own token.
 //
 // Forms go through fetch() with the header X-Stream-Fragment: 1 and the server answers with
@@ -156,6 +157,12 @@ function decorate(section, article) {
   if (comments.moderator && isPublished(article) && !actions.querySelector('[data-stream-form="hide"]')) {
     const hide = ownControl(section, "hide", id);
     if (hide) actions.append(hide);
+  }
+  // A comment held back (hidden, or awaiting moderation) that moderators see in full.
+  const held = ["hidden", "pending"].find((state) => article.classList.contains(`stream-comment--${state}`));
+  if (comments.moderator && held && !actions.querySelector('[data-stream-form="unhide"]')) {
+    const release = ownControl(section, held === "pending" ? "approve" : "unhide", id);
+    if (release) actions.append(release);
   }
 }
 
