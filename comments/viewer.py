@@ -93,11 +93,13 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
         for kind, ref, text, at in rows
         if kind == "comments:own"
     ]
-    pending_ids = [comment.pk for comment in own if comment.status == CommentStatus.PENDING]
     held = sorted(
         ((at, ref) for kind, ref, _text, at in rows if kind == "comments:held"), reverse=True
+    )[:MODERATOR_HELD_SHOWN]  # a moderator's, newest first
+    pending_ids = sorted(
+        {comment.pk for comment in own if comment.status == CommentStatus.PENDING}
+        | {ref for _at, ref in held}
     )
-    pending_ids = sorted({*pending_ids, *(ref for _at, ref in held[:MODERATOR_HELD_SHOWN])})
     return part | {
         "lesson": lesson.pk,
         "subscribed": viewer_first(rows, "comments:subscribed") is not None,

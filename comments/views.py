@@ -84,9 +84,7 @@ def _refusal(request, lesson, error: CommentsError | str, *, status=403):
     message = error.message if isinstance(error, CommentsError) else str(error)
     if _wants_fragment(request):
         return JsonResponse({"ok": False, "errors": [message]}, status=status)
-    response = done_page(request, title=message, back_url=_section_url(lesson))
-    response.status_code = status
-    return response
+    return done_page(request, title=message, back_url=_section_url(lesson), status=status)
 
 
 def _sign_in_required(request, lesson):

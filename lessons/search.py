@@ -455,49 +455,40 @@ def _postgres_pairs_statements(connection) -> tuple[list[str], list[str]]:
     return create, drop
 
 
-def postgres_pairs_create(connection) -> None:
-    """Create the index of character pairs of the table of words; run by a migration."""
+def _postgres_run(connection, statements, part: int) -> None:
+    """Run ``statements(connection)[part]`` (0: create, 1: drop) on PostgreSQL; nothing happens
+    on other databases. What the migrations of the indexes below call."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for sql in _postgres_pairs_statements(connection)[0]:
+            for sql in statements(connection)[part]:
                 cursor.execute(sql)
+
+
+def postgres_pairs_create(connection) -> None:
+    """Create the index of character pairs of the table of words; run by a migration."""
+    _postgres_run(connection, _postgres_pairs_statements, 0)
 
 
 def postgres_pairs_drop(connection) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for sql in _postgres_pairs_statements(connection)[1]:
-                cursor.execute(sql)
+    _postgres_run(connection, _postgres_pairs_statements, 1)
 
 
 def postgres_title_words_create(connection) -> None:
     """Create the word index of titles; run by a migration."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for sql in _postgres_title_words_statements(connection)[0]:
-                cursor.execute(sql)
+    _postgres_run(connection, _postgres_title_words_statements, 0)
 
 
 def postgres_title_words_drop(connection) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for sql in _postgres_title_words_statements(connection)[1]:
-                cursor.execute(sql)
+    _postgres_run(connection, _postgres_title_words_statements, 1)
 
 
 def postgres_words_create(connection) -> None:
     """Create the word index (``pg_trgm`` must exist) and fill it; run by a migration."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for sql in _postgres_words_statements(connection)[0]:
-                cursor.execute(sql)
+    _postgres_run(connection, _postgres_words_statements, 0)
 
 
 def postgres_words_drop(connection) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for sql in _postgres_words_statements(connection)[1]:
-                cursor.execute(sql)
+    _postgres_run(connection, _postgres_words_statements, 1)
 
 
 STEM_INDEX_PREFIX = "stream_search_stem_"

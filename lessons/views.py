@@ -28,14 +28,17 @@ def page_context(**context):
     return {"stream_base_template": base_template(), **context}
 
 
-def done_page(request, *, title: str, back_url: str, back_label: str = "") -> HttpResponse:
+def done_page(
+    request, *, title: str, back_url: str, back_label: str = "", status: int = 200
+) -> HttpResponse:
     """What a form posted without JavaScript answers: the outcome (its messages, which the
     shared lesson page cannot show) and a link back (``back_label``, by default "Back to the
-    lesson"). Private: it is this viewer's."""
+    lesson"); ``status`` 403 or 409 when it was refused. Private: it is this viewer's."""
     response = render(
         request,
         "stream/lessons/done_page.html",
         page_context(title=title, back_url=back_url, back_label=back_label),
+        status=status,
     )
     return private_response(response)
 
@@ -177,19 +180,19 @@ def search(request):
         request,
         "stream/lessons/search.html",
         context,
-        page_path=_search_address(request, query, context.get("page")),
+        page_path=_search_address(request, context),
         shared=False,
     )
     response.status_code = status
     return private_response(response)
 
 
-def _search_address(request, query: str, page) -> str:
+def _search_address(request, context) -> str:
     """This search's own address, for the language switch and the sign-in link to come back
-    to: the query (when it is one the page answers) and the page of results, nothing else."""
-    params = {}
-    if query and len(query) <= lessons_settings.SEARCH_QUERY_MAX_LENGTH:
-        params["q"] = query
-        if page is not None and page.number > 1:
-            params["page"] = page.number
-    return f"{request.path}?{urlencode(params)}" if params else request.path
+    to: the query and the page of results when the page answered it (not one it refused, an
+    over-long one say), nothing else."""
+    page = context.get("page")
+    if page is None:
+        return request.path
+    params = {"q": context["query"], **({"page": page.number} if page.number > 1 else {})}
+    return f"{request.path}?{urlencode(params)}"

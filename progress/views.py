@@ -124,11 +124,12 @@ def lesson_complete(request, lesson_id):
         return _complete_page(request, lesson, unmet=locked.unmet, status=409)
     except services.CompletionRefused:
         # Said here: the lesson page is everyone's and shows no messages.
-        response = done_page(
-            request, title=_("Only published lessons can be marked as complete."), back_url=back
+        return done_page(
+            request,
+            title=_("Only published lessons can be marked as complete."),
+            back_url=back,
+            status=409,
         )
-        response.status_code = 409
-        return response
     if result.awarded:
         names = ", ".join(award.achievement.name_in() for award in result.awarded)
         xp = sum(award.xp for award in result.awarded)
