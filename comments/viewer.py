@@ -28,8 +28,8 @@ MODERATOR_HELD_SHOWN = 100
 
 def comments_rows(*, user, lesson):
     """The viewer's unread notifications (a count); with ``lesson``: their 🔔 on it, the
-    comment settings of the lesson and its course, their own comments (id, status, time), the
-    ones they flagged and, for moderators, the lesson's hidden and pending comments."""
+    comment settings of the lesson and its course, their own comments (id, status, time) and
+    the ones they flagged. (A moderator's held comments are read apart: see :func:`_held`.)"""
     unread = (
         Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
         .filter(_notifications_visible_q(user))
@@ -43,11 +43,6 @@ def comments_rows(*, user, lesson):
     is_open = Cast(F("comments_open"), IntegerField())
     own = Comment.objects.filter(lesson=lesson, author_id=user.pk)
     flagged = CommentFlag.objects.filter(user_id=user.pk, comment__lesson=lesson)
-    if rules.comment_can_moderate(user):
-        # what moderators see in full and learners do not: comments hidden or awaiting
-        # moderation (the shared page shows them as placeholders, or not at all)
-        held = Comment.objects.filter(lesson=lesson, status__in=HELD)
-        rows.append(viewer_row(held, "comments:held", F("pk"), at=F("created_at")))
     return [
         *rows,
         viewer_row(subscription, "comments:subscribed", F("pk")),
@@ -77,8 +72,8 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     """The header's notifications link and unread count; with ``lesson``: the 🔔, whether the
     viewer may comment, their own comments' controls, the comments they flagged and their own
     comments awaiting moderation — for moderators, the newest ``MODERATOR_HELD_SHOWN`` hidden
-    or pending comments of the lesson too (rendered: 1 query more, only when there are
-    some)."""
+    or pending comments of the lesson too (1 query more for moderators; 1 more for a viewer's
+    own comments awaiting moderation that are not among those)."""
     user = request.user
     unread = viewer_first(rows, "comments:unread") or 0
     part = {"nav": _nav(unread), "unread": unread, "lesson": None}
@@ -93,19 +88,20 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
         for kind, ref, text, at in rows
         if kind == "comments:own"
     ]
-    held = sorted(
-        ((at, ref) for kind, ref, _text, at in rows if kind == "comments:held"), reverse=True
-    )[:MODERATOR_HELD_SHOWN]  # a moderator's, newest first
-    pending_ids = sorted(
-        {comment.pk for comment in own if comment.status == CommentStatus.PENDING}
-        | {ref for _at, ref in held}
-    )
+    moderator = rules.comment_can_moderate(user)
+    held = _held(lesson) if moderator else []
+    shown = {comment.pk for comment in held}
+    own_pending = [
+        comment.pk
+        for comment in own
+        if comment.status == CommentStatus.PENDING and comment.pk not in shown
+    ]
     return part | {
         "lesson": lesson.pk,
         "subscribed": viewer_first(rows, "comments:subscribed") is not None,
         "comments_open": comments_open,
         "may_comment": comments_open and selectors.user_may_comment(user=user, lesson=lesson),
-        "moderator": rules.comment_can_moderate(user),
+        "moderator": moderator,
         "own": [
             {
                 "id": comment.pk,
@@ -115,14 +111,28 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
             for comment in own
         ],
         "flagged": [ref for kind, ref, _, _ in rows if kind == "comments:flag"],
-        "pending": _pending(request, lesson, pending_ids, comments_open) if pending_ids else [],
+        "pending": _pending(request, lesson, held, own_pending, comments_open),
     }
 
 
-def _pending(request, lesson, ids, comments_open) -> list[dict]:
-    """The viewer's comments awaiting moderation (for moderators, every comment held back),
-    rendered as they see them."""
-    comments = list(Comment.objects.filter(pk__in=ids).select_related("author").order_by("pk"))
+def _held(lesson) -> list[Comment]:
+    """The lesson's newest ``MODERATOR_HELD_SHOWN`` hidden or pending comments, with their
+    authors: a query of its own, since ``LIMIT`` cannot go inside the rows' ``UNION ALL`` (on
+    SQLite) and a lesson with thousands of hidden spam comments must not make every moderator's
+    page view read them all."""
+    held = Comment.objects.filter(lesson=lesson, status__in=HELD).select_related("author")
+    return list(held.order_by("-created_at", "-pk")[:MODERATOR_HELD_SHOWN])
+
+
+def _pending(request, lesson, held, own_ids, comments_open) -> list[dict]:
+    """The viewer's comments awaiting moderation (``own_ids``, read here) and, for moderators,
+    the comments held back (``held``, read already), rendered as they see them."""
+    comments = list(held)
+    if own_ids:
+        comments += Comment.objects.filter(pk__in=own_ids).select_related("author")
+    if not comments:
+        return []
+    comments.sort(key=lambda comment: comment.pk)
     nodes = []
     for comment in comments:
         comment.lesson = lesson
