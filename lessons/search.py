@@ -21,15 +21,13 @@ implementations share that contract:
 - **PostgreSQL**: an index of words (see "The indexes"): a term is looked up in the table of
   every word seen (trigram index; pairs of characters for a two-character term), then the
   documents with one of those words (GIN index of each table's words) — exact, so no hit's
-  text is read again. Documents in a language whose
-  configuration stems (``SEARCH_POSTGRES_CONFIGS``) also match by full text (``running``
-  finds ``runs``), through a partial index per configuration. The rank is the title's alone
-  (``SearchRank`` of its vector plus ``TrigramWordSimilarity``), for hits with a term in a
-  title; text-only hits follow in catalogue order. A page that hits with a term in a title
-  fill (the count sees how many there are) is read from those alone, found for one term
-  through a GIN index of the words of titles, rather than by reading and sorting every hit.
-  ``SearchHeadline`` is not used: ``ts_headline`` drops anything shaped like a tag from the text
-  and only marks whole words of its configuration, so it cannot mark a Korean substring.
+  text is read again. Documents in a language whose configuration stems
+  (``SEARCH_POSTGRES_CONFIGS``) also match by full text (``running`` finds ``runs``), through
+  a partial index per configuration. The rank is the title's alone (``SearchRank`` of its
+  vector plus ``TrigramWordSimilarity``), for hits with a term in a title; text-only hits
+  follow in catalogue order. ``SearchHeadline`` is not used: ``ts_headline`` drops anything
+  shaped like a tag from the text and only marks whole words of its configuration, so it
+  cannot mark a Korean substring.
 - **SQLite**: FTS5 tables with the trigram tokenizer (``stream_lessons_search`` for lessons,
   ``stream_lessons_variant_search`` for variants; external content: they index the tables'
   ``title`` and ``search_text`` and store no copy), ranked by ``bm25`` with titles weighted 10
@@ -39,6 +37,10 @@ implementations share that contract:
 - **Basic** (SQLite without FTS5's trigram tokenizer, or another database): ``icontains`` on
   title and text, ranked by title matches and catalogue order; system check
   ``stream_lessons.W006`` says so.
+
+On every database the hits are found and ranked once a page: one query reads the ids of the
+first ``LessonSearch.count_limit`` + 1 hits, best first, which also counts them, and a second
+reads the page's own rows by id (:class:`LessonSearch`).
 
 Snippets are cut here, in Python, from the text of the page's hits (:func:`snippet_html`): the
 same on every database, and escaped piece by piece so that ``<mark>`` is the only markup.
@@ -415,9 +417,9 @@ def _postgres_words_statements(connection) -> tuple[list[str], list[str]]:
 
 
 def _postgres_title_words_statements(connection) -> tuple[list[str], list[str]]:
-    """(create, drop) SQL of the word index of titles: a GIN index of the words of each
-    table's titles, through which the hits with a term in a title are found without reading
-    every hit (``PostgresSearch.in_a_title``). Their words are in the table of words already."""
+    """(create, drop) SQL of the word index of titles, a GIN index of the words of each
+    table's titles, through which a page of hits with a term in a title was read alone:
+    migration 0012 made it, 0014 drops it, since the count query ranks every hit once."""
     create, drop = [], []
     for model, _fts in _searched_models():
         table = _quote(connection, model._meta.db_table)
@@ -474,7 +476,7 @@ def postgres_pairs_drop(connection) -> None:
 
 
 def postgres_title_words_create(connection) -> None:
-    """Create the word index of titles; run by a migration."""
+    """Create the word index of titles; run by migration 0012 (and 0014's reverse)."""
     _postgres_run(connection, _postgres_title_words_statements, 0)
 
 
@@ -587,9 +589,6 @@ class BasicSearch:
     """``icontains`` on title and text: any database, no index."""
 
     name = "basic"
-    # Whether a page that the hits with a term in a title fill is read from those alone
-    # (LessonSearch.__getitem__): when the database would otherwise read every hit to sort it.
-    titles_first = False
 
     def found(self, lessons, terms) -> Q:
         """Lessons with a document (their original text, or a language variant) whose title
@@ -681,7 +680,6 @@ class PostgresSearch(BasicSearch):
     the module's docstring)."""
 
     name = "postgresql"
-    titles_first = True
 
     def found(self, lessons, terms) -> Q:
         """Lessons with a document that has every term: their ids in one array, which the
@@ -705,31 +703,14 @@ class PostgresSearch(BasicSearch):
     @staticmethod
     def in_title(term: str) -> Q:
         """As :meth:`BasicSearch.in_title`, lower-cased rather than upper-cased: the comparison
-        the word index makes, so that the hits with a term in a title are exactly those the
-        titles' word indexes find (:meth:`in_a_title`). The two differ only for letters whose
-        cases do not map back (Turkish ``ı``, Greek final ``ς``): a title "ΛΌΓΟΣ" does not
-        have "λόγος" (whose words do not find it either)."""
+        by which the word index finds a document, so that a title has a term when its words
+        would. The two differ only for letters whose cases do not map back (Turkish ``ı``,
+        Greek final ``ς``): a title "ΛΌΓΟΣ" does not have "λόγος" (whose words do not find it
+        either)."""
         term = Lower(Value(term))
         return Q(GreaterThan(StrIndex(Lower("title"), term), 0)) | Q(
             GreaterThan(StrIndex(Lower("translated_title"), term), 0)
         )
-
-    def in_a_title(self, lessons, term: str) -> Q:
-        """Lessons with a word that contains ``term`` (at most ``WORD_STEP`` characters) in their
-        title or in their variant's title in the page's language: through the word indexes of
-        titles (not every hit's row), for :func:`search_lessons`, which also checks each title
-        found."""
-        connection = connections[lessons.db]
-        table = _quote(connection, Lesson._meta.db_table)
-        variants = _quote(connection, _variants().model._meta.db_table)
-        words, values = _words_containing(connection, term)
-        sql = (
-            f"{WORDS_FUNCTION}({table}.title) && {words} OR {table}.id = ANY(ARRAY("  # noqa: S608
-            f"SELECT lesson_id FROM {variants} WHERE {variants}.language = %s"
-            f" AND {WORDS_FUNCTION}({variants}.title) && {words}))"
-        )
-        params = [*values, active_language(), *values]
-        return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
 
     @staticmethod
     def _term_arms(connection, alias: str, term: str) -> list[tuple[str, list]]:
@@ -882,54 +863,39 @@ LOCKED_NOTE = _("This lesson opens once you have completed what it builds on.")
 
 class LessonSearch:
     """The lessons a search found, in rank order, for Django's ``Paginator`` and DRF's
-    pagination: ``count()`` is 1 query, a slice is 1 query and gives :class:`SearchHit`\\ s."""
+    pagination: ``count()`` is 1 query, the ids of the hits in rank order (up to
+    ``count_limit`` and one more), and a slice is 1 query more, for its own rows only, and gives
+    :class:`SearchHit`\\ s. So the hits are found and ranked once a page, not once to count
+    them and again to sort them."""
 
-    def __init__(
-        self,
-        lessons,
-        terms: tuple[str, ...],
-        *,
-        variants,
-        locked=frozenset(),
-        titled=None,
-        titled_when=None,
-    ):
-        self.lessons = lessons
+    def __init__(self, lessons, terms: tuple[str, ...], *, rows, variants, locked=frozenset()):
+        self.lessons = lessons  # the hits, ranked
         self.terms = terms
+        self.rows = rows  # what a page reads of its hits
         self.variants = variants  # variants that contain every term (icontains)
         self.locked = locked
-        # A callable giving the hits with a term in a title (they come first), ranked as
-        # ``lessons``, when the database can find them without reading every hit; else None.
-        self.titled = titled
-        self.titled_when = titled_when  # the condition those rows meet (a Q)
-        self.counted: int | None = None
-        self.titled_counted = 0  # how many of the hits counted have a term in a title
+        self.ranked: list[int] | None = None
 
     # Hits counted at most: beyond, the page says "more than 1,000" and offers no more pages.
     count_limit = 1000
 
+    def ids(self) -> list[int]:
+        """The ids of the first ``count_limit`` + 1 hits, best first: the count stops there, so
+        a term in most lessons costs no more than a thousand hits, and pages beyond are not
+        offered."""
+        if self.ranked is None:
+            self.ranked = list(self.lessons.values_list("pk", flat=True)[: self.count_limit + 1])
+        return self.ranked
+
     def count(self) -> int:
         """How many lessons were found, up to ``count_limit`` (``more`` says whether there were
-        more): the count stops there, so a term in most lessons costs no more to count than a
-        thousand hits, and pages beyond are not offered."""
-        if self.counted is None:
-            # Only the ids: the rank is not computed for rows only counted.
-            hits = self.lessons.order_by()
-            if self.titled is None:
-                self.counted = hits.values("pk")[: self.count_limit + 1].count()
-            else:  # and how many of them have a term in a title (see __getitem__)
-                # One small number a hit, summed here: an aggregate over the sliced query costs
-                # Django more to build than reading the rows costs.
-                titled = Case(When(self.titled_when, then=1), default=0)
-                rows = hits.annotate(search_titled=titled).values_list("search_titled", flat=True)
-                rows = list(rows[: self.count_limit + 1])
-                self.counted, self.titled_counted = len(rows), sum(rows)
-        return min(self.counted, self.count_limit)
+        more)."""
+        return min(len(self.ids()), self.count_limit)
 
     @property
     def more(self) -> bool:
         """Whether more than ``count_limit`` lessons were found."""
-        return self.count() < self.counted
+        return len(self.ids()) > self.count_limit
 
     def __len__(self) -> int:
         return self.count()
@@ -937,25 +903,21 @@ class LessonSearch:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
+        ids = self.ids()[: self.count_limit][index]
+        if not ids:
+            return []
         # The course's title in the page's language comes in the same query, and a variant
         # that has every term, for a lesson found through it alone (e.g. in English, on the
-        # Korean page). Read only for the page's rows.
+        # Korean page): its three fields in one subquery (one to compile and run, not three).
         found = self.variants.filter(lesson=OuterRef("pk")).order_by("language")
-        lessons = self.lessons
-        if self.titled is not None and index.stop is not None and index.stop <= self.titled_counted:
-            # The page is among the hits with a term in a title, which rank first: read those
-            # alone (not every hit, to sort them all), when the count saw enough of them.
-            lessons = self.titled()
-        # The variant's three fields in one subquery (one to compile and run, not three).
         found = found.values(
             found=JSONObject(language="language", title="title", text="search_text")
         )
-        lessons = related_translations_annotate(lessons, "course").annotate(
+        rows = related_translations_annotate(self.rows.filter(pk__in=ids), "course").annotate(
             found_variant=Subquery(found[:1])
-        )[index]
-        return [
-            self._hit(lesson) for lesson in lessons if related_translations_attach(lesson, "course")
-        ]
+        )
+        by_id = {row.pk: row for row in rows if related_translations_attach(row, "course")}
+        return [self._hit(by_id[pk]) for pk in ids if pk in by_id]
 
     def _hit(self, lesson) -> SearchHit:
         language, title, text = _shown_text(lesson, self.terms)
@@ -1015,8 +977,9 @@ def search_lessons(*, query: str, user) -> LessonSearch:
     term of ``query``; best first (see the module's docstring). A lesson whose text is kept from
     ``user`` (``REQUIREMENTS_HIDE_LOCKED``) is found by its titles alone.
 
-    Raises :class:`SearchQueryError` for an empty or too long query. Counting the hits is 1
-    query and reading a page of them 1 more, whatever the number of lessons or terms (with
+    Raises :class:`SearchQueryError` for an empty or too long query. Counting and ranking the
+    hits is 1 query and reading a page of them 1 more, whatever the number of lessons or
+    terms (with
     ``REQUIREMENTS_HIDE_LOCKED``, reading who is locked out adds the site version and a
     learner's completions).
     """
@@ -1033,45 +996,17 @@ def search_lessons(*, query: str, user) -> LessonSearch:
         (Case(When(backend.in_title(term), then=1), default=0) for term in terms),
         start=Value(0),
     )
-    visible = (
+    ranked = (
         visible.annotate(search_in_title=ExpressionWrapper(in_title, output_field=IntegerField()))
         .annotate(search_rank=backend.rank(visible, terms))
-        .only(*_HIT_FIELDS)
         .order_by(
             "-search_in_title", "-search_rank", "course__position", "course_id", "position", "id"
         )
     )
-    lessons = visible.filter(found)
-    titled = titled_when = None
-    if backend.titles_first:
-        titled_when = Q(search_in_title__gt=0)
-        if len(terms) == 1 and len(terms[0]) <= WORD_STEP:
-            # A title (the original's, or the variant's in the page's language) that has the
-            # term (lower-cased: PostgresSearch.in_title) has it in one of its words, and so
-            # has its document: the lesson is a hit (PostgresSearch.found). Such hits are found
-            # through the titles' word indexes, without reading every hit. A locked lesson is
-            # a hit by the rule of its own, which icontains decides (_in_a_title).
-            in_a_title = backend.in_a_title(visible, terms[0])
-            if locked:
-                in_a_title &= ~Q(pk__in=locked) | _in_a_title(terms)
-
-            def titled():
-                return visible.filter(in_a_title, titled_when)
-
-        else:
-
-            def titled():
-                return lessons.filter(titled_when)
-
+    lessons = ranked.filter(found)
+    rows = visible.only(*_HIT_FIELDS).order_by()
     # For the page's rows only, and by plain containment: cheaper than an index's every hit.
     variants = BasicSearch().documents(_variants(), terms)
     if locked:
         variants = variants.exclude(lesson__in=locked)
-    return LessonSearch(
-        lessons,
-        terms,
-        variants=variants,
-        locked=locked,
-        titled=titled,
-        titled_when=titled_when,
-    )
+    return LessonSearch(lessons, terms, rows=rows, variants=variants, locked=locked)
