@@ -14,12 +14,26 @@ leaves the response's ``Vary`` alone. List it after ``AuthenticationMiddleware``
 
     MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
                   "lessons.middleware.ViewerCookieMiddleware", ...]
+
+It keeps a second hint for visitors, ``<VIEWER_COOKIE>_messages`` = ``1``, while messages
+(Django's messages framework) wait for a browser that is not signed in: allauth's "You have
+signed out." is left for the page its sign-out redirects to, a shared page that renders no
+messages, so ``viewer.js`` asks the endpoint for them when this hint is there too (see
+:func:`messages_cookie_sync`).
 """
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.messages import get_messages
 
 from .conf import lessons_settings
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def messages_cookie_name() -> str:
+    """The name of the "messages waiting" hint: the signed-in hint's, suffixed."""
+    return f"{lessons_settings.VIEWER_COOKIE}_messages"
 
 
 def viewer_cookie_sync(request, response) -> None:
@@ -49,6 +63,46 @@ def viewer_cookie_sync(request, response) -> None:
         )
 
 
+def messages_cookie_sync(request, response) -> None:
+    """Set the messages hint when ``response`` redirects a visitor who is not signed in and
+    leaves messages waiting for the next page (the pattern messages are made for: allauth's
+    sign-out says "You have signed out." to the page it sends the visitor to); drop it once a
+    response has read them (the viewer endpoint, or a page that renders them).
+
+    Only the messages framework's public surface is used: its storage is true when messages
+    wait, and ``used`` once they were read. Whether any wait is asked only on a visitor's
+    redirect, never on a shared page: with the session storage, asking reads the session, and
+    a shared page that read it would ``Vary: Cookie``."""
+    storage = get_messages(request)
+    if not hasattr(storage, "used"):  # the messages middleware is not installed
+        return
+    name = messages_cookie_name()
+    if name in request.COOKIES:
+        if storage.used:
+            response.delete_cookie(
+                name,
+                path=settings.SESSION_COOKIE_PATH,
+                domain=settings.SESSION_COOKIE_DOMAIN,
+                samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+            )
+        return
+    if response.status_code not in REDIRECTS or storage.used:
+        return  # before the user, whom asking about reads the session
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return  # the signed-in hint has the page's script ask already
+    if storage:
+        response.set_cookie(
+            name,
+            "1",
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+            httponly=False,  # read by viewer.js; it says only "messages wait"
+        )
+
+
 class ViewerCookieMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -59,6 +113,7 @@ class ViewerCookieMiddleware:
         session = settings.SESSION_COOKIE_NAME in request.COOKIES
         if hinted != session or getattr(request, "stream_signed_in_changed", False):
             viewer_cookie_sync(request, response)
+        messages_cookie_sync(request, response)
         return response
 
 

@@ -6,7 +6,8 @@ so — ``viewer.js`` asks ``GET api/v1/me/page/?lesson=<id>&comments_page=<n>`` 
 is signed in, a CSRF token, the header's links, and what each app adds (progress: the status
 bar's state; comments: the 🔔, own comments' controls, own comments awaiting moderation).
 Anonymous visitors ask only when they must post (the report form): the answer then carries a
-token and the CSRF cookie.
+token and the CSRF cookie; or when messages wait for them (the hint ``<VIEWER_COOKIE>_messages``
+says so: "You have signed out."), which the answer carries.
 
 Each app adds its part with :func:`viewer_part_register` in ``ready()``, the way slots fill pages:
 ``lessons`` knows neither ``progress`` nor ``comments``. The answer is ``private, no-store``.
@@ -38,7 +39,7 @@ from .api_base import (
 )
 from .conf import lessons_settings
 from .ids import id_parse
-from .middleware import viewer_cookie_sync
+from .middleware import messages_cookie_name, viewer_cookie_sync
 from .models import ContentVersion
 from .selectors import lessons_visible, user_is_staff
 from .versions import NO_VERSION, SITE, read_version
@@ -109,6 +110,7 @@ def viewer_config(*, lesson_id, comments_page: int = 1) -> dict:
     return {
         "url": language_param(reverse_or_none("stream_lessons_api:viewer")),
         "cookie": lessons_settings.VIEWER_COOKIE,
+        "messagesCookie": messages_cookie_name(),
         "csrfHeader": settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-"),
         "lesson": lesson_id,
         "commentsPage": comments_page,

@@ -280,3 +280,35 @@ def test_signing_in_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(
     expect(page.locator("h1")).to_have_text("내 진행 상황")
     assert said not in page.locator("main").inner_text()
     assert page.errors == []
+
+
+def test_signing_out_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(page, demo):
+    # Signed out, the browser is a visitor's, whose lesson page asked the viewer endpoint for
+    # nothing: allauth's "signed out" waited in storage and surfaced on a later page that
+    # renders messages (the sign-in page).
+    learner = learner_with_address()
+    page.goto(f"/accounts/login/?next={DEMO_LESSON}")
+    page.locator("#id_login").fill("ada@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(f"**{DEMO_LESSON}")
+    expect(page.locator(".site-nav__user")).to_have_text(learner.get_username())
+
+    # when the learner signs out from the lesson's header
+    page.get_by_role("button", name="로그아웃").click()
+
+    # then they are back on the lesson, signed out, and it says so once
+    page.wait_for_url(f"**{DEMO_LESSON}")
+    expect(page.locator("a.site-nav__login")).to_be_visible()
+    said = page.locator("main [role=status] .messages")
+    expect(said).to_have_text("로그아웃 되었습니다.")
+    expect(said).to_have_count(1)
+    # and not again on the next page, one that shows what waits (the sign-in page)
+    page.goto("/accounts/login/")
+    expect(page.locator("#id_login")).to_be_visible()
+    assert "로그아웃 되었습니다." not in page.locator("body").inner_text()
+    page.goto(DEMO_LESSON)
+    expect(page.locator("a.site-nav__login")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert "로그아웃 되었습니다." not in page.locator("main").inner_text()
+    assert page.errors == []

@@ -238,3 +238,34 @@ def test_messages_waiting_for_the_viewer_are_answered_once(lesson, learner):
         {"level": "success", "text": "답글 이메일을 껐어요. 앱 안의 알림은 계속 와요."}
     ]
     assert second["messages"] == []
+
+
+def test_a_visitor_just_signed_out_gets_the_messages_hint_until_the_endpoint_answers(
+    lesson, learner
+):
+    # given a learner who signs out through allauth, back to the lesson page
+    client = signed_in(learner)
+    page = lesson.get_absolute_url()
+    response = client.post("/accounts/logout/", {"next": page})
+    assert response.status_code == 302 and response["Location"] == page
+
+    # then the browser, a visitor's now, is told that messages wait (readable by scripts)
+    hint = client.cookies["stream_viewer_messages"]
+    assert hint.value == "1" and hint["httponly"] == ""
+    # and the shared page, which renders no messages, leaves it alone and reads no session
+    for name in [name for name, cookie in client.cookies.items() if not cookie.value]:
+        del client.cookies[name]  # as a browser drops the cookies the sign-out expired
+    shared = client.get(page)
+    assert "stream_viewer_messages" not in shared.cookies
+    assert "Cookie" not in shared.get("Vary", "")
+    # until the page's script asks the endpoint, which answers the message once and drops it
+    answer = client.get(URL)
+    assert [m["text"] for m in answer.json()["messages"]] == ["로그아웃 되었습니다."]
+    assert client.cookies["stream_viewer_messages"].value == ""
+    assert client.get(URL).json()["messages"] == []
+
+
+def test_a_visitors_redirect_without_messages_sets_no_hint(lesson):
+    response = Client().post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "stream_viewer_messages" not in response.cookies

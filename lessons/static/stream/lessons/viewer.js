@@ -1,9 +1,10 @@
 // The viewer's part of a page every visitor shares. Lesson, course, tag and catalogue pages are
 // the same bytes for everyone (the anonymous visitor's page); what belongs to this viewer comes
-// from one request to the viewer endpoint, made only while the "signed in" cookie is present.
+// from one request to the viewer endpoint, made only while the "signed in" cookie is present,
+// or the "messages waiting" one (a visitor just signed out: "You have signed out.").
 //
 //   window.streamViewer      a Promise of the endpoint's answer, or of null for a visitor who
-//                            is not signed in (no request is made for them)
+//                            is not signed in (no request is made for them but for messages)
 //   window.streamCsrfToken() a Promise of a CSRF token: the viewer's, or, for a visitor, one
 //                            asked of the endpoint the first time a form needs it
 //
@@ -38,17 +39,22 @@ async function ask(withPage) {
 
 let answer = null; // the last answer, signed in or not: it carries a token either way
 const signedIn = Boolean(config.url && config.cookie && hasCookie(config.cookie));
+const messagesWait = Boolean(
+  config.url && config.messagesCookie && hasCookie(config.messagesCookie),
+);
 
-window.streamViewer = signedIn
-  ? ask(true).then(
-      (data) => {
-        answer = data;
-        // A cookie that outlived its session: the visitor's page is the right one.
-        return data && data.user ? data : null;
-      },
-      () => null,
-    )
-  : Promise.resolve(null);
+window.streamViewer =
+  signedIn || messagesWait
+    ? ask(signedIn).then(
+        (data) => {
+          answer = data;
+          showMessages(data.messages);
+          // A cookie that outlived its session: the visitor's page is the right one.
+          return data && data.user ? data : null;
+        },
+        () => null,
+      )
+    : Promise.resolve(null);
 
 let visitorToken = null;
 
@@ -103,7 +109,12 @@ function fillHeader(viewer) {
     token.type = "hidden";
     token.name = "csrfmiddlewaretoken";
     token.value = viewer.csrf_token;
-    logout.prepend(token);
+    // Back to this page, signed out: a shared page is a visitor's page too.
+    const next = document.createElement("input");
+    next.type = "hidden";
+    next.name = "next";
+    next.value = window.location.pathname + window.location.search;
+    logout.prepend(token, next);
   } else {
     logout.remove();
   }
@@ -111,8 +122,9 @@ function fillHeader(viewer) {
   area.setAttribute("data-signed-in", "");
 }
 
-// Messages waiting for the viewer ("signed in as ...") that a shared page cannot render: a list
-// in the page's status region (the layout's, or one put at the top of <main>).
+// Messages waiting for the viewer ("signed in as ...", "You have signed out.") that a shared
+// page cannot render: a list in the page's status region (the layout's, or one put at the top
+// of <main>).
 function showMessages(messages) {
   if (!messages || !messages.length) return;
   let region = document.querySelector("[data-viewer-messages]");
@@ -135,10 +147,7 @@ function showMessages(messages) {
 }
 
 window.streamViewer.then((viewer) => {
-  if (viewer) {
-    fillHeader(viewer);
-    showMessages(viewer.messages);
-  }
+  if (viewer) fillHeader(viewer);
 });
 
 // Plain forms of a shared page that post (the language switch) carry no token in the HTML:
