@@ -189,8 +189,8 @@ def test_on_postgresql_a_title_has_a_term_when_its_lower_case_has_the_terms():
     LessonFactory(course=course, position=2, title="ΛΌΓΟΣ", body="ο λόγος")
     LessonFactory(course=course, position=3, title="Ο λόγος", body="κείμενο")
 
-    # then it ranks as a text-only hit: a title has a term as the word index finds it, so
-    # that a page of title hits can be read through the titles' word index alone
+    # then it ranks as a text-only hit: a title has a term as the word index would find it
+    # there (the comparison by which its document is a hit)
     assert found("λόγος") == ["Ο λόγος", "Άλλο", "ΛΌΓΟΣ"]
 
 
