@@ -43,6 +43,9 @@ from .models import Comment, CommentStatus, ReplySubscription
 from .threads import articles_html, shared_node, thread_item
 
 FRAGMENT_HEADER = "X-Stream-Fragment"
+# A comment a visitor posted without JavaScript (their session had expired while they wrote),
+# kept in their session over signing in: {"lesson": id, "parent": id or None, "body": text}.
+DRAFT_SESSION_KEY = "stream_comments:draft"
 # How long a post's idempotency key is remembered: longer than any browser waits before it
 # gives up on an answer and posts the form again.
 IDEMPOTENCY_SECONDS = 3600
@@ -92,6 +95,52 @@ def _sign_in_required(request, lesson):
     if _wants_fragment(request):
         return JsonResponse({"ok": False, "errors": [message]}, status=403)
     return redirect_to_login(_section_url(lesson))
+
+
+def _draft_keep(request, lesson):
+    """Send a visitor who posted a comment without JavaScript to sign in, keeping their text.
+
+    Their session expired while they wrote (the form page had been theirs), and the text was
+    lost with the redirect. It is kept in the session, which Django's ``login()`` carries over
+    (it cycles an anonymous session's key and keeps its data; signing out flushes it), and
+    signing in leads to the form page showing it: the write page, or the reply page of its
+    parent. It is never posted for them: they press the button. Only what could be a comment
+    is kept, one per session, at most ``COMMENTS_MAX_LENGTH`` characters, and only a reply to a
+    comment the visitor can read (its page must open); anything else goes to sign in and back
+    to the lesson's comments as before."""
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return redirect_to_login(_section_url(lesson))
+    body, parent = form.cleaned_data["body"], form.cleaned_data["parent"]
+    if not body.strip() or len(body) > comments_settings.COMMENTS_MAX_LENGTH:
+        return redirect_to_login(_section_url(lesson))
+    if parent is None:
+        back = reverse("stream_comments:write", kwargs={"lesson_id": lesson.pk})
+    else:
+        replied = selectors.comment_for_user(pk=parent, user=request.user)
+        if replied is None or replied.lesson_id != lesson.pk:
+            return redirect_to_login(_section_url(lesson))
+        back = reverse("stream_comments:reply", kwargs={"pk": parent})
+    request.session[DRAFT_SESSION_KEY] = {"lesson": lesson.pk, "parent": parent, "body": body}
+    messages.info(request, _("Your comment is kept: sign in and it will be waiting for you."))
+    return redirect_to_login(back)
+
+
+def _draft_for(request, lesson, parent=None) -> str | None:
+    """The text :func:`_draft_keep` kept for this form (a comment on ``lesson``, or a reply to
+    ``parent``), else ``None``."""
+    draft = request.session.get(DRAFT_SESSION_KEY)
+    if not isinstance(draft, dict):
+        return None
+    if draft.get("lesson") == lesson.pk and draft.get("parent") == parent:
+        return draft.get("body")
+    return None
+
+
+def _draft_drop(request, lesson, parent) -> None:
+    """Posted: the kept text of that form is no longer waiting."""
+    if _draft_for(request, lesson, parent) is not None:
+        del request.session[DRAFT_SESSION_KEY]
 
 
 def _form_page(view):
@@ -186,7 +235,9 @@ def _idempotency_key(request) -> str | None:
 def comment_post(request, lesson_id):
     lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
     if not rules.user_is_learner(request.user):
-        return _sign_in_required(request, lesson)
+        if _wants_fragment(request):  # the script keeps the text in the page
+            return _sign_in_required(request, lesson)
+        return _draft_keep(request, lesson)
     idempotency_key = _idempotency_key(request)
     if idempotency_key is not None:
         earlier = cache.get(idempotency_key)
@@ -215,6 +266,7 @@ def comment_post(request, lesson_id):
         else:
             if idempotency_key is not None:
                 cache.set(idempotency_key, comment.pk, timeout=IDEMPOTENCY_SECONDS)
+            _draft_drop(request, lesson, form.cleaned_data["parent"])
             return _comment_posted(request, comment, lesson)
     return _form_again(
         request,
@@ -239,16 +291,20 @@ def _own(comment, user) -> dict:
 @_form_page
 @require_safe
 def comment_write(request, lesson_id):
-    """The comment form on a page of its own: where "Write a comment" leads without JavaScript."""
+    """The comment form on a page of its own: where "Write a comment" leads without JavaScript,
+    and signing in after a comment was posted signed out (holding its text, see
+    :func:`_draft_keep`)."""
     lesson = selectors.lesson_or_404(pk=lesson_id, user=request.user)
     if not selectors.comments_open_for_lesson(lesson=lesson):
         return _refusal(request, lesson, _("Comments are closed for this lesson."))
     if not selectors.user_may_comment(user=request.user, lesson=lesson):
         return _refusal(request, lesson, _("You cannot comment on this lesson."))
+    draft = _draft_for(request, lesson)
     context = page_context(
         lesson=lesson,
         course=lesson.course,
-        form=CommentForm(),
+        form=CommentForm(initial={"body": draft}),
+        draft_kept=draft is not None,
         action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
         title=_("Write a comment"),
         submit_label=_("Post comment"),
@@ -417,7 +473,8 @@ def comment_own_list(request, lesson_id):
 @require_safe
 def comment_reply_page(request, pk):
     """The reply form on a page of its own: where "Reply" leads without JavaScript (the lesson
-    page carries one shared reply form that its script moves under the comment instead)."""
+    page carries one shared reply form that its script moves under the comment instead), and
+    signing in after a reply was posted signed out (holding its text, see :func:`_draft_keep`)."""
     comment = _comment_or_404(pk, request.user)
     lesson = comment.lesson
     if not rules.user_is_learner(request.user):
@@ -428,10 +485,12 @@ def comment_reply_page(request, pk):
         and rules.comment_can_reply(comment, request.user)
     ):
         return _refusal(request, lesson, _("You cannot reply to this comment."))
+    draft = _draft_for(request, lesson, comment.pk)
     context = page_context(
         lesson=lesson,
         course=lesson.course,
-        form=CommentForm(initial={"parent": comment.pk}),
+        form=CommentForm(initial={"parent": comment.pk, "body": draft}),
+        draft_kept=draft is not None,
         parent=comment,
         action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
         title=pgettext("comment action", "Reply"),

@@ -287,6 +287,42 @@ def test_without_javascript_a_learner_comments_replies_flags_and_subscribes(no_j
     assert page.url.endswith("#comments")
 
 
+def test_without_javascript_a_comment_written_as_the_session_expired_survives_sign_in(
+    no_js, sign_in, lesson
+):
+    from importlib import import_module
+
+    from allauth.account.models import EmailAddress
+    from django.conf import settings
+
+    page = no_js
+    learner = sign_in(page, UserFactory(email="ada@example.com"))
+    EmailAddress.objects.create(user=learner, email=learner.email, verified=True, primary=True)
+    page.goto(lesson.get_absolute_url())
+    page.get_by_role("link", name="댓글 쓰기").click()
+    page.get_by_label("내 댓글").fill("세션이 끝나도 남아요")
+
+    # given the session ends on the server while the learner writes
+    session = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    import_module(settings.SESSION_ENGINE).SessionStore(session["value"]).delete()
+
+    # when they post, they are sent to sign in, told their comment is kept
+    page.get_by_role("button", name="댓글 남기기").click()
+    page.wait_for_url("**/accounts/login/?next=**")
+    expect(page.get_by_text("댓글은 보관해 두었어요.", exact=False)).to_be_visible()
+    assert not Comment.objects.exists()
+    page.locator("#id_login").fill("ada@example.com")
+    page.locator("#id_password").fill("correct horse battery staple")
+    page.locator("#id_password").press("Enter")
+
+    # then the form holds their words, not yet posted, and posting it is one press
+    expect(page.get_by_label("내 댓글")).to_have_value("세션이 끝나도 남아요")
+    assert not Comment.objects.exists()
+    page.get_by_role("button", name="댓글 남기기").click()
+    mine = Comment.objects.get(body="세션이 끝나도 남아요")
+    assert mine.author == learner and page.url.endswith(f"#comment-{mine.pk}")
+
+
 def test_without_javascript_a_learner_marks_the_lesson_complete(no_js, sign_in, lesson):
     learner = sign_in(no_js, UserFactory())
     no_js.goto(lesson.get_absolute_url())

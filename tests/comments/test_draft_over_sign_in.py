@@ -1,0 +1,154 @@
+"""Without JavaScript, a comment posted by a browser that is no longer signed in (the session
+expired while the learner wrote) waits for them: signing in leads to the form holding their
+text, which they post themselves. Before, the sign-in redirect dropped it."""
+
+import re
+from html import unescape
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from comments.models import Comment
+from tests.factories import CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+WORDS = "Half an hour of careful words about `rope` scaling."
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_limits():
+    cache.clear()  # allauth's sign-in counters
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ada(db):
+    user = UserFactory(email="ada@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def text_of(response) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+def textarea(response) -> str | None:
+    found = re.search(
+        r'<textarea id="comment-body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S
+    )
+    return unescape(found.group(1)) if found else None
+
+
+def sign_in(client, location):
+    """Follow a redirect to the sign-in page and sign in there as Ada, as a browser would."""
+    login = client.get(location)
+    assert login.status_code == 200
+    response = client.post(location, {"login": "ada@example.com", "password": PASSWORD})
+    assert response.status_code == 302, text_of(response)
+    return response["Location"]
+
+
+def test_a_comment_posted_signed_out_waits_for_its_author_after_sign_in(lesson, ada):
+    # given a learner whose session expired while they wrote, without JavaScript
+    client = Client()
+
+    # when they post their comment
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS, "language": "ko"}
+    )
+
+    # then they are sent to sign in, and back to the write page, with nothing posted
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={write}"
+    assert not Comment.objects.exists()
+    # and the sign-in page says their comment is kept
+    assert "댓글은 보관해 두었어요" in text_of(client.get(response["Location"]))
+
+    # when they sign in
+    back = sign_in(client, response["Location"])
+
+    # then the write page holds their text, still not posted until they press the button
+    assert back == write
+    page = client.get(back)
+    assert textarea(page) == WORDS
+    assert "아직 올리지 않았어요" in text_of(page)
+    assert not Comment.objects.exists()
+
+    # when they post it, it is theirs, and the write page is empty again
+    client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS})
+    comment = Comment.objects.get()
+    assert comment.author == ada and comment.body == WORDS and comment.lesson == lesson
+    assert textarea(client.get(write)) == ""
+
+
+def test_a_reply_posted_signed_out_waits_on_its_reply_page(lesson, ada):
+    parent = CommentFactory(lesson=lesson, body="The question")
+    client = Client()
+
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]),
+        {"body": WORDS, "parent": str(parent.pk)},
+    )
+
+    reply = reverse("stream_comments:reply", args=[parent.pk])
+    assert response["Location"] == f"/accounts/login/?next={reply}"
+    assert sign_in(client, response["Location"]) == reply
+    page = client.get(reply)
+    assert textarea(page) == WORDS
+    assert f'name="parent" value="{parent.pk}"' in page.content.decode()
+    # the lesson's other form pages do not take it for theirs
+    assert textarea(client.get(reverse("stream_comments:write", args=[lesson.pk]))) == ""
+    assert not Comment.objects.filter(author=ada).exists()
+
+
+def test_a_kept_comment_shows_to_no_one_else(lesson, ada, other_learner):
+    Client().post(reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS})
+    write = reverse("stream_comments:write", args=[lesson.pk])
+
+    # a visitor is sent to sign in
+    visitor = Client().get(write)
+    assert visitor.status_code == 302 and WORDS not in visitor.content.decode()
+    # and another learner gets an empty form
+    other = Client()
+    other.force_login(other_learner)
+    assert textarea(other.get(write)) == ""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"body": "x" * 5001},  # over COMMENTS_MAX_LENGTH
+        {"body": "   "},
+        {"body": WORDS, "parent": "not a number"},
+        {"body": WORDS, "parent": "0"},
+    ],
+    ids=["too-long", "blank", "bad-parent", "zero-parent"],
+)
+def test_what_could_not_be_a_comment_is_not_kept(lesson, ada, data):
+    client = Client()
+
+    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), data)
+
+    # the visitor is sent to sign in and back to the lesson's comments, as before
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    sign_in(client, response["Location"])
+    assert textarea(client.get(reverse("stream_comments:write", args=[lesson.pk]))) == ""
+
+
+def test_signing_out_drops_a_kept_comment(lesson, ada):
+    client = Client()
+    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS})
+    sign_in(client, response["Location"])
+
+    client.post("/accounts/logout/")
+    client.force_login(ada)
+
+    assert textarea(client.get(reverse("stream_comments:write", args=[lesson.pk]))) == ""
