@@ -39,9 +39,7 @@ async function ask(withPage) {
 
 let answer = null; // the last answer, signed in or not: it carries a token either way
 const signedIn = Boolean(config.url && config.cookie && hasCookie(config.cookie));
-const messagesWait = Boolean(
-  config.url && config.messagesCookie && hasCookie(config.messagesCookie),
-);
+const messagesWait = Boolean(config.url && config.messagesCookie && hasCookie(config.messagesCookie));
 
 window.streamViewer =
   signedIn || messagesWait
