@@ -92,6 +92,14 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["lesson", "root", "created_at"], name="stream_comment_page"),
             models.Index(fields=["author", "lesson", "created_at"], name="stream_comment_author"),
+            # A moderator's page view reads the lesson's newest held comments
+            # (comments.viewer): only they are in this index, newest first, so the read
+            # stops at the last one shown however many are held back.
+            models.Index(
+                fields=["lesson", "-created_at", "-id"],
+                name="stream_comment_held",
+                condition=models.Q(status__in=[CommentStatus.HIDDEN, CommentStatus.PENDING]),
+            ),
         ]
 
     def __str__(self):

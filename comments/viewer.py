@@ -89,7 +89,7 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
         if kind == "comments:own"
     ]
     moderator = rules.comment_can_moderate(user)
-    held = _held(lesson) if moderator else []
+    held = list(held_comments(lesson)) if moderator else []
     shown = {comment.pk for comment in held}
     own_pending = [
         comment.pk
@@ -115,13 +115,14 @@ def comments_viewer_part(*, request, lesson, page, site_version, rows) -> dict:
     }
 
 
-def _held(lesson) -> list[Comment]:
+def held_comments(lesson):
     """The lesson's newest ``MODERATOR_HELD_SHOWN`` hidden or pending comments, with their
     authors: a query of its own, since ``LIMIT`` cannot go inside the rows' ``UNION ALL`` (on
-    SQLite) and a lesson with thousands of hidden spam comments must not make every moderator's
-    page view read them all."""
+    SQLite). An index holds only such comments, newest first (``stream_comment_held``), so the
+    read stops at the last one shown: a lesson with thousands of hidden spam comments does not
+    make every moderator's page view read them all."""
     held = Comment.objects.filter(lesson=lesson, status__in=HELD).select_related("author")
-    return list(held.order_by("-created_at", "-pk")[:MODERATOR_HELD_SHOWN])
+    return held.order_by("-created_at", "-pk")[:MODERATOR_HELD_SHOWN]
 
 
 def _pending(request, lesson, held, own_ids, comments_open) -> list[dict]:
