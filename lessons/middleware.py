@@ -36,6 +36,30 @@ def messages_cookie_name() -> str:
     return f"{lessons_settings.VIEWER_COOKIE}_messages"
 
 
+def _hint_set(response, name: str, *, max_age=None) -> None:
+    """Set a hint cookie (``1``) beside the session's, readable by ``viewer.js``: it says only
+    "signed in" or "messages wait", never who."""
+    response.set_cookie(
+        name,
+        "1",
+        max_age=max_age,
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+        httponly=False,
+    )
+
+
+def _hint_delete(response, name: str) -> None:
+    response.delete_cookie(
+        name,
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+    )
+
+
 def viewer_cookie_sync(request, response) -> None:
     """Set or delete the hint on ``response`` so it says whether ``request.user`` is signed in
     (the viewer endpoint calls this on every answer: a session that ended on the server loses
@@ -44,23 +68,9 @@ def viewer_cookie_sync(request, response) -> None:
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     if signed_in and name not in request.COOKIES:
-        response.set_cookie(
-            name,
-            "1",
-            max_age=settings.SESSION_COOKIE_AGE,
-            path=settings.SESSION_COOKIE_PATH,
-            domain=settings.SESSION_COOKIE_DOMAIN,
-            secure=settings.SESSION_COOKIE_SECURE,
-            samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
-            httponly=False,  # read by viewer.js; it says only "signed in"
-        )
+        _hint_set(response, name, max_age=settings.SESSION_COOKIE_AGE)
     elif not signed_in and name in request.COOKIES:
-        response.delete_cookie(
-            name,
-            path=settings.SESSION_COOKIE_PATH,
-            domain=settings.SESSION_COOKIE_DOMAIN,
-            samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
-        )
+        _hint_delete(response, name)
 
 
 def messages_cookie_sync(request, response) -> None:
@@ -79,12 +89,7 @@ def messages_cookie_sync(request, response) -> None:
     name = messages_cookie_name()
     if name in request.COOKIES:
         if storage.used:
-            response.delete_cookie(
-                name,
-                path=settings.SESSION_COOKIE_PATH,
-                domain=settings.SESSION_COOKIE_DOMAIN,
-                samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
-            )
+            _hint_delete(response, name)
         return
     if response.status_code not in REDIRECTS or storage.used:
         return  # before the user, whom asking about reads the session
@@ -92,15 +97,7 @@ def messages_cookie_sync(request, response) -> None:
     if user is not None and user.is_authenticated:
         return  # the signed-in hint has the page's script ask already
     if storage:
-        response.set_cookie(
-            name,
-            "1",
-            path=settings.SESSION_COOKIE_PATH,
-            domain=settings.SESSION_COOKIE_DOMAIN,
-            secure=settings.SESSION_COOKIE_SECURE,
-            samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
-            httponly=False,  # read by viewer.js; it says only "messages wait"
-        )
+        _hint_set(response, name)
 
 
 class ViewerCookieMiddleware:

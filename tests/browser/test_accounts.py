@@ -260,18 +260,23 @@ def test_email_addresses_are_managed_by_keyboard(page, sign_in, mailoutbox):
     assert focus_is_visible(page)
 
 
+def sign_in_from_the_lesson(page):
+    """Sign in as ada@example.com through the sign-in page the lesson links to, and land back
+    on the lesson."""
+    page.goto(f"/accounts/login/?next={DEMO_LESSON}")
+    page.locator("#id_login").fill("ada@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(f"**{DEMO_LESSON}")
+
+
 def test_signing_in_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page(
     page, demo, assert_accessible
 ):
     # The lesson page is everyone's and renders no messages: allauth's "signed in" waited in
     # the session and surfaced on the next page of the learner's own (/me/progress/).
     learner = learner_with_address()
-    page.goto(f"/accounts/login/?next={DEMO_LESSON}")
-    page.locator("#id_login").fill("ada@example.com")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
-
-    page.wait_for_url(f"**{DEMO_LESSON}")
+    sign_in_from_the_lesson(page)
     said = f"{learner.get_username()} 으로 로그인 되었습니다."
     expect(page.locator("main [role=status] .messages")).to_have_text(said)
     assert_accessible(page)  # a list of messages inside the status region, not a list as one
@@ -287,11 +292,7 @@ def test_signing_out_says_so_on_the_lesson_it_returns_to_and_not_on_a_later_page
     # nothing: allauth's "signed out" waited in storage and surfaced on a later page that
     # renders messages (the sign-in page).
     learner = learner_with_address()
-    page.goto(f"/accounts/login/?next={DEMO_LESSON}")
-    page.locator("#id_login").fill("ada@example.com")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_url(f"**{DEMO_LESSON}")
+    sign_in_from_the_lesson(page)
     expect(page.locator(".site-nav__user")).to_have_text(learner.get_username())
 
     # when the learner signs out from the lesson's header
