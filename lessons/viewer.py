@@ -44,6 +44,10 @@ from .models import ContentVersion
 from .selectors import lessons_visible, user_is_staff
 from .versions import NO_VERSION, SITE, read_version
 
+# The lesson's and its course's long texts: the viewer's parts read neither.
+LESSON_TEXTS = ("body", "exercise", "body_html", "exercise_html", "search_text")
+COURSE_TEXTS = ("summary",)
+
 
 @dataclass(frozen=True)
 class ViewerPart:
@@ -143,7 +147,13 @@ def _read(user, lesson_id) -> tuple:
     part's rows: 2 queries (1 without a lesson)."""
     lesson = None
     if lesson_id is not None:
-        lesson = lessons_visible(user=user).filter(pk=lesson_id).first()
+        # Not its texts (tens of kilobytes a lesson, which the parts never read).
+        lesson = (
+            lessons_visible(user=user)
+            .defer(*LESSON_TEXTS, *(f"course__{name}" for name in COURSE_TEXTS))
+            .filter(pk=lesson_id)
+            .first()
+        )
     site = viewer_row(
         ContentVersion.objects.filter(scope=SITE), "site", F("version"), at=F("changed_at")
     )
