@@ -112,7 +112,9 @@ def _draft_keep(request, lesson):
     if not form.is_valid():
         return redirect_to_login(_section_url(lesson))
     body, parent = form.cleaned_data["body"], form.cleaned_data["parent"]
-    if not body.strip() or len(body) > comments_settings.COMMENTS_MAX_LENGTH:
+    try:  # measured as a comment is stored: a browser sends each line break as two characters
+        services.comment_body_clean(body)
+    except ValidationError:
         return redirect_to_login(_section_url(lesson))
     if parent is None:
         back = reverse("stream_comments:write", kwargs={"lesson_id": lesson.pk})

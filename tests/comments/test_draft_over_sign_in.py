@@ -152,3 +152,21 @@ def test_signing_out_drops_a_kept_comment(lesson, ada):
     client.force_login(ada)
 
     assert textarea(client.get(reverse("stream_comments:write", args=[lesson.pk]))) == ""
+
+
+def test_a_long_comment_with_line_breaks_is_kept_as_a_browser_sends_it(lesson, ada):
+    # given a comment within COMMENTS_MAX_LENGTH as stored (4,799 characters), whose line
+    # breaks a browser sends as CR LF (5,999 characters on the wire), posted signed out
+    words = "한 줄\r\n" * 1200
+    client = Client()
+    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": words})
+
+    # when the learner signs in
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    back = sign_in(client, response["Location"])
+
+    # then the write page holds their text, as it holds any comment that could be posted
+    assert back == write
+    assert textarea(client.get(write)).split() == words.split()
+    client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": words})
+    assert Comment.objects.get().author == ada
