@@ -23,6 +23,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
@@ -44,7 +45,8 @@ from .threads import articles_html, shared_node, thread_item
 
 FRAGMENT_HEADER = "X-Stream-Fragment"
 # A comment a visitor posted without JavaScript (their session had expired while they wrote),
-# kept in their session over signing in: {"lesson": id, "parent": id or None, "body": text}.
+# kept in their session over signing in: {"lesson": id, "parent": id or None, "body": text,
+# "writer": the form page's _writer_mark}.
 DRAFT_SESSION_KEY = "stream_comments:draft"
 # How long a post's idempotency key is remembered: longer than any browser waits before it
 # gives up on an answer and posts the form again.
@@ -106,10 +108,13 @@ def _draft_keep(request, lesson):
     signing in leads to the form page showing it: the write page, or the reply page of its
     parent. It is never posted for them: they press the button. Only what could be a comment
     is kept, one per session, at most ``COMMENTS_MAX_LENGTH`` characters, and only a reply to a
-    comment the visitor can read (its page must open); anything else goes to sign in and back
-    to the lesson's comments as before."""
+    comment the visitor can read (its page must open), and only from a form page rendered for
+    a learner, whose mark (``writer``) it keeps: signing in offers it to that learner alone,
+    not to another who signs in on the same browser. Anything else goes to sign in and back to
+    the lesson's comments as before."""
     form = CommentForm(request.POST)
-    if not form.is_valid():
+    writer = request.POST.get("writer", "")
+    if not form.is_valid() or not writer:
         return redirect_to_login(_section_url(lesson))
     body, parent = form.cleaned_data["body"], form.cleaned_data["parent"]
     try:  # measured as a comment is stored: a browser sends each line break as two characters
@@ -123,16 +128,29 @@ def _draft_keep(request, lesson):
         if replied is None or replied.lesson_id != lesson.pk:
             return redirect_to_login(_section_url(lesson))
         back = reverse("stream_comments:reply", kwargs={"pk": parent})
-    request.session[DRAFT_SESSION_KEY] = {"lesson": lesson.pk, "parent": parent, "body": body}
+    request.session[DRAFT_SESSION_KEY] = {
+        "lesson": lesson.pk,
+        "parent": parent,
+        "body": body,
+        "writer": writer,
+    }
     messages.info(request, _("Your comment is kept: sign in and it will be waiting for you."))
     return redirect_to_login(back)
 
 
+def _writer_mark(user) -> str:
+    """What a comment form page rendered for ``user`` carries, so that a comment kept over
+    signing in (:func:`_draft_keep`) is offered to them alone; it names no one to others."""
+    return salted_hmac("stream_comments.draft-writer", str(user.pk)).hexdigest()
+
+
 def _draft_for(request, lesson, parent=None) -> str | None:
     """The text :func:`_draft_keep` kept for this form (a comment on ``lesson``, or a reply to
-    ``parent``), else ``None``."""
+    ``parent``) when the signed-in learner wrote it, else ``None``."""
     draft = request.session.get(DRAFT_SESSION_KEY)
     if not isinstance(draft, dict):
+        return None
+    if not constant_time_compare(str(draft.get("writer", "")), _writer_mark(request.user)):
         return None
     if draft.get("lesson") == lesson.pk and draft.get("parent") == parent:
         return draft.get("body")
@@ -278,6 +296,7 @@ def comment_post(request, lesson_id):
         title=_("Your comment was not posted"),
         template="stream/comments/comment_form_page.html",
         status=status,
+        extra={"writer": _writer_mark(request.user)},
     )
 
 
@@ -307,6 +326,7 @@ def comment_write(request, lesson_id):
         course=lesson.course,
         form=CommentForm(initial={"body": draft}),
         draft_kept=draft is not None,
+        writer=_writer_mark(request.user),
         action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
         title=_("Write a comment"),
         submit_label=_("Post comment"),
@@ -493,6 +513,7 @@ def comment_reply_page(request, pk):
         course=lesson.course,
         form=CommentForm(initial={"parent": comment.pk, "body": draft}),
         draft_kept=draft is not None,
+        writer=_writer_mark(request.user),
         parent=comment,
         action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
         title=pgettext("comment action", "Reply"),

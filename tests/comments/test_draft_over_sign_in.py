@@ -45,6 +45,15 @@ def textarea(response) -> str | None:
     return unescape(found.group(1)) if found else None
 
 
+def form_written_as_the_session_expires(client, user, url) -> dict:
+    """Sign ``user`` in, open the form page at ``url`` and end the session on the server while
+    they write, as it expires; the form's hidden fields, as the browser would post them."""
+    client.force_login(user)
+    page = client.get(url).content.decode()
+    client.session.delete()
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+
+
 def sign_in(client, location):
     """Follow a redirect to the sign-in page and sign in there as Ada, as a browser would."""
     login = client.get(location)
@@ -57,14 +66,15 @@ def sign_in(client, location):
 def test_a_comment_posted_signed_out_waits_for_its_author_after_sign_in(lesson, ada):
     # given a learner whose session expired while they wrote, without JavaScript
     client = Client()
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    fields = form_written_as_the_session_expires(client, ada, write)
 
     # when they post their comment
     response = client.post(
-        reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS, "language": "ko"}
+        reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": WORDS}
     )
 
     # then they are sent to sign in, and back to the write page, with nothing posted
-    write = reverse("stream_comments:write", args=[lesson.pk])
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next={write}"
     assert not Comment.objects.exists()
@@ -91,13 +101,14 @@ def test_a_comment_posted_signed_out_waits_for_its_author_after_sign_in(lesson, 
 def test_a_reply_posted_signed_out_waits_on_its_reply_page(lesson, ada):
     parent = CommentFactory(lesson=lesson, body="The question")
     client = Client()
+    reply = reverse("stream_comments:reply", args=[parent.pk])
+    fields = form_written_as_the_session_expires(client, ada, reply)
+    assert fields["parent"] == str(parent.pk)
 
     response = client.post(
-        reverse("stream_comments:post", args=[lesson.pk]),
-        {"body": WORDS, "parent": str(parent.pk)},
+        reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": WORDS}
     )
 
-    reply = reverse("stream_comments:reply", args=[parent.pk])
     assert response["Location"] == f"/accounts/login/?next={reply}"
     assert sign_in(client, response["Location"]) == reply
     page = client.get(reply)
@@ -109,8 +120,10 @@ def test_a_reply_posted_signed_out_waits_on_its_reply_page(lesson, ada):
 
 
 def test_a_kept_comment_shows_to_no_one_else(lesson, ada, other_learner):
-    Client().post(reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS})
     write = reverse("stream_comments:write", args=[lesson.pk])
+    client = Client()
+    fields = form_written_as_the_session_expires(client, ada, write)
+    client.post(reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": WORDS})
 
     # a visitor is sent to sign in
     visitor = Client().get(write)
@@ -128,13 +141,16 @@ def test_a_kept_comment_shows_to_no_one_else(lesson, ada, other_learner):
         {"body": "   "},
         {"body": WORDS, "parent": "not a number"},
         {"body": WORDS, "parent": "0"},
+        {"body": WORDS, "writer": ""},  # not from a form page rendered for a learner
     ],
-    ids=["too-long", "blank", "bad-parent", "zero-parent"],
+    ids=["too-long", "blank", "bad-parent", "zero-parent", "no-form-page"],
 )
 def test_what_could_not_be_a_comment_is_not_kept(lesson, ada, data):
     client = Client()
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    fields = form_written_as_the_session_expires(client, ada, write)
 
-    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), data)
+    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), {**fields, **data})
 
     # the visitor is sent to sign in and back to the lesson's comments, as before
     assert response.status_code == 302
@@ -145,7 +161,11 @@ def test_what_could_not_be_a_comment_is_not_kept(lesson, ada, data):
 
 def test_signing_out_drops_a_kept_comment(lesson, ada):
     client = Client()
-    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": WORDS})
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    fields = form_written_as_the_session_expires(client, ada, write)
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": WORDS}
+    )
     sign_in(client, response["Location"])
 
     client.post("/accounts/logout/")
@@ -159,10 +179,13 @@ def test_a_long_comment_with_line_breaks_is_kept_as_a_browser_sends_it(lesson, a
     # breaks a browser sends as CR LF (5,999 characters on the wire), posted signed out
     words = "한 줄\r\n" * 1200
     client = Client()
-    response = client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": words})
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    fields = form_written_as_the_session_expires(client, ada, write)
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": words}
+    )
 
     # when the learner signs in
-    write = reverse("stream_comments:write", args=[lesson.pk])
     back = sign_in(client, response["Location"])
 
     # then the write page holds their text, as it holds any comment that could be posted
@@ -170,3 +193,25 @@ def test_a_long_comment_with_line_breaks_is_kept_as_a_browser_sends_it(lesson, a
     assert textarea(client.get(write)).split() == words.split()
     client.post(reverse("stream_comments:post", args=[lesson.pk]), {"body": words})
     assert Comment.objects.get().author == ada
+
+
+def test_a_kept_comment_is_not_offered_to_another_learner_signing_in_on_that_browser(lesson, ada):
+    # given Ada's session expired on a shared computer while she wrote on the write page
+    grace = UserFactory(email="grace@example.com")
+    EmailAddress.objects.create(user=grace, email=grace.email, verified=True, primary=True)
+    client = Client()
+    write = reverse("stream_comments:write", args=[lesson.pk])
+    fields = form_written_as_the_session_expires(client, ada, write)
+
+    # when she posts it, then walks away, and Grace signs in on the same browser
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": WORDS}
+    )
+    login = client.get(response["Location"])
+    client.post(response["Location"], {"login": grace.email, "password": PASSWORD})
+
+    # then Grace's write page is empty: Ada's words are not shown to her, nor hers to post
+    assert login.status_code == 200
+    page = client.get(write)
+    assert textarea(page) == ""
+    assert WORDS not in page.content.decode()
