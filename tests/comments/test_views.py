@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from comments.conf import comments_settings
 from comments.emails import unsubscribe_token_make
 from comments.models import (
     Comment,
@@ -901,6 +902,24 @@ def test_write_page_posts_a_comment(client, lesson, learner):
 
     assert response.status_code == 302
     assert Comment.objects.get().body == "Without a script"
+
+
+def test_the_form_pages_textarea_stops_at_the_longest_comment_as_the_lesson_page_does(
+    client, lesson, learner
+):
+    # A learner typing past the limit on the page of its own lost the words to a refusal (or,
+    # with an expired session, to the sign-in redirect); the lesson page's form stops them.
+    comment = CommentFactory(lesson=lesson)
+    client.force_login(learner)
+    limit = comments_settings.COMMENTS_MAX_LENGTH
+
+    for url in (
+        reverse("stream_comments:write", args=[lesson.pk]),
+        reverse("stream_comments:reply", args=[comment.pk]),
+    ):
+        html = client.get(url).content.decode()
+        textarea = re.search(r"<textarea[^>]*>", html).group()
+        assert f'maxlength="{limit}"' in textarea and "required" in textarea
 
 
 def test_write_page_says_comments_are_closed(client, lesson, learner):
