@@ -144,15 +144,31 @@ def _writer_mark(user) -> str:
     return salted_hmac("stream_comments.draft-writer", str(user.pk)).hexdigest()
 
 
-def _draft_for(request, lesson, parent=None) -> str | None:
-    """The text :func:`_draft_keep` kept for this form (a comment on ``lesson``, or a reply to
-    ``parent``) when the signed-in learner wrote it, else ``None``."""
+def _draft(request) -> dict | None:
+    """The comment :func:`_draft_keep` kept, when the signed-in learner wrote it."""
     draft = request.session.get(DRAFT_SESSION_KEY)
     if not isinstance(draft, dict):
         return None
     if not constant_time_compare(str(draft.get("writer", "")), _writer_mark(request.user)):
         return None
-    if draft.get("lesson") == lesson.pk and draft.get("parent") == parent:
+    return draft
+
+
+def _draft_reply_gone(request, draft) -> bool:
+    """Whether ``draft`` replies to a comment the learner can no longer read (hidden or
+    deleted while they signed in): its words then wait on the write page instead."""
+    parent = draft.get("parent")
+    return parent is not None and selectors.comment_for_user(pk=parent, user=request.user) is None
+
+
+def _draft_for(request, lesson, parent=None) -> str | None:
+    """The text :func:`_draft_keep` kept for this form (a comment on ``lesson``, or a reply to
+    ``parent``) when the signed-in learner wrote it, else ``None``. The write page
+    (``parent`` ``None``) also takes a reply whose comment is gone."""
+    draft = _draft(request)
+    if draft is None or draft.get("lesson") != lesson.pk:
+        return None
+    if draft.get("parent") == parent or (parent is None and _draft_reply_gone(request, draft)):
         return draft.get("body")
     return None
 
@@ -326,6 +342,7 @@ def comment_write(request, lesson_id):
         course=lesson.course,
         form=CommentForm(initial={"body": draft}),
         draft_kept=draft is not None,
+        draft_reply_gone=draft is not None and _draft_reply_gone(request, _draft(request)),
         writer=_writer_mark(request.user),
         action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
         title=_("Write a comment"),
@@ -496,8 +513,14 @@ def comment_own_list(request, lesson_id):
 def comment_reply_page(request, pk):
     """The reply form on a page of its own: where "Reply" leads without JavaScript (the lesson
     page carries one shared reply form that its script moves under the comment instead), and
-    signing in after a reply was posted signed out (holding its text, see :func:`_draft_keep`)."""
-    comment = _comment_or_404(pk, request.user)
+    signing in after a reply was posted signed out (holding its text, see :func:`_draft_keep`);
+    when that comment was hidden or deleted meanwhile, to the write page, which holds it."""
+    comment = selectors.comment_for_user(pk=pk, user=request.user)
+    if comment is None:
+        draft = _draft(request)
+        if draft is not None and draft.get("parent") == pk:
+            return redirect("stream_comments:write", lesson_id=draft["lesson"])
+        raise Http404("No such comment.")
     lesson = comment.lesson
     if not rules.user_is_learner(request.user):
         return _sign_in_required(request, lesson)

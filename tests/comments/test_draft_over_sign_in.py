@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from comments.models import Comment
+from comments.models import Comment, CommentStatus
 from tests.factories import CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,36 @@ def test_a_reply_posted_signed_out_waits_on_its_reply_page(lesson, ada):
     # the lesson's other form pages do not take it for theirs
     assert textarea(client.get(reverse("stream_comments:write", args=[lesson.pk]))) == ""
     assert not Comment.objects.filter(author=ada).exists()
+
+
+def test_a_reply_kept_for_a_comment_hidden_meanwhile_waits_as_a_comment_of_its_own(lesson, ada):
+    # given a reply kept over signing in, to a comment staff hide before the learner signs in
+    parent = CommentFactory(lesson=lesson, body="The question")
+    client = Client()
+    reply = reverse("stream_comments:reply", args=[parent.pk])
+    fields = form_written_as_the_session_expires(client, ada, reply)
+    response = client.post(
+        reverse("stream_comments:post", args=[lesson.pk]), {**fields, "body": WORDS}
+    )
+    parent.status = CommentStatus.HIDDEN
+    parent.save()
+
+    # when they sign in and land where the reply page was
+    landed = client.get(sign_in(client, response["Location"]), follow=True)
+
+    # then their words wait on the write page, which says why they are no longer a reply
+    assert landed.redirect_chain[-1][0] == reverse("stream_comments:write", args=[lesson.pk])
+    assert textarea(landed) == WORDS
+    assert "더 이상 보이지 않아" in text_of(landed)
+    assert 'name="parent"' not in landed.content.decode()
+    # and posting them makes a comment of its own, and the kept words are gone
+    page_fields = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', landed.content.decode())
+    )
+    client.post(reverse("stream_comments:post", args=[lesson.pk]), {**page_fields, "body": WORDS})
+    mine = Comment.objects.get(author=ada)
+    assert mine.body == WORDS and mine.parent is None
+    assert textarea(client.get(reverse("stream_comments:write", args=[lesson.pk]))) == ""
 
 
 def test_a_kept_comment_shows_to_no_one_else(lesson, ada, other_learner):
