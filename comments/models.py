@@ -25,6 +25,10 @@ class CommentStatus(models.TextChoices):
     REMOVED = "removed", pgettext_lazy("comment status", "deleted by its author")
 
 
+# Comments held back from learners: moderators see them in full on the lesson page.
+HELD = (CommentStatus.HIDDEN, CommentStatus.PENDING)
+
+
 class Comment(models.Model):
     # PROTECT: a lesson with comments is unpublished, not deleted, so no learner's words go
     # with it by accident (the admin lists what blocks the deletion).
@@ -98,7 +102,7 @@ class Comment(models.Model):
             models.Index(
                 fields=["lesson", "-created_at", "-id"],
                 name="stream_comment_held",
-                condition=models.Q(status__in=[CommentStatus.HIDDEN, CommentStatus.PENDING]),
+                condition=models.Q(status__in=HELD),
             ),
         ]
 

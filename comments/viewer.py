@@ -11,6 +11,7 @@ from lessons.viewer import nav_item, viewer_first, viewer_row
 
 from . import rules, selectors
 from .models import (
+    HELD,
     Comment,
     CommentFlag,
     CommentSettings,
@@ -21,15 +22,15 @@ from .models import (
 from .selectors import _notifications_visible_q
 from .threads import articles_html, thread_item
 
-# Comments learners do not see; moderators see the newest of them on the lesson page in full.
-HELD = (CommentStatus.HIDDEN, CommentStatus.PENDING)
+# Moderators see the newest comments held back (models.HELD) on the lesson page in full.
 MODERATOR_HELD_SHOWN = 100
 
 
 def comments_rows(*, user, lesson):
     """The viewer's unread notifications (a count); with ``lesson``: their 🔔 on it, the
     comment settings of the lesson and its course, their own comments (id, status, time) and
-    the ones they flagged. (A moderator's held comments are read apart: see :func:`_held`.)"""
+    the ones they flagged. (A moderator's held comments are read apart:
+    :func:`held_comments`.)"""
     unread = (
         Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
         .filter(_notifications_visible_q(user))

@@ -161,15 +161,16 @@ def _draft_reply_gone(request, draft) -> bool:
     return parent is not None and selectors.comment_for_user(pk=parent, user=request.user) is None
 
 
-def _draft_for(request, lesson, parent=None) -> str | None:
-    """The text :func:`_draft_keep` kept for this form (a comment on ``lesson``, or a reply to
-    ``parent``) when the signed-in learner wrote it, else ``None``. The write page
-    (``parent`` ``None``) also takes a reply whose comment is gone."""
+def _draft_for(request, lesson, parent=None) -> dict | None:
+    """The comment :func:`_draft_keep` kept for this form (a comment on ``lesson``, or a reply
+    to ``parent``) when the signed-in learner wrote it, else ``None``. The write page
+    (``parent`` ``None``) also takes a reply whose comment is gone: a kept comment it is given
+    with a ``parent`` is one."""
     draft = _draft(request)
     if draft is None or draft.get("lesson") != lesson.pk:
         return None
     if draft.get("parent") == parent or (parent is None and _draft_reply_gone(request, draft)):
-        return draft.get("body")
+        return draft
     return None
 
 
@@ -340,9 +341,9 @@ def comment_write(request, lesson_id):
     context = page_context(
         lesson=lesson,
         course=lesson.course,
-        form=CommentForm(initial={"body": draft}),
+        form=CommentForm(initial={"body": draft and draft.get("body")}),
         draft_kept=draft is not None,
-        draft_reply_gone=draft is not None and _draft_reply_gone(request, _draft(request)),
+        draft_reply_gone=draft is not None and draft.get("parent") is not None,
         writer=_writer_mark(request.user),
         action=reverse("stream_comments:post", kwargs={"lesson_id": lesson.pk}),
         title=_("Write a comment"),
@@ -534,7 +535,7 @@ def comment_reply_page(request, pk):
     context = page_context(
         lesson=lesson,
         course=lesson.course,
-        form=CommentForm(initial={"parent": comment.pk, "body": draft}),
+        form=CommentForm(initial={"parent": comment.pk, "body": draft and draft.get("body")}),
         draft_kept=draft is not None,
         writer=_writer_mark(request.user),
         parent=comment,
