@@ -141,7 +141,7 @@ def _draft_keep(request, lesson):
 def _writer_mark(user) -> str:
     """What a comment form page rendered for ``user`` carries, so that a comment kept over
     signing in (:func:`_draft_keep`) is offered to them alone; it names no one to others."""
-    return salted_hmac("stream_comments.draft-writer", str(user.pk)).hexdigest()
+    return salted_hmac("stream_comments.draft-writer", str(user.pk), algorithm="sha256").hexdigest()
 
 
 def _draft(request) -> dict | None:
