@@ -246,6 +246,39 @@ def test_edit_and_delete_without_reload(page, sign_in, lesson):
     assert page.errors == []
 
 
+def test_an_edit_typed_before_its_text_loads_is_the_one_saved(page, sign_in, lesson):
+    # given the learner's comment, and the server slow to give its text to the edit form
+    learner = sign_in(page, UserFactory())
+    mine = CommentFactory(lesson=lesson, author=learner, body="처음 쓴 글")
+    page.goto(lesson.get_absolute_url())
+    viewer_arrived(page)
+    held = []
+
+    def hold_the_text(route):
+        if route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(f"**/comments/{mine.pk}/edit/", hold_the_text)
+
+    # when they type their edit before the disclosure's toggle event has come, and save it
+    article = page.locator(f"#comment-{mine.pk}")
+    article.locator('details[data-action="edit"] textarea').evaluate(
+        "field => { field.closest('details').open = true; field.value = '고친 글 **굵게**'; }"
+    )
+    article.get_by_role("button", name="수정 저장").click()
+
+    # then what they typed is saved (the field used to be disabled while the old text loaded,
+    # so the form went without it and was refused as empty)
+    page.locator(f"#comment-{mine.pk} strong", has_text="굵게").wait_for()
+    for route in held:
+        route.continue_()
+    mine.refresh_from_db()
+    assert mine.body == "고친 글 **굵게**"
+    assert page.errors == []
+
+
 def test_flag_uses_the_sections_one_shared_form(page, sign_in, lesson):
     # given two comments by someone else, and no flag form anywhere in the threads
     first = CommentFactory(lesson=lesson, body="첫 번째")

@@ -387,12 +387,19 @@ document.addEventListener(
   true,
 );
 
+// While it loads the field is read-only (a disabled field would be left out of the form) and the
+// form cannot be sent; text the learner typed before the disclosure's toggle event came is kept.
 async function loadEditText(details) {
   const form = details.querySelector("form");
   const field = form && form.querySelector("textarea");
   if (!field || details.dataset.loaded) return;
   details.dataset.loaded = "1";
-  field.disabled = true;
+  if (field.value) return;
+  const buttons = form.querySelectorAll("button");
+  field.readOnly = true;
+  buttons.forEach((button) => {
+    button.disabled = true;
+  });
   try {
     const response = await fetch(form.action, {
       headers: { [FRAGMENT_HEADER]: "1", Accept: "application/json" },
@@ -403,7 +410,10 @@ async function loadEditText(details) {
   } catch {
     delete details.dataset.loaded;
   } finally {
-    field.disabled = false;
+    field.readOnly = false;
+    buttons.forEach((button) => {
+      button.disabled = false;
+    });
     field.focus();
   }
 }
