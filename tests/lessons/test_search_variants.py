@@ -83,9 +83,27 @@ def test_the_variants_title_in_the_pages_language_ranks_as_a_title():
     assert titles == ["The llama", "산"]
 
 
+def test_a_title_in_another_language_ranks_as_a_title_too():
+    # given, on the Korean page, a lesson whose English variant's title has the word, after a
+    # lesson that has the word in its Korean text only
+    course = CourseFactory()
+    LessonFactory(course=course, position=1, title="산", body="Llama, llama, llama. " * 5)
+    titled = LessonFactory(course=course, position=2, title="동물", body="초원")
+    LessonVariantFactory(lesson=titled, title="The llama", body="Meadows and a llama.")
+
+    with translation.override("ko"):
+        results = search_lessons(query="llama", user=ANONYMOUS)
+        hits = results[0:5]
+
+    # then the title hit comes first, shown in the language whose title has the word
+    assert [hit.lesson.pk for hit in hits] == [titled.pk, hits[1].lesson.pk]
+    assert [hit.lesson.title for hit in hits] == ["The llama", "산"]
+    assert hits[0].language == "en"
+
+
 def test_pages_of_title_hits_have_the_variants_titles_in_the_pages_language_among_them():
     # given more hits with the term in a title than a page holds, half of them by their English
-    # variant's title (PostgreSQL reads such a page through the titles' word indexes alone)
+    # variant's title
     course = CourseFactory()
     for number in range(6):
         LessonFactory(course=course, position=number, title=f"라마 llama {number}", body="초원")
