@@ -279,6 +279,32 @@ def test_an_edit_typed_before_its_text_loads_is_the_one_saved(page, sign_in, les
     assert page.errors == []
 
 
+def test_while_the_old_text_loads_the_edit_cannot_be_typed_over_or_saved(page, sign_in, lesson):
+    # given the learner's comment, and the server slow to give its text to the edit form
+    learner = sign_in(page, UserFactory())
+    mine = CommentFactory(lesson=lesson, author=learner, body="처음 쓴 글")
+    page.goto(lesson.get_absolute_url())
+    viewer_arrived(page)
+    held = []
+    page.route(f"**/comments/{mine.pk}/edit/", lambda route: held.append(route))
+
+    # when they open Edit
+    article = page.locator(f"#comment-{mine.pk}")
+    article.locator("summary", has_text="수정").click()
+    field = article.get_by_label("내 댓글")
+    save = article.get_by_role("button", name="수정 저장")
+
+    # then, until the text comes, the field is read-only and the save is off; then both work
+    # and the field holds the comment's Markdown
+    expect(save).to_be_disabled()
+    expect(field).not_to_be_editable()
+    held[0].continue_()
+    expect(field).to_have_value("처음 쓴 글")
+    expect(field).to_be_editable()
+    expect(save).to_be_enabled()
+    assert page.errors == []
+
+
 def test_flag_uses_the_sections_one_shared_form(page, sign_in, lesson):
     # given two comments by someone else, and no flag form anywhere in the threads
     first = CommentFactory(lesson=lesson, body="첫 번째")
