@@ -246,8 +246,9 @@ def test_edit_and_delete_without_reload(page, sign_in, lesson):
     assert page.errors == []
 
 
-def test_an_edit_typed_before_its_text_loads_is_the_one_saved(page, sign_in, lesson):
-    # given the learner's comment, and the server slow to give its text to the edit form
+def own_comment_with_its_text_held(page, sign_in, lesson):
+    """The signed-in learner's comment on the lesson page, the server holding back the text
+    that opening Edit asks for (the held requests are returned, to be let go); saves pass."""
     learner = sign_in(page, UserFactory())
     mine = CommentFactory(lesson=lesson, author=learner, body="처음 쓴 글")
     page.goto(lesson.get_absolute_url())
@@ -261,8 +262,14 @@ def test_an_edit_typed_before_its_text_loads_is_the_one_saved(page, sign_in, les
             route.continue_()
 
     page.route(f"**/comments/{mine.pk}/edit/", hold_the_text)
+    return mine, held
 
-    # when they type their edit before the disclosure's toggle event has come, and save it
+
+def test_an_edit_typed_before_its_text_loads_is_the_one_saved(page, sign_in, lesson):
+    mine, held = own_comment_with_its_text_held(page, sign_in, lesson)
+
+    # when the learner types their edit before the disclosure's toggle event has come, and
+    # saves it
     article = page.locator(f"#comment-{mine.pk}")
     article.locator('details[data-action="edit"] textarea').evaluate(
         "field => { field.closest('details').open = true; field.value = '고친 글 **굵게**'; }"
@@ -280,15 +287,9 @@ def test_an_edit_typed_before_its_text_loads_is_the_one_saved(page, sign_in, les
 
 
 def test_while_the_old_text_loads_the_edit_cannot_be_typed_over_or_saved(page, sign_in, lesson):
-    # given the learner's comment, and the server slow to give its text to the edit form
-    learner = sign_in(page, UserFactory())
-    mine = CommentFactory(lesson=lesson, author=learner, body="처음 쓴 글")
-    page.goto(lesson.get_absolute_url())
-    viewer_arrived(page)
-    held = []
-    page.route(f"**/comments/{mine.pk}/edit/", lambda route: held.append(route))
+    mine, held = own_comment_with_its_text_held(page, sign_in, lesson)
 
-    # when they open Edit
+    # when the learner opens Edit
     article = page.locator(f"#comment-{mine.pk}")
     article.locator("summary", has_text="수정").click()
     field = article.get_by_label("내 댓글")
@@ -298,6 +299,10 @@ def test_while_the_old_text_loads_the_edit_cannot_be_typed_over_or_saved(page, s
     # and the field holds the comment's Markdown
     expect(save).to_be_disabled()
     expect(field).not_to_be_editable()
+    for _ in range(100):  # Playwright hands the held request over while it waits
+        if held:
+            break
+        page.wait_for_timeout(50)
     held[0].continue_()
     expect(field).to_have_value("처음 쓴 글")
     expect(field).to_be_editable()
