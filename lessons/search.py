@@ -23,9 +23,9 @@ implementations share that contract:
   documents with one of those words (GIN index of each table's words) — exact, so no hit's
   text is read again. Documents in a language whose configuration stems
   (``SEARCH_POSTGRES_CONFIGS``) also match by full text (``running`` finds ``runs``), through
-  a partial index per configuration. The rank is the title's alone (``SearchRank`` of its
-  vector plus ``TrigramWordSimilarity``), for hits with a term in a title; text-only hits
-  follow in catalogue order. ``SearchHeadline`` is not used: ``ts_headline`` drops anything
+  a partial index per configuration. The rank is the original's title's alone (``SearchRank``
+  of its vector plus ``TrigramWordSimilarity``), for hits with a term in a title; text-only
+  hits follow in catalogue order. ``SearchHeadline`` is not used: ``ts_headline`` drops anything
   shaped like a tag from the text and only marks whole words of its configuration, so it
   cannot mark a Korean substring.
 - **SQLite**: FTS5 tables with the trigram tokenizer (``stream_lessons_search`` for lessons,
